@@ -1,0 +1,80 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { McpEnvironmentSpec } from '../constructs/spec';
+import { buildKubernetesApp, buildTerraformApp } from './build';
+import { assertReplaceable, carryOverWorkingFiles, OUTPUT_MARKER, swapInto } from './output';
+
+export interface SynthOptions {
+  /** Output folder; replaced as a whole when the synth succeeds, untouched when it fails. */
+  readonly outDir: string;
+}
+
+export interface SynthResult {
+  readonly outDir: string;
+  /** Files written, relative to `outDir`, sorted. */
+  readonly files: readonly string[];
+  /** Kubernetes objects in the manifests. */
+  readonly kubernetesObjects: number;
+  /** Terraform stacks synthesized. */
+  readonly terraformStacks: readonly string[];
+  /** Terraform resources across all stacks. */
+  readonly terraformResources: number;
+  /** Stacks no longer synthesized whose local Terraform state was kept. */
+  readonly orphanedStacks: readonly string[];
+}
+
+function listFiles(root: string, dir = root): string[] {
+  const out: string[] = [];
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...listFiles(root, full));
+    else out.push(path.relative(root, full).split(path.sep).join('/'));
+  }
+  return out.sort();
+}
+
+function countResources(stackJson: string): number {
+  const { resource = {} } = JSON.parse(stackJson) as { resource?: Record<string, Record<string, unknown>> };
+  return Object.values(resource).reduce((sum, byName) => sum + Object.keys(byName).length, 0);
+}
+
+/**
+ * Synthesizes every output of an environment into `outDir`: Kubernetes manifests under
+ * `kubernetes/` and Terraform JSON under `terraform/stacks/<stack>/cdk.tf.json`. The output is
+ * staged next to `outDir` and swapped in only when complete; Terraform working files (provider
+ * cache, lock file, local state) of the previous output are carried over.
+ */
+export function synthEnvironment(spec: McpEnvironmentSpec, options: SynthOptions): SynthResult {
+  const outDir = path.resolve(options.outDir);
+  assertReplaceable(outDir);
+  const parent = path.dirname(outDir);
+  fs.mkdirSync(parent, { recursive: true });
+  const staged = fs.mkdtempSync(path.join(parent, `.${path.basename(outDir)}.synth-`));
+  try {
+    const k8sApp = buildKubernetesApp(spec, path.join(staged, 'kubernetes'));
+    const kubernetesObjects = k8sApp.charts.reduce((sum, chart) => sum + chart.toJson().length, 0);
+    k8sApp.synth();
+
+    const tfApp = buildTerraformApp(spec, path.join(staged, 'terraform'));
+    tfApp.synth();
+    const stacksDir = path.join(staged, 'terraform', 'stacks');
+    const terraformStacks = fs.existsSync(stacksDir) ? fs.readdirSync(stacksDir).sort() : [];
+    const terraformResources = terraformStacks.reduce(
+      (sum, stack) =>
+        sum + countResources(fs.readFileSync(path.join(stacksDir, stack, 'cdk.tf.json'), 'utf8')),
+      0,
+    );
+
+    fs.writeFileSync(
+      path.join(staged, OUTPUT_MARKER),
+      `${JSON.stringify({ environment: spec.name, generator: 'mcpenv' }, null, 2)}\n`,
+    );
+    const files = listFiles(staged);
+    const orphanedStacks = carryOverWorkingFiles(outDir, staged);
+    swapInto(staged, outDir);
+    return { outDir, files, kubernetesObjects, terraformStacks, terraformResources, orphanedStacks };
+  } catch (error) {
+    fs.rmSync(staged, { recursive: true, force: true });
+    throw error;
+  }
+}

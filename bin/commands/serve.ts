@@ -1,0 +1,33 @@
+import type { Command } from 'commander';
+import { invalidSetting } from '../../constructs/errors';
+import { parseServerConfig } from '../../server/config';
+import { startServer } from '../../server/main';
+
+interface ServeFlags {
+  readonly port?: string;
+  readonly host?: string;
+}
+
+export function registerServe(program: Command, version: string): void {
+  program
+    .command('serve')
+    .description('Start the reference MCP server (settings from environment variables, flags win)')
+    .option('-p, --port <port>', 'port to listen on (env PORT, default 3000)')
+    .option('--host <address>', 'address to bind (env BIND_ADDRESS, default 127.0.0.1)')
+    .action(async (flags: ServeFlags) => {
+      if (flags.port !== undefined && !/^\d{1,5}$/.test(flags.port)) {
+        throw invalidSetting('--port', 'be a port number between 0 and 65535', flags.port);
+      }
+      const config = parseServerConfig({
+        ...process.env,
+        ...(flags.port === undefined ? {} : { PORT: flags.port }),
+        ...(flags.host === undefined ? {} : { BIND_ADDRESS: flags.host }),
+      });
+      const running = await startServer(config, { name: 'mcpenv-reference-server', version });
+      const stop = () => {
+        running.shutdown().then(() => process.exit(0));
+      };
+      process.once('SIGTERM', stop);
+      process.once('SIGINT', stop);
+    });
+}

@@ -1,0 +1,57 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { runCli } from '../helpers/cli';
+import { readTree, removeTempDirs, tempDir } from '../helpers/fixtures';
+
+afterAll(removeTempDirs);
+
+describe('mcpenv synth', () => {
+  test('synthesizes the default environment (dev) into dist/dev with a summary on stderr', () => {
+    const cwd = tempDir();
+    const result = runCli(['synth'], { cwd });
+    expect(result.stderr).toMatch(
+      /^synthesized dev into dist\/dev in [\d.]+s: 3 files, 2 Kubernetes objects/,
+    );
+    expect(result.status).toBe(0);
+    expect(result.stdout).toBe('');
+    expect(fs.existsSync(path.join(cwd, 'dist', 'dev', 'kubernetes', 'mcpenv.k8s.yaml'))).toBe(true);
+  });
+
+  test('synthesizes prod into --out, with a JSON summary on stdout when asked', () => {
+    const out = path.join(tempDir(), 'out');
+    const result = runCli(['synth', '--env', 'prod', '--out', out, '--json']);
+    expect(result.status).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({
+      environment: 'prod',
+      outDir: out,
+      files: 4,
+      kubernetesObjects: 2,
+      terraformStacks: 1,
+      terraformResources: 2,
+    });
+    expect(fs.existsSync(path.join(out, 'terraform', 'stacks', 'aws-data', 'cdk.tf.json'))).toBe(true);
+  });
+
+  test('fails with exit 2 for an unknown environment, lists the known ones and leaves the output untouched', () => {
+    const out = path.join(tempDir(), 'out');
+    expect(runCli(['synth', '--env', 'prod', '--out', out]).status).toBe(0);
+    const before = readTree(out);
+    const result = runCli(['synth', '--env', 'nosuch', '--out', out]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('error: unknown environment "nosuch": known environments are dev, prod');
+    expect(readTree(out)).toEqual(before);
+  });
+
+  test('fails with exit 2 for an unknown flag', () => {
+    const result = runCli(['synth', '--nope']);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain("unknown option '--nope'");
+  });
+
+  test('prints the version', () => {
+    const { version } = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8'));
+    const result = runCli(['--version']);
+    expect(result.status).toBe(0);
+    expect(result.stdout.trim()).toBe(version);
+  });
+});

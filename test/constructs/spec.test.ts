@@ -1,0 +1,95 @@
+import { ValidationError } from '../../constructs/errors';
+import { parseImageReference, parseSpec } from '../../constructs/spec';
+
+const valid = {
+  name: 'prod',
+  image: 'ghcr.io/example/server:1.2.3',
+  publicUrl: 'https://mcp.example.com',
+};
+
+describe('parseSpec', () => {
+  test('applies defaults: two replicas, an in-cluster data tier and namespace mcp-<name>', () => {
+    expect(parseSpec(valid)).toEqual({
+      ...valid,
+      replicas: 2,
+      namespace: 'mcp-prod',
+      dataTier: { kind: 'in-cluster' },
+    });
+  });
+
+  test('keeps an explicit namespace and an AWS data tier', () => {
+    const spec = parseSpec({ ...valid, namespace: 'team-a', dataTier: { kind: 'aws', region: 'us-east-1' } });
+    expect(spec.namespace).toBe('team-a');
+    expect(spec.dataTier).toEqual({ kind: 'aws', region: 'us-east-1' });
+  });
+
+  test('normalizes the public URL to its origin', () => {
+    expect(parseSpec({ ...valid, publicUrl: 'https://MCP.Example.com/' }).publicUrl).toBe(
+      'https://mcp.example.com',
+    );
+  });
+
+  test('accepts a digest-pinned image and a registry with a port', () => {
+    const digest = `sha256:${'a'.repeat(64)}`;
+    expect(parseSpec({ ...valid, image: `registry.local:5000/team/server@${digest}` }).image).toContain(
+      digest,
+    );
+  });
+
+  test('fails with one line per problem, each naming the field, the value and the fix', () => {
+    let error: unknown;
+    try {
+      parseSpec({ name: 'Prod', image: 'nginx', replicas: 0, publicUrl: 'http://x', extra: 1 }, 'prod.yaml');
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ValidationError);
+    const message = (error as Error).message;
+    expect(message).toMatch(/^prod\.yaml is not a valid environment:/);
+    expect(message).toContain('name: must be a DNS label');
+    expect(message).toContain('(got "Prod")');
+    expect(message).toContain('image: must be pinned: add a version tag');
+    expect(message).toContain('replicas: must be at least 1 (got 0)');
+    expect(message).toContain('publicUrl: must use https');
+    expect(message).toContain('unknown key "extra": remove it');
+  });
+
+  test.each([
+    [{ name: undefined }, /name: is required/],
+    [{ name: 'a'.repeat(41) }, /name: must be at most 40 characters/],
+    [{ image: 'ghcr.io/example/server:latest' }, /must not use the mutable tag "latest"/],
+    [{ image: 'ghcr.io/example/server@sha256:abc' }, /must use a digest of the form/],
+    [{ image: 'Bad Image:1' }, /image: must be a container image reference without spaces/],
+    [{ replicas: 1.5 }, /replicas: must be a whole number \(got 1.5\)/],
+    [{ replicas: '3' }, /replicas: must be a number \(got "3"\)/],
+    [{ replicas: 101 }, /replicas: must be at most 100/],
+    [{ publicUrl: 'mcp.example.com' }, /publicUrl: must be an absolute URL/],
+    [{ publicUrl: 'https://mcp.example.com/mcp' }, /publicUrl: must be an origin without path/],
+    [{ publicUrl: 'https://user:pw@mcp.example.com' }, /publicUrl: must not contain credentials/],
+    [{ namespace: 'Team_A' }, /namespace: must be a DNS label/],
+    [
+      { dataTier: { kind: 'gcp' } },
+      /dataTier.kind: must have `kind` set to "in-cluster" or "aws" \(got "gcp"\)/,
+    ],
+    [{ dataTier: { kind: 'aws', region: 'mars-1' } }, /dataTier.region: must be an AWS region/],
+    [{ dataTier: { kind: 'aws' } }, /dataTier.region: is required/],
+    [{ dataTier: { kind: 'in-cluster', region: 'eu-west-1' } }, /dataTier: unknown key "region"/],
+  ])('rejects %j', (override, expected) => {
+    expect(() => parseSpec({ ...valid, ...override })).toThrow(expected);
+  });
+
+  test('rejects input that is not a mapping', () => {
+    expect(() => parseSpec('prod')).toThrow(/\(top level\): must be a mapping with the fields name, image/);
+  });
+});
+
+describe('parseImageReference', () => {
+  test('splits repository, tag and digest', () => {
+    expect(parseImageReference('localhost:5000/a/b:1.0')).toEqual({
+      repository: 'localhost:5000/a/b',
+      tag: '1.0',
+      digest: undefined,
+    });
+    expect(parseImageReference('a/b')).toEqual({ repository: 'a/b', tag: undefined, digest: undefined });
+  });
+});
