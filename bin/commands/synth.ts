@@ -4,6 +4,8 @@ import { DEFAULT_ENVIRONMENT, defaultOutDir } from '../../app/paths';
 import { synthEnvironment } from '../../app/synth';
 import { out } from '../output';
 
+const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
 interface SynthFlags {
   readonly env: string;
   readonly out?: string;
@@ -40,9 +42,9 @@ export function registerSynth(program: Command): void {
         out.data(JSON.stringify(summary));
       } else {
         out.progress(
-          `synthesized ${spec.name} into ${outDir} in ${seconds}s: ${summary.files} files, ` +
-            `${summary.kubernetesObjects} Kubernetes objects, ${summary.terraformStacks} Terraform stacks ` +
-            `with ${summary.terraformResources} resources`,
+          `synthesized ${spec.name} into ${outDir} in ${seconds}s: ${count(summary.files, 'file')}, ` +
+            `${count(summary.kubernetesObjects, 'Kubernetes object')}, ` +
+            `${count(summary.terraformStacks, 'Terraform stack')} with ${count(summary.terraformResources, 'resource')}`,
         );
       }
     });
