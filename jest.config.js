@@ -1,10 +1,5 @@
 /** Two tiers: `unit` needs only Node; `integration` starts real programs (terraform, servers). */
-const transform = {
-  '^.+\\.ts$': [
-    '@swc/jest',
-    { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } },
-  ],
-};
+const transform = { '^.+\\.ts$': '<rootDir>/test/transform.js' };
 
 const common = {
   transform,
