@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { hostHeaderValidation } from '@modelcontextprotocol/sdk/server/middleware/hostHeaderValidation.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
@@ -13,6 +14,12 @@ export interface CreateServerOptions {
   readonly serverInfo?: { readonly name: string; readonly version: string };
   /** Tools to offer. Default: the built-in tools. */
   readonly tools?: readonly ToolDefinition[];
+  /**
+   * Host names `/mcp` answers to (DNS-rebinding protection); other Host headers get 403.
+   * Probes and metrics answer any Host, so the kubelet can reach them by pod IP.
+   * Default: no check.
+   */
+  readonly allowedHosts?: readonly string[];
 }
 
 export interface McpHttpServer {
@@ -133,6 +140,8 @@ export function createServer(options: CreateServerOptions): McpHttpServer {
     res.setHeader('content-type', metrics.registry.contentType);
     res.send(await metrics.registry.metrics());
   });
+
+  if (options.allowedHosts) app.use('/mcp', hostHeaderValidation([...options.allowedHosts]));
 
   app.post('/mcp', express.json({ limit: '1mb' }), async (req: Request, res: Response) => {
     const method = rpcMethodLabel(req.body);

@@ -1,8 +1,9 @@
-import type { Server } from 'node:http';
+import { request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { METRIC_LIST } from '../../constructs/monitoring/catalogue';
 import { createServer, type McpHttpServer } from '../../server/app';
+import { allowedHostsFor } from '../../server/main';
 
 let mcp: McpHttpServer;
 let http: Server;
@@ -83,5 +84,80 @@ describe('reference server HTTP surface', () => {
     const res = await fetch(`${base}/readyz`);
     expect(res.status).toBe(503);
     expect(await res.json()).toEqual({ status: 'draining' });
+  });
+});
+
+describe('Host allow-list', () => {
+  let guarded: Server;
+  let port: number;
+
+  beforeAll(async () => {
+    const server = createServer({ logger: pino({ level: 'silent' }), allowedHosts: ['mcp.example.com'] });
+    guarded = await new Promise<Server>((resolve) => {
+      const listening = server.app.listen(0, '127.0.0.1', () => resolve(listening));
+    });
+    port = (guarded.address() as AddressInfo).port;
+  });
+
+  afterAll(async () => {
+    await new Promise((resolve) => guarded.close(resolve));
+  });
+
+  function request(path: string, host: string): Promise<{ status: number; body: string }> {
+    return new Promise((resolve, reject) => {
+      const req = httpRequest(
+        {
+          host: '127.0.0.1',
+          port,
+          path,
+          method: path === '/mcp' ? 'POST' : 'GET',
+          headers: { host, ...mcpHeaders },
+        },
+        (res) => {
+          let body = '';
+          res.on('data', (chunk) => (body += chunk));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        },
+      );
+      req.on('error', reject);
+      req.end(path === '/mcp' ? JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }) : undefined);
+    });
+  }
+
+  test('rejects /mcp requests for another host with 403 (DNS-rebinding protection)', async () => {
+    const res = await request('/mcp', 'attacker.example:80');
+    expect(res.status).toBe(403);
+    expect(JSON.parse(res.body)).toMatchObject({ jsonrpc: '2.0', error: { code: -32000 } });
+  });
+
+  test('serves /mcp for the allowed host', async () => {
+    expect((await request('/mcp', 'mcp.example.com')).status).toBe(200);
+  });
+
+  test('still answers probes addressed to the pod IP', async () => {
+    expect((await request('/healthz', '10.1.2.3:3000')).status).toBe(200);
+    expect((await request('/readyz', '10.1.2.3:3000')).status).toBe(200);
+  });
+});
+
+describe('allowedHostsFor', () => {
+  const defaults = { port: 3000, logLevel: 'info', drainTimeoutSeconds: 25 } as const;
+
+  test('a loopback bind accepts only the loopback names', () => {
+    expect(allowedHostsFor({ ...defaults, bindAddress: '127.0.0.1' })).toEqual([
+      'localhost',
+      '127.0.0.1',
+      '[::1]',
+    ]);
+  });
+
+  test('a public URL adds its host name', () => {
+    expect(
+      allowedHostsFor({ ...defaults, bindAddress: '0.0.0.0', publicUrl: 'https://mcp.example.com' }),
+    ).toEqual(['mcp.example.com']);
+  });
+
+  test('a non-loopback bind without a public URL has no list', () => {
+    expect(allowedHostsFor({ ...defaults, bindAddress: '0.0.0.0' })).toBeUndefined();
   });
 });
