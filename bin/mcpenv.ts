@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { PACKAGE_ROOT } from '../app/paths';
+import { registerMigrate } from './commands/migrate';
 import { registerServe } from './commands/serve';
 import { registerSynth } from './commands/synth';
 import { out } from './output';
@@ -28,6 +29,7 @@ async function main(argv: readonly string[]): Promise<void> {
     .exitOverride();
   registerSynth(program);
   registerServe(program, version);
+  registerMigrate(program);
   try {
     await program.parseAsync(argv);
   } catch (error) {

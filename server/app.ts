@@ -1,31 +1,71 @@
 import { randomUUID } from 'node:crypto';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { hostHeaderValidation } from '@modelcontextprotocol/sdk/server/middleware/hostHeaderValidation.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { type ApiKeyStore } from './auth/api-keys';
+import { authenticate, principalOf, protectedResourceMetadata } from './auth/authenticate';
+import type { OAuthVerifier } from './auth/oauth';
+import type { Cache } from './cache/cache';
+import { type AllowList, hostAndOriginGuard } from './guard';
+import { createMcpHandler } from './mcp/handler';
 import { ServerMetrics } from './metrics';
-import { echoTool } from './tools/echo';
+import { RateLimitStoreError, rateLimitByPrincipal } from './rate-limit';
+import { MemoryRepository } from './store/memories';
+import { MemoryService } from './store/memory-service';
+import { LATEST_VERSION, schemaVersion } from './store/migrations';
+import type { SqlClient } from './store/sql';
+import { MEMORY_TOOLS } from './tools/memory';
 import type { ToolDefinition } from './tools/tool';
 
 export interface CreateServerOptions {
   readonly logger: Logger;
+  /** Postgres (a pool, or PGlite in the embedded mode). */
+  readonly db: SqlClient;
+  readonly cache: Cache;
+  /** Shared Redis for rate limits and health; absent in the embedded mode. */
+  readonly redis?: Redis;
   /** Name and version the server reports in `initialize`. */
   readonly serverInfo?: { readonly name: string; readonly version: string };
-  /** Tools to offer. Default: the built-in tools. */
+  /** Tools to offer. Default: the memory tools. Add your own with `[...MEMORY_TOOLS, myTool]`. */
   readonly tools?: readonly ToolDefinition[];
-  /**
-   * Host names `/mcp` answers to (DNS-rebinding protection); other Host headers get 403.
-   * Probes and metrics answer any Host, so the kubelet can reach them by pod IP.
-   * Default: no check.
-   */
-  readonly allowedHosts?: readonly string[];
+  /** Text clients may show the model about how to use this server. */
+  readonly instructions?: string;
+  /** Public HTTPS origin; the MCP resource is `<publicUrl>/mcp`. */
+  readonly publicUrl?: string;
+  /** Host/Origin allow-list for `/mcp`; no check when absent. */
+  readonly allowList?: AllowList;
+  readonly auth: {
+    readonly enabled: boolean;
+    readonly requiredScope: string;
+    readonly apiKeys?: ApiKeyStore;
+    readonly oauth?: OAuthVerifier;
+    readonly issuer?: string;
+  };
+  readonly rateLimit: { readonly perMinute: number; readonly onRedisError: 'allow' | 'deny' };
+  /** Largest accepted request body. Default 1 MiB. */
+  readonly maxBodyBytes?: number;
+  /** Proxy hops whose X-Forwarded-For to trust. Default 0. */
+  readonly trustProxyHops?: number;
+  /** Timeout of each dependency check in `/readyz`. Default 1000 ms. */
+  readonly healthTimeoutMs?: number;
+}
+
+export interface ReadinessReport {
+  readonly status: 'ready' | 'degraded' | 'not ready';
+  readonly checks: {
+    readonly postgres: 'up' | 'down';
+    readonly migrations: 'current' | 'pending' | 'unknown';
+    readonly redis: 'up' | 'down' | 'not used';
+    readonly draining: boolean;
+  };
 }
 
 export interface McpHttpServer {
   /** The express app: mount it or `listen` on it. */
   readonly app: express.Express;
   readonly metrics: ServerMetrics;
+  /** Checks the dependencies and updates the up/down gauges. */
+  readiness(): Promise<ReadinessReport>;
   /** Marks the server as draining: `/readyz` answers 503 from now on. */
   startDraining(): void;
 }
@@ -48,8 +88,9 @@ const KNOWN_METHODS = new Set([
 ]);
 
 function rpcMethodLabel(body: unknown): string {
+  if (body === undefined) return 'none';
   if (Array.isArray(body)) return 'batch';
-  const method = (body as { method?: unknown } | undefined)?.method;
+  const method = (body as { method?: unknown } | null)?.method;
   if (typeof method !== 'string') return 'invalid';
   return KNOWN_METHODS.has(method) ? method : 'other';
 }
@@ -62,64 +103,84 @@ function sendRpcError(res: Response, httpStatus: number, code: number, message: 
 
 const REQUEST_ID = /^[\w.-]{1,128}$/;
 
+const DEFAULT_INSTRUCTIONS =
+  "This server is the team's shared memory. Use memory_search before answering questions about the " +
+  "team's systems and decisions, and memory_store to save durable facts worth remembering.";
+
 /**
- * Builds the reference MCP server: Streamable HTTP at `/mcp` (stateless: every request gets
- * its own MCP server and transport, so no response can reach another client), `/healthz`,
- * `/readyz` and `/metrics`.
+ * Builds the reference MCP server: Streamable HTTP at `/mcp` (stateless: any replica serves any
+ * request), `/healthz`, `/readyz`, `/metrics` and the RFC 9728 metadata. Storage, cache and
+ * Redis are passed in, so tests and embedders choose them.
  */
 export function createServer(options: CreateServerOptions): McpHttpServer {
-  const { logger } = options;
-  const serverInfo = options.serverInfo ?? { name: 'mcpenv-reference-server', version: '0.0.0' };
-  const tools: readonly ToolDefinition[] = options.tools ?? [echoTool];
+  const { logger, db, redis } = options;
   const metrics = new ServerMetrics();
+  const memories = new MemoryService(new MemoryRepository(db), options.cache);
+  const handleMcp = createMcpHandler({
+    serverInfo: options.serverInfo ?? { name: 'mcpenv-reference-server', version: '0.0.0' },
+    instructions: options.instructions ?? DEFAULT_INSTRUCTIONS,
+    tools: options.tools ?? MEMORY_TOOLS,
+    memories,
+    metrics,
+    logger,
+  });
+  const healthTimeoutMs = options.healthTimeoutMs ?? 1000;
   let draining = false;
+  let migrated = false;
+  metrics.redisUp.set(1);
 
-  function buildMcpServer(): McpServer {
-    const server = new McpServer(serverInfo, { capabilities: { tools: {} } });
-    for (const tool of tools) {
-      server.registerTool(
-        tool.name,
-        {
-          title: tool.title,
-          description: tool.description,
-          inputSchema: tool.inputSchema,
-          ...(tool.annotations ? { annotations: tool.annotations } : {}),
-        },
-        async (args: Record<string, unknown>) => {
-          try {
-            const result = await tool.handler(args);
-            metrics.toolExecutionsTotal.inc({
-              tool_name: tool.name,
-              status: result.isError ? 'error' : 'success',
-            });
-            return result;
-          } catch (error) {
-            metrics.toolExecutionsTotal.inc({ tool_name: tool.name, status: 'error' });
-            throw error;
-          }
-        },
+  async function readiness(): Promise<ReadinessReport> {
+    const [postgres, redisState] = await Promise.all([
+      db.ping(healthTimeoutMs).then(
+        () => 'up' as const,
+        () => 'down' as const,
+      ),
+      redis
+        ? Promise.race([
+            redis.ping().then(() => 'up' as const),
+            new Promise<'down'>((resolve) => setTimeout(() => resolve('down'), healthTimeoutMs).unref()),
+          ]).catch(() => 'down' as const)
+        : Promise.resolve('not used' as const),
+    ]);
+    let migrations: ReadinessReport['checks']['migrations'] = migrated ? 'current' : 'unknown';
+    if (!migrated && postgres === 'up') {
+      migrated = await schemaVersion(db).then(
+        (version) => version >= LATEST_VERSION,
+        () => false,
       );
+      migrations = migrated ? 'current' : 'pending';
     }
-    return server;
+    metrics.postgresUp.set(postgres === 'up' ? 1 : 0);
+    metrics.redisUp.set(redisState === 'down' ? 0 : 1);
+    const blocking = draining || postgres === 'down' || migrations !== 'current';
+    return {
+      status: blocking ? 'not ready' : redisState === 'down' ? 'degraded' : 'ready',
+      checks: { postgres, migrations, redis: redisState, draining },
+    };
   }
 
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', options.trustProxyHops ?? 0);
 
   app.use((req: Request, res: Response, next: NextFunction) => {
     const incoming = req.get('x-request-id');
     const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    res.locals.requestId = requestId;
     res.setHeader('x-request-id', requestId);
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+      const principal = res.locals.principal as { id?: string } | undefined;
       logger.info(
         {
           requestId,
           method: req.method,
           path: req.path,
           status: res.statusCode,
-          durationMs: Math.round(durationMs),
+          durationMs: Math.round(durationMs * 10) / 10,
+          ...(req.path === '/mcp' ? { rpcMethod: rpcMethodLabel(req.body) } : {}),
+          ...(principal?.id ? { principal: principal.id } : {}),
         },
         'request',
       );
@@ -131,9 +192,9 @@ export function createServer(options: CreateServerOptions): McpHttpServer {
     res.json({ status: 'ok' });
   });
 
-  app.get('/readyz', (_req, res) => {
-    if (draining) res.status(503).json({ status: 'draining' });
-    else res.json({ status: 'ready' });
+  app.get('/readyz', async (_req, res) => {
+    const report = await readiness();
+    res.status(report.status === 'not ready' ? 503 : 200).json(report);
   });
 
   app.get('/metrics', async (_req, res) => {
@@ -141,29 +202,63 @@ export function createServer(options: CreateServerOptions): McpHttpServer {
     res.send(await metrics.registry.metrics());
   });
 
-  if (options.allowedHosts) app.use('/mcp', hostHeaderValidation([...options.allowedHosts]));
-
-  app.post('/mcp', express.json({ limit: '1mb' }), async (req: Request, res: Response) => {
-    const method = rpcMethodLabel(req.body);
-    const stopTimer = metrics.requestDurationSeconds.startTimer({ method, endpoint: '/mcp' });
-    metrics.activeConnections.inc();
-    const server = buildMcpServer();
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
-    res.on('close', () => {
-      metrics.activeConnections.dec();
-      stopTimer();
-      metrics.requestsTotal.inc({ method, status: String(res.statusCode), endpoint: '/mcp' });
-      void transport.close();
-      void server.close();
+  if (options.publicUrl) {
+    const metadata = protectedResourceMetadata({
+      resource: `${options.publicUrl}/mcp`,
+      requiredScope: options.auth.requiredScope,
+      ...(options.auth.issuer ? { issuer: options.auth.issuer } : {}),
     });
-    try {
-      await server.connect(transport);
-      await transport.handleRequest(req, res, req.body);
-    } catch (error) {
-      logger.error({ err: error }, 'MCP request failed');
-      sendRpcError(res, 500, -32603, 'Internal server error');
+    for (const path of [
+      '/.well-known/oauth-protected-resource',
+      '/.well-known/oauth-protected-resource/mcp',
+    ]) {
+      app.get(path, (_req, res) => {
+        res.setHeader('cache-control', 'public, max-age=3600');
+        res.json(metadata);
+      });
     }
+  }
+
+  // Everything under /mcp is measured, including requests rejected before the MCP layer.
+  app.use('/mcp', (req: Request, res: Response, next: NextFunction) => {
+    const started = process.hrtime.bigint();
+    metrics.activeConnections.inc();
+    res.once('close', () => {
+      metrics.activeConnections.dec();
+      const method = rpcMethodLabel(req.body);
+      metrics.requestDurationSeconds.observe(
+        { method, endpoint: '/mcp' },
+        Number(process.hrtime.bigint() - started) / 1e9,
+      );
+      metrics.requestsTotal.inc({ method, status: String(res.statusCode), endpoint: '/mcp' });
+    });
+    next();
   });
+  if (options.allowList) app.use('/mcp', hostAndOriginGuard(options.allowList));
+
+  app.post(
+    '/mcp',
+    express.json({ limit: options.maxBodyBytes ?? 1024 * 1024 }),
+    authenticate({
+      enabled: options.auth.enabled,
+      requiredScope: options.auth.requiredScope,
+      ...(options.auth.apiKeys ? { apiKeys: options.auth.apiKeys } : {}),
+      ...(options.auth.oauth ? { oauth: options.auth.oauth } : {}),
+      ...(options.publicUrl
+        ? { resourceMetadataUrl: `${options.publicUrl}/.well-known/oauth-protected-resource/mcp` }
+        : {}),
+      metrics,
+      logger,
+    }),
+    rateLimitByPrincipal({ ...options.rateLimit, ...(redis ? { redis } : {}), metrics }),
+    async (req: Request, res: Response, next: NextFunction) => {
+      try {
+        await handleMcp(req, res, principalOf(res), String(res.locals.requestId));
+      } catch (error) {
+        next(error);
+      }
+    },
+  );
 
   app.all('/mcp', (_req, res) => {
     res.setHeader('allow', 'POST');
@@ -184,10 +279,26 @@ export function createServer(options: CreateServerOptions): McpHttpServer {
       if (error.type === 'entity.parse.failed') {
         sendRpcError(res, 400, -32700, 'Parse error: the body is not valid JSON');
       } else if (error.type === 'entity.too.large') {
-        sendRpcError(res, 413, -32600, 'Request body too large (limit 1 MB)');
+        sendRpcError(
+          res,
+          413,
+          -32600,
+          `Request body too large (limit ${options.maxBodyBytes ?? 1024 * 1024} bytes)`,
+        );
+      } else if (error.type === 'encoding.unsupported' || error.type === 'charset.unsupported') {
+        sendRpcError(res, 415, -32600, 'Unsupported content encoding or charset');
+      } else if (error instanceof RateLimitStoreError) {
+        logger.warn(
+          { err: error.message },
+          'rate limiter unavailable: rejecting (RATE_LIMIT_ON_REDIS_ERROR=deny)',
+        );
+        res.setHeader('retry-after', '5');
+        sendRpcError(res, 503, -32000, 'Service temporarily unavailable: retry shortly');
+      } else if (error.status && error.status >= 400 && error.status < 500) {
+        sendRpcError(res, error.status, -32600, 'Invalid request');
       } else {
-        logger.error({ err: error }, 'unhandled error');
-        sendRpcError(res, error.status ?? 500, -32603, 'Internal server error');
+        logger.error({ requestId: res.locals.requestId, err: error.message }, 'unhandled error');
+        sendRpcError(res, 500, -32603, 'Internal server error');
       }
     },
   );
@@ -195,6 +306,7 @@ export function createServer(options: CreateServerOptions): McpHttpServer {
   return {
     app,
     metrics,
+    readiness,
     startDraining() {
       draining = true;
     },

@@ -1,28 +1,80 @@
 import { z } from 'zod';
 
-/** Where the server listens and how it presents itself; read once from the environment. */
+/**
+ * The server's settings, read once from environment variables at start-up.
+ *
+ * Two modes:
+ * - **embedded** (neither `DATABASE_URL` nor `REDIS_URL`): PGlite in the process, in-process cache
+ *   and rate limits, auth off, loopback only. For trying mcpenv on a workstation.
+ * - **server** (both set): real Postgres and Redis, auth on, `PUBLIC_URL` required.
+ */
 export interface ServerConfig {
+  readonly mode: 'embedded' | 'server';
   readonly port: number;
   readonly bindAddress: string;
-  /** Public HTTPS origin, when the server runs behind an ingress. */
+  /** Public HTTPS origin; audience of OAuth tokens and source of the Host/Origin allow-list. */
   readonly publicUrl?: string;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  /** How long a SIGTERM waits for in-flight requests before closing them. */
+  readonly databaseUrl?: string;
+  readonly redisUrl?: string;
+  /** Embedded mode only: folder for PGlite's data; in memory when unset. */
+  readonly embeddedDataDir?: string;
+  readonly pg: {
+    readonly poolMax: number;
+    readonly connectTimeoutMs: number;
+    readonly statementTimeoutMs: number;
+    readonly idleTimeoutMs: number;
+  };
+  readonly redisCommandTimeoutMs: number;
+  readonly cacheTtlSeconds: number;
+  readonly rateLimit: {
+    readonly perMinute: number;
+    /** What happens when Redis cannot be asked: let requests through, or reject them with 503. */
+    readonly onRedisError: 'allow' | 'deny';
+  };
+  readonly auth: {
+    readonly enabled: boolean;
+    readonly requiredScope: string;
+    readonly oauth?: {
+      readonly issuer: string;
+      readonly jwksUrl: string;
+      readonly tenantClaim: string;
+    };
+  };
+  readonly migrateOnStart: boolean;
+  readonly maxBodyBytes: number;
+  /** Seconds between SIGTERM and closing the listener, for load balancers to notice. */
+  readonly shutdownDelaySeconds: number;
+  /** How long in-flight requests may finish after the listener closes. */
   readonly drainTimeoutSeconds: number;
+  /** Proxy hops in front of the server whose X-Forwarded-For to trust (for client IPs). */
+  readonly trustProxyHops: number;
 }
 
+const int = (min: number, max: number, fallback: number, what = 'a whole number') =>
+  z.coerce
+    .number({ error: `must be ${what}` })
+    .int({ error: `must be ${what}` })
+    .min(min, { error: `must be between ${min} and ${max}` })
+    .max(max, { error: `must be between ${min} and ${max}` })
+    .default(fallback);
+
+/** A yes/no switch; undefined when unset so the mode can pick the default. */
+const flag = z
+  .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
+  .transform((value) => value === 'true' || value === '1')
+  .optional();
+
 const EnvSchema = z.object({
-  PORT: z.coerce
-    .number({ error: 'must be a port number' })
-    .int({ error: 'must be a whole number' })
-    .min(0, { error: 'must be between 0 and 65535' })
-    .max(65535, { error: 'must be between 0 and 65535' })
-    .default(3000),
+  PORT: int(0, 65535, 3000, 'a port number'),
   BIND_ADDRESS: z
     .union([z.ipv4(), z.ipv6()], { error: 'must be an IP address such as 127.0.0.1' })
     .default('127.0.0.1'),
   PUBLIC_URL: z
     .url({ protocol: /^https$/, error: 'must be an https URL such as https://mcp.example.com' })
+    .refine((value) => ['', '/'].includes(new URL(value).pathname), {
+      error: 'must be an origin without a path, such as https://mcp.example.com',
+    })
     .transform((value) => new URL(value).origin)
     .optional(),
   LOG_LEVEL: z
@@ -30,14 +82,39 @@ const EnvSchema = z.object({
       error: 'must be one of fatal, error, warn, info, debug, trace, silent',
     })
     .default('info'),
-  SHUTDOWN_DRAIN_SECONDS: z.coerce
-    .number({ error: 'must be a number of seconds' })
-    .min(0, { error: 'must be 0 or more' })
-    .max(3600, { error: 'must be at most 3600' })
-    .default(25),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' }).optional(),
+  REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
+  EMBEDDED_DATA_DIR: z.string().min(1).optional(),
+  PG_POOL_MAX: int(1, 1000, 10),
+  PG_CONNECT_TIMEOUT_MS: int(100, 120_000, 5000),
+  PG_STATEMENT_TIMEOUT_MS: int(100, 3_600_000, 10_000),
+  PG_IDLE_TIMEOUT_MS: int(1000, 3_600_000, 30_000),
+  REDIS_COMMAND_TIMEOUT_MS: int(10, 60_000, 500),
+  CACHE_TTL_SECONDS: int(1, 86_400, 60),
+  RATE_LIMIT_PER_MINUTE: int(1, 1_000_000, 600),
+  RATE_LIMIT_ON_REDIS_ERROR: z.enum(['allow', 'deny'], { error: 'must be allow or deny' }).default('allow'),
+  AUTH_REQUIRED_SCOPE: z
+    .string()
+    .regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, { error: 'must be one OAuth scope token (no spaces or quotes)' })
+    .default('mcp'),
+  OAUTH_ISSUER: z
+    .url({ protocol: /^https?$/, error: 'must be the issuer URL of your authorization server' })
+    .optional(),
+  OAUTH_JWKS_URL: z
+    .url({ protocol: /^https?$/, error: 'must be the JWKS URL of your authorization server' })
+    .optional(),
+  OAUTH_TENANT_CLAIM: z
+    .string()
+    .regex(/^[A-Za-z_][\w.:/-]*$/, { error: 'must be a JWT claim name' })
+    .default('tenant_id'),
+  MIGRATE_ON_START: flag,
+  MAX_BODY_BYTES: int(1024, 64 * 1024 * 1024, 1024 * 1024),
+  SHUTDOWN_DELAY_SECONDS: int(0, 300, 5),
+  SHUTDOWN_DRAIN_SECONDS: int(0, 3600, 25),
+  TRUST_PROXY_HOPS: int(0, 10, 0),
 });
 
-/** A bad variable: the message names it, shows the value and the rule. */
+/** A bad variable: the message names it, shows the value and the rule. CLI exit code 2. */
 export class ConfigError extends Error {
   readonly exitCode = 2;
   constructor(message: string) {
@@ -46,30 +123,102 @@ export class ConfigError extends Error {
   }
 }
 
+/** Variables whose values must never appear in messages. */
+const SECRET_VARIABLES = new Set(['DATABASE_URL', 'REDIS_URL']);
+
+function showValue(name: string, value: string | undefined): string {
+  if (value === undefined) return 'unset';
+  return SECRET_VARIABLES.has(name) ? '(value hidden)' : JSON.stringify(value);
+}
+
+function isLoopback(address: string): boolean {
+  return address === '::1' || address.startsWith('127.');
+}
+
+/** Every variable the server reads, for documentation and for `relevant` below. */
+export const SERVER_VARIABLES = Object.keys(EnvSchema.shape);
+
 /**
  * Parses the server's settings from environment variables. Empty strings count as unset.
- * Throws a `ConfigError` naming every bad variable.
+ * Throws a `ConfigError` naming every bad variable and the fix.
  */
 export function parseServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
-  const relevant = Object.fromEntries(
-    Object.keys(EnvSchema.shape)
-      .filter((key) => env[key] !== undefined && env[key] !== '')
-      .map((key) => [key, env[key]]),
-  );
+  const relevant: Record<string, string> = {};
+  for (const key of SERVER_VARIABLES) {
+    const value = env[key];
+    if (value !== undefined && value !== '') relevant[key] = value;
+  }
   const result = EnvSchema.safeParse(relevant);
+  const problems: string[] = [];
   if (!result.success) {
-    const problems = result.error.issues.map((issue) => {
+    for (const issue of result.error.issues) {
       const name = String(issue.path[0]);
-      return `${name} ${issue.message} (got ${JSON.stringify(relevant[name])})`;
-    });
+      problems.push(`${name} ${issue.message} (got ${showValue(name, relevant[name])})`);
+    }
     throw new ConfigError(`invalid server configuration:\n  - ${problems.join('\n  - ')}`);
   }
-  const env_ = result.data;
+  const v = result.data;
+
+  const embedded = v.DATABASE_URL === undefined && v.REDIS_URL === undefined;
+  if (!embedded && (v.DATABASE_URL === undefined || v.REDIS_URL === undefined)) {
+    const missing = v.DATABASE_URL === undefined ? 'DATABASE_URL' : 'REDIS_URL';
+    problems.push(
+      `${missing} must be set together with ${missing === 'DATABASE_URL' ? 'REDIS_URL' : 'DATABASE_URL'} ` +
+        '(both for the server mode, neither for the embedded mode)',
+    );
+  }
+  if (embedded && !isLoopback(v.BIND_ADDRESS)) {
+    problems.push(
+      `BIND_ADDRESS must be a loopback address in the embedded mode, where auth is off (got "${v.BIND_ADDRESS}"); ` +
+        'set DATABASE_URL and REDIS_URL to serve other addresses',
+    );
+  }
+  if (!embedded && v.PUBLIC_URL === undefined) {
+    problems.push(
+      'PUBLIC_URL must be set when DATABASE_URL and REDIS_URL are (it is the OAuth audience and Host allow-list)',
+    );
+  }
+  if ((v.OAUTH_ISSUER === undefined) !== (v.OAUTH_JWKS_URL === undefined)) {
+    problems.push('OAUTH_ISSUER and OAUTH_JWKS_URL must be set together to accept OAuth tokens');
+  }
+  if (!embedded && v.EMBEDDED_DATA_DIR !== undefined) {
+    problems.push(
+      'EMBEDDED_DATA_DIR applies only to the embedded mode: unset it, or unset DATABASE_URL and REDIS_URL',
+    );
+  }
+  if (problems.length > 0)
+    throw new ConfigError(`invalid server configuration:\n  - ${problems.join('\n  - ')}`);
+
   return {
-    port: env_.PORT,
-    bindAddress: env_.BIND_ADDRESS,
-    ...(env_.PUBLIC_URL === undefined ? {} : { publicUrl: env_.PUBLIC_URL }),
-    logLevel: env_.LOG_LEVEL,
-    drainTimeoutSeconds: env_.SHUTDOWN_DRAIN_SECONDS,
+    mode: embedded ? 'embedded' : 'server',
+    port: v.PORT,
+    bindAddress: v.BIND_ADDRESS,
+    ...(v.PUBLIC_URL === undefined ? {} : { publicUrl: v.PUBLIC_URL }),
+    logLevel: v.LOG_LEVEL,
+    ...(v.DATABASE_URL === undefined ? {} : { databaseUrl: v.DATABASE_URL }),
+    ...(v.REDIS_URL === undefined ? {} : { redisUrl: v.REDIS_URL }),
+    ...(v.EMBEDDED_DATA_DIR === undefined ? {} : { embeddedDataDir: v.EMBEDDED_DATA_DIR }),
+    pg: {
+      poolMax: v.PG_POOL_MAX,
+      connectTimeoutMs: v.PG_CONNECT_TIMEOUT_MS,
+      statementTimeoutMs: v.PG_STATEMENT_TIMEOUT_MS,
+      idleTimeoutMs: v.PG_IDLE_TIMEOUT_MS,
+    },
+    redisCommandTimeoutMs: v.REDIS_COMMAND_TIMEOUT_MS,
+    cacheTtlSeconds: v.CACHE_TTL_SECONDS,
+    rateLimit: { perMinute: v.RATE_LIMIT_PER_MINUTE, onRedisError: v.RATE_LIMIT_ON_REDIS_ERROR },
+    auth: {
+      enabled: !embedded,
+      requiredScope: v.AUTH_REQUIRED_SCOPE,
+      ...(v.OAUTH_ISSUER && v.OAUTH_JWKS_URL
+        ? { oauth: { issuer: v.OAUTH_ISSUER, jwksUrl: v.OAUTH_JWKS_URL, tenantClaim: v.OAUTH_TENANT_CLAIM } }
+        : {}),
+    },
+    migrateOnStart: v.MIGRATE_ON_START ?? embedded,
+    maxBodyBytes: v.MAX_BODY_BYTES,
+    shutdownDelaySeconds:
+      relevant.SHUTDOWN_DELAY_SECONDS === undefined && embedded ? 0 : v.SHUTDOWN_DELAY_SECONDS,
+    drainTimeoutSeconds: v.SHUTDOWN_DRAIN_SECONDS,
+    trustProxyHops: v.TRUST_PROXY_HOPS,
   };
 }

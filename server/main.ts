@@ -1,74 +1,201 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import pino from 'pino';
+import { Redis } from 'ioredis';
+import pino, { type Logger } from 'pino';
 import { createServer, type McpHttpServer } from './app';
+import { ApiKeyStore } from './auth/api-keys';
+import { OAuthVerifier } from './auth/oauth';
+import { type Cache, LocalCache, RedisCache } from './cache/cache';
 import type { ServerConfig } from './config';
+import { allowListFor } from './guard';
+import { migrate } from './store/migrations';
+import { EmbeddedPostgres, PostgresPool, type SqlClient } from './store/sql';
+import type { ToolDefinition } from './tools/tool';
+
+export interface StartOptions {
+  readonly serverInfo: { readonly name: string; readonly version: string };
+  /** Tools to offer; default the memory tools. */
+  readonly tools?: readonly ToolDefinition[];
+  readonly logger?: Logger;
+}
 
 export interface RunningServer {
   readonly server: McpHttpServer;
   readonly http: Server;
   /** The base URL the server listens on, e.g. `http://127.0.0.1:3000`. */
   readonly url: string;
-  /** Drains in-flight requests (up to the drain timeout) and stops listening. */
+  /**
+   * Graceful stop: not ready at once, stop accepting after the shutdown delay, let in-flight
+   * requests finish (up to the drain timeout), then close the pools.
+   */
   shutdown(): Promise<void>;
-}
-
-const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]'];
-
-/**
- * Host names `/mcp` accepts: the public URL's host, plus the loopback names when bound to a
- * loopback address. Undefined (no check) only for a non-loopback bind without a public URL.
- */
-export function allowedHostsFor(config: ServerConfig): string[] | undefined {
-  const hosts: string[] = [];
-  if (config.publicUrl) hosts.push(new URL(config.publicUrl).hostname);
-  if (isLoopback(config.bindAddress)) hosts.push(...LOOPBACK_HOSTS);
-  return hosts.length > 0 ? hosts : undefined;
 }
 
 function isLoopback(address: string): boolean {
   return address === '::1' || address.startsWith('127.');
 }
 
-/** Starts the server on the configured address. Resolves once it is listening. */
-export async function startServer(
-  config: ServerConfig,
-  serverInfo: { name: string; version: string },
-  logger = pino({ level: config.logLevel }),
-): Promise<RunningServer> {
-  const allowedHosts = allowedHostsFor(config);
-  const server = createServer({ logger, serverInfo, ...(allowedHosts ? { allowedHosts } : {}) });
+/** Host (and port) of a connection URL, without credentials, for logs. */
+function describeUrl(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.protocol}//${parsed.host}${parsed.pathname === '/' ? '' : parsed.pathname}`;
+}
+
+/** Connects to Redis without ever queueing commands: a down Redis makes calls fail fast. */
+export function connectRedis(url: string, commandTimeoutMs: number, logger: Logger): Redis {
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: commandTimeoutMs,
+    connectTimeout: 2000,
+    retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
+  });
+  let up = false;
+  redis.on('ready', () => {
+    if (!up) logger.info({ redis: describeUrl(url) }, 'Redis connected');
+    up = true;
+  });
+  redis.on('error', (error) => {
+    if (up) logger.warn({ err: error.message }, 'Redis connection lost: cache bypassed, retrying');
+    up = false;
+  });
+  return redis;
+}
+
+/**
+ * Starts the server from its configuration: opens Postgres (or PGlite) and Redis, migrates when
+ * asked, listens, and keeps the up/down gauges fresh. Resolves once it is listening.
+ */
+export async function startServer(config: ServerConfig, options: StartOptions): Promise<RunningServer> {
+  const logger = options.logger ?? pino({ level: config.logLevel });
+  let db: SqlClient;
+  let cache: Cache;
+  let redis: Redis | undefined;
+  let apiKeys: ApiKeyStore | undefined;
+  if (config.mode === 'embedded') {
+    logger.info('starting embedded Postgres (PGlite)');
+    db = await EmbeddedPostgres.open(config.embeddedDataDir);
+    cache = new LocalCache(config.cacheTtlSeconds);
+  } else {
+    db = new PostgresPool({
+      url: config.databaseUrl as string,
+      max: config.pg.poolMax,
+      connectTimeoutMs: config.pg.connectTimeoutMs,
+      statementTimeoutMs: config.pg.statementTimeoutMs,
+      idleTimeoutMs: config.pg.idleTimeoutMs,
+      logger,
+    });
+    redis = connectRedis(config.redisUrl as string, config.redisCommandTimeoutMs, logger);
+    await redis.connect().catch((error: Error) => {
+      logger.warn({ err: error.message }, 'Redis unreachable at start-up: serving without cache, retrying');
+    });
+    cache = new RedisCache(redis, config.cacheTtlSeconds, logger);
+    apiKeys = new ApiKeyStore(db);
+  }
+  if (config.migrateOnStart) await migrate(db, logger);
+
+  const oauth = config.auth.oauth;
+  const server = createServer({
+    logger,
+    db,
+    cache,
+    ...(redis ? { redis } : {}),
+    serverInfo: options.serverInfo,
+    ...(options.tools ? { tools: options.tools } : {}),
+    ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
+    ...(() => {
+      const allowList = allowListFor({
+        ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
+        loopback: isLoopback(config.bindAddress),
+      });
+      return allowList ? { allowList } : {};
+    })(),
+    auth: {
+      enabled: config.auth.enabled,
+      requiredScope: config.auth.requiredScope,
+      ...(apiKeys ? { apiKeys } : {}),
+      ...(oauth && config.publicUrl
+        ? {
+            oauth: new OAuthVerifier({
+              issuer: oauth.issuer,
+              jwksUrl: oauth.jwksUrl,
+              audiences: [`${config.publicUrl}/mcp`, config.publicUrl],
+              tenantClaim: oauth.tenantClaim,
+            }),
+            issuer: oauth.issuer,
+          }
+        : {}),
+    },
+    rateLimit: config.rateLimit,
+    maxBodyBytes: config.maxBodyBytes,
+    trustProxyHops: config.trustProxyHops,
+  });
+
   const http = await new Promise<Server>((resolve, reject) => {
     const listening = server.app.listen(config.port, config.bindAddress, (error?: Error) => {
       if (error) reject(error);
       else resolve(listening);
     });
   });
+  // Longer than typical load balancer idle timeouts, so the balancer closes first.
+  http.keepAliveTimeout = 65_000;
+  http.headersTimeout = 66_000;
   const { address, port } = http.address() as AddressInfo;
   const host = address.includes(':') ? `[${address}]` : address;
   const url = `http://${host}:${port}`;
-  logger.info(
-    { url, publicUrl: config.publicUrl ?? null, allowedHosts: allowedHosts ?? 'any' },
-    'mcpenv reference server listening',
-  );
-  if (!allowedHosts) {
-    logger.warn('no PUBLIC_URL set on a non-loopback address: /mcp accepts any Host header; set PUBLIC_URL');
+
+  const health = setInterval(() => void server.readiness(), 5000);
+  health.unref();
+  void server.readiness();
+
+  if (config.mode === 'embedded') {
+    logger.info(
+      { url, database: config.embeddedDataDir ? `PGlite in ${config.embeddedDataDir}` : 'PGlite in memory' },
+      'mcpenv reference server listening',
+    );
+    logger.warn(
+      'embedded mode: PGlite, in-process cache and rate limits, auth OFF, loopback only; ' +
+        'set DATABASE_URL, REDIS_URL and PUBLIC_URL to run in production',
+    );
+  } else {
+    logger.info(
+      {
+        url,
+        publicUrl: config.publicUrl,
+        database: describeUrl(config.databaseUrl as string),
+        redis: describeUrl(config.redisUrl as string),
+        oauth: Boolean(oauth),
+      },
+      'mcpenv reference server listening',
+    );
   }
 
   let closing: Promise<void> | undefined;
   const shutdown = () => {
-    closing ??= new Promise<void>((resolve) => {
+    closing ??= (async () => {
       server.startDraining();
-      logger.info({ drainTimeoutSeconds: config.drainTimeoutSeconds }, 'draining');
-      const force = setTimeout(() => http.closeAllConnections(), config.drainTimeoutSeconds * 1000);
-      force.unref();
-      http.close(() => {
-        clearTimeout(force);
-        logger.info('stopped');
-        resolve();
+      clearInterval(health);
+      logger.info(
+        { delaySeconds: config.shutdownDelaySeconds, drainTimeoutSeconds: config.drainTimeoutSeconds },
+        'draining',
+      );
+      await new Promise((resolve) => setTimeout(resolve, config.shutdownDelaySeconds * 1000));
+      await new Promise<void>((resolve) => {
+        const force = setTimeout(() => {
+          logger.warn('drain timeout reached: closing remaining connections');
+          http.closeAllConnections();
+        }, config.drainTimeoutSeconds * 1000);
+        force.unref();
+        http.close(() => {
+          clearTimeout(force);
+          resolve();
+        });
+        http.closeIdleConnections();
       });
-      http.closeIdleConnections();
-    });
+      await Promise.allSettled([db.close(), redis?.quit()]);
+      logger.info('stopped');
+    })();
     return closing;
   };
   return { server, http, url, shutdown };

@@ -28,6 +28,11 @@ export class ServerMetrics {
   readonly requestDurationSeconds = histogram(this.registry, METRICS.requestDurationSeconds);
   readonly activeConnections = gauge(this.registry, METRICS.activeConnections);
   readonly toolExecutionsTotal = counter(this.registry, METRICS.toolExecutionsTotal);
+  readonly resourceAccessTotal = counter(this.registry, METRICS.resourceAccessTotal);
+  readonly rateLimitRejectionsTotal = counter(this.registry, METRICS.rateLimitRejectionsTotal);
+  readonly authFailuresTotal = counter(this.registry, METRICS.authFailuresTotal);
+  readonly postgresUp = gauge(this.registry, METRICS.postgresUp);
+  readonly redisUp = gauge(this.registry, METRICS.redisUp);
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });

@@ -11,7 +11,7 @@ interface ServeFlags {
 export function registerServe(program: Command, version: string): void {
   program
     .command('serve')
-    .description('Start the reference MCP server (settings from environment variables, flags win)')
+    .description('Start the reference MCP server (settings from environment variables; flags win)')
     .option('-p, --port <port>', 'port to listen on (env PORT, default 3000)')
     .option('--host <address>', 'address to bind (env BIND_ADDRESS, default 127.0.0.1)')
     .action(async (flags: ServeFlags) => {
@@ -23,9 +23,9 @@ export function registerServe(program: Command, version: string): void {
         ...(flags.port === undefined ? {} : { PORT: flags.port }),
         ...(flags.host === undefined ? {} : { BIND_ADDRESS: flags.host }),
       });
-      const running = await startServer(config, { name: 'mcpenv-reference-server', version });
+      const running = await startServer(config, { serverInfo: { name: 'mcpenv-reference-server', version } });
       const stop = () => {
-        running.shutdown().then(() => process.exit(0));
+        void running.shutdown().then(() => process.exit(0));
       };
       process.once('SIGTERM', stop);
       process.once('SIGINT', stop);

@@ -44,7 +44,61 @@ export const METRICS = {
     help: 'Tool calls, by tool name and outcome (success or error).',
     labelNames: ['tool_name', 'status'],
   },
+  resourceAccessTotal: {
+    name: 'mcp_resource_access_total',
+    type: 'counter',
+    help: 'Resource reads and listings, by resource type and operation.',
+    labelNames: ['resource_type', 'operation'],
+  },
+  rateLimitRejectionsTotal: {
+    name: 'mcp_rate_limit_rejections_total',
+    type: 'counter',
+    help: 'Requests rejected with HTTP 429 because the caller exceeded its rate limit.',
+    labelNames: ['endpoint'],
+  },
+  authFailuresTotal: {
+    name: 'mcp_auth_failures_total',
+    type: 'counter',
+    help: 'Requests rejected by authentication or authorization, by reason.',
+    labelNames: ['reason'],
+  },
+  postgresUp: {
+    name: 'mcp_postgres_up',
+    type: 'gauge',
+    help: 'Whether the last Postgres health check succeeded (1) or failed (0).',
+    labelNames: [],
+  },
+  redisUp: {
+    name: 'mcp_redis_up',
+    type: 'gauge',
+    help: 'Whether the last Redis health check succeeded (1) or failed (0); always 1 in the embedded mode.',
+    labelNames: [],
+  },
 } as const satisfies Record<string, MetricDefinition>;
+
+/**
+ * Values the bounded labels take. Keeping them here documents the cardinality and lets the
+ * monitoring side build per-value panels without guessing.
+ */
+export const LABEL_VALUES = {
+  toolStatus: ['success', 'error'],
+  authFailureReason: [
+    'missing_token',
+    'malformed_token',
+    'unknown_key',
+    'revoked_key',
+    'invalid_signature',
+    'expired',
+    'wrong_issuer',
+    'wrong_audience',
+    'invalid_token',
+    'insufficient_scope',
+    'issuer_unavailable',
+  ],
+  resourceOperation: ['read', 'list'],
+} as const;
+
+export type AuthFailureReason = (typeof LABEL_VALUES.authFailureReason)[number];
 
 /** Every catalogued metric, in a stable order. */
 export const METRIC_LIST: readonly MetricDefinition[] = Object.values(METRICS);

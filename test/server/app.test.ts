@@ -1,33 +1,38 @@
-import { request as httpRequest, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import pino from 'pino';
+import { request as httpRequest } from 'node:http';
 import { METRIC_LIST } from '../../constructs/monitoring/catalogue';
-import { createServer, type McpHttpServer } from '../../server/app';
-import { allowedHostsFor } from '../../server/main';
+import { allowListFor } from '../../server/guard';
+import { startEmbeddedServer, type TestServer } from '../helpers/embedded-server';
 
-let mcp: McpHttpServer;
-let http: Server;
+const mcpHeaders = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+const rpc = (method: string, params: Record<string, unknown> = {}, id = 1) =>
+  JSON.stringify({ jsonrpc: '2.0', id, method, params });
+
+let open: TestServer;
 let base: string;
 
 beforeAll(async () => {
-  mcp = createServer({ logger: pino({ level: 'silent' }) });
-  http = await new Promise<Server>((resolve) => {
-    const listening = mcp.app.listen(0, '127.0.0.1', () => resolve(listening));
-  });
-  base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
-});
+  open = await startEmbeddedServer();
+  base = open.url;
+}, 60_000);
 
 afterAll(async () => {
-  await new Promise((resolve) => http.close(resolve));
+  await open.close();
 });
-
-const mcpHeaders = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
 
 describe('reference server HTTP surface', () => {
   test('/healthz answers ok', async () => {
     const res = await fetch(`${base}/healthz`);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ status: 'ok' });
+  });
+
+  test('/readyz reports Postgres, migrations and Redis', async () => {
+    const res = await fetch(`${base}/readyz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({
+      status: 'ready',
+      checks: { postgres: 'up', migrations: 'current', redis: 'not used', draining: false },
+    });
   });
 
   test('every response carries a request id, echoing a well-formed incoming one', async () => {
@@ -52,112 +57,131 @@ describe('reference server HTTP surface', () => {
     expect(await res.json()).toMatchObject({ error: { code: -32700 } });
   });
 
-  test('/metrics exposes every catalogued metric with its help text, plus process defaults', async () => {
-    await fetch(`${base}/mcp`, {
+  test('answers JSON by default and an SSE stream when the request asks for progress', async () => {
+    const json = await fetch(`${base}/mcp`, { method: 'POST', headers: mcpHeaders, body: rpc('ping') });
+    expect(json.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await json.json()).toEqual({ jsonrpc: '2.0', id: 1, result: {} });
+    const sse = await fetch(`${base}/mcp`, {
       method: 'POST',
       headers: mcpHeaders,
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
+      body: rpc('tools/list', { _meta: { progressToken: 'p1' } }),
     });
+    expect(sse.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    expect(await sse.text()).toMatch(/^event: message\ndata: \{.*"tools":\[/m);
+  });
+
+  test('/metrics exposes every catalogued metric with its help text, plus process defaults', async () => {
+    await fetch(`${base}/mcp`, { method: 'POST', headers: mcpHeaders, body: rpc('ping') });
+    await fetch(`${base}/readyz`);
     const text = await (await fetch(`${base}/metrics`)).text();
     for (const metric of METRIC_LIST) {
       expect(text).toContain(`# HELP ${metric.name} ${metric.help}`);
       expect(text).toContain(`# TYPE ${metric.name} ${metric.type}`);
     }
     expect(text).toContain('process_resident_memory_bytes');
-    expect(text).toMatch(/mcp_requests_total\{method="ping",status="\d+",endpoint="\/mcp"\} 1/);
+    expect(text).toMatch(/mcp_requests_total\{method="ping",status="200",endpoint="\/mcp"\} \d+/);
+    expect(text).toMatch(/^mcp_postgres_up 1$/m);
   });
 
   test('labels unknown JSON-RPC methods as "other" to keep cardinality bounded', async () => {
-    await fetch(`${base}/mcp`, {
-      method: 'POST',
-      headers: mcpHeaders,
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'x/'.repeat(20) }),
-    });
+    await fetch(`${base}/mcp`, { method: 'POST', headers: mcpHeaders, body: rpc('x/'.repeat(20)) });
     const text = await (await fetch(`${base}/metrics`)).text();
     expect(text).toMatch(/mcp_requests_total\{method="other",/);
     expect(text).not.toContain('x/x/');
   });
-
-  test('/readyz turns 503 once draining starts', async () => {
-    expect((await fetch(`${base}/readyz`)).status).toBe(200);
-    mcp.startDraining();
-    const res = await fetch(`${base}/readyz`);
-    expect(res.status).toBe(503);
-    expect(await res.json()).toEqual({ status: 'draining' });
-  });
 });
 
-describe('Host allow-list', () => {
-  let guarded: Server;
-  let port: number;
+describe('Host and Origin allow-list', () => {
+  let guarded: TestServer;
 
   beforeAll(async () => {
-    const server = createServer({ logger: pino({ level: 'silent' }), allowedHosts: ['mcp.example.com'] });
-    guarded = await new Promise<Server>((resolve) => {
-      const listening = server.app.listen(0, '127.0.0.1', () => resolve(listening));
-    });
-    port = (guarded.address() as AddressInfo).port;
-  });
+    const allowList = allowListFor({ publicUrl: 'https://mcp.example.com', loopback: false });
+    guarded = await startEmbeddedServer(allowList ? { allowList } : {});
+  }, 60_000);
 
   afterAll(async () => {
-    await new Promise((resolve) => guarded.close(resolve));
+    await guarded.close();
   });
 
-  function request(path: string, host: string): Promise<{ status: number; body: string }> {
+  function send(path: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
     return new Promise((resolve, reject) => {
       const req = httpRequest(
-        {
-          host: '127.0.0.1',
-          port,
-          path,
-          method: path === '/mcp' ? 'POST' : 'GET',
-          headers: { host, ...mcpHeaders },
-        },
+        { host: '127.0.0.1', port: guarded.port, path, method: path === '/mcp' ? 'POST' : 'GET', headers },
         (res) => {
           let body = '';
-          res.on('data', (chunk) => (body += chunk));
+          res.on('data', (chunk) => {
+            body += chunk;
+          });
           res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
         },
       );
       req.on('error', reject);
-      req.end(path === '/mcp' ? JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }) : undefined);
+      req.end(path === '/mcp' ? rpc('ping') : undefined);
     });
   }
 
   test('rejects /mcp requests for another host with 403 (DNS-rebinding protection)', async () => {
-    const res = await request('/mcp', 'attacker.example:80');
+    const res = await send('/mcp', { ...mcpHeaders, host: 'attacker.example' });
     expect(res.status).toBe(403);
     expect(JSON.parse(res.body)).toMatchObject({ jsonrpc: '2.0', error: { code: -32000 } });
   });
 
-  test('serves /mcp for the allowed host', async () => {
-    expect((await request('/mcp', 'mcp.example.com')).status).toBe(200);
+  test('rejects a browser Origin other than the public URL with 403', async () => {
+    const res = await send('/mcp', {
+      ...mcpHeaders,
+      host: 'mcp.example.com',
+      origin: 'https://evil.example',
+    });
+    expect(res.status).toBe(403);
+    expect(JSON.parse(res.body).error.message).toContain('Origin "https://evil.example" is not allowed');
+  });
+
+  test('serves /mcp for the public host, with or without its own Origin', async () => {
+    expect((await send('/mcp', { ...mcpHeaders, host: 'mcp.example.com' })).status).toBe(200);
+    const withOrigin = await send('/mcp', {
+      ...mcpHeaders,
+      host: 'mcp.example.com',
+      origin: 'https://mcp.example.com',
+    });
+    expect(withOrigin.status).toBe(200);
   });
 
   test('still answers probes addressed to the pod IP', async () => {
-    expect((await request('/healthz', '10.1.2.3:3000')).status).toBe(200);
-    expect((await request('/readyz', '10.1.2.3:3000')).status).toBe(200);
+    expect((await send('/healthz', { host: '10.1.2.3:3000' })).status).toBe(200);
+    expect((await send('/readyz', { host: '10.1.2.3:3000' })).status).toBe(200);
   });
 });
 
-describe('allowedHostsFor', () => {
-  const defaults = { port: 3000, logLevel: 'info', drainTimeoutSeconds: 25 } as const;
-
+describe('allowListFor', () => {
   test('a loopback bind accepts only the loopback names', () => {
-    expect(allowedHostsFor({ ...defaults, bindAddress: '127.0.0.1' })).toEqual([
-      'localhost',
-      '127.0.0.1',
-      '[::1]',
-    ]);
+    expect(allowListFor({ loopback: true })).toEqual({
+      hosts: ['localhost', '127.0.0.1', '[::1]'],
+      origins: [],
+    });
   });
 
-  test('a public URL adds its host name', () => {
-    expect(
-      allowedHostsFor({ ...defaults, bindAddress: '0.0.0.0', publicUrl: 'https://mcp.example.com' }),
-    ).toEqual(['mcp.example.com']);
+  test('a public URL adds its host and origin', () => {
+    expect(allowListFor({ publicUrl: 'https://mcp.example.com', loopback: false })).toEqual({
+      hosts: ['mcp.example.com'],
+      origins: ['https://mcp.example.com'],
+    });
   });
 
   test('a non-loopback bind without a public URL has no list', () => {
-    expect(allowedHostsFor({ ...defaults, bindAddress: '0.0.0.0' })).toBeUndefined();
+    expect(allowListFor({ loopback: false })).toBeUndefined();
   });
+});
+
+describe('draining', () => {
+  test('/readyz turns 503 once draining starts', async () => {
+    const server = await startEmbeddedServer();
+    try {
+      server.server.startDraining();
+      const res = await fetch(`${server.url}/readyz`);
+      expect(res.status).toBe(503);
+      expect(((await res.json()) as { checks: { draining: boolean } }).checks.draining).toBe(true);
+    } finally {
+      await server.close();
+    }
+  }, 60_000);
 });

@@ -1,31 +1,74 @@
 import { ConfigError, parseServerConfig } from '../../server/config';
 
+const serverEnv = {
+  DATABASE_URL: 'postgres://app:secret-pw@db.internal:5432/mcp',
+  REDIS_URL: 'rediss://:secret-token@cache.internal:6379',
+  PUBLIC_URL: 'https://mcp.example.com',
+};
+
 describe('parseServerConfig', () => {
-  test('with nothing set, listens on 127.0.0.1:3000', () => {
-    expect(parseServerConfig({})).toEqual({
+  test('with nothing set, runs embedded on 127.0.0.1:3000 with auth off and migrations on start', () => {
+    const config = parseServerConfig({});
+    expect(config).toMatchObject({
+      mode: 'embedded',
       port: 3000,
       bindAddress: '127.0.0.1',
       logLevel: 'info',
+      migrateOnStart: true,
+      shutdownDelaySeconds: 0,
       drainTimeoutSeconds: 25,
+      auth: { enabled: false, requiredScope: 'mcp' },
+      rateLimit: { perMinute: 600, onRedisError: 'allow' },
+    });
+    expect(config.databaseUrl).toBeUndefined();
+  });
+
+  test('with DATABASE_URL, REDIS_URL and PUBLIC_URL, runs in server mode with auth on', () => {
+    const config = parseServerConfig({
+      ...serverEnv,
+      BIND_ADDRESS: '0.0.0.0',
+      PUBLIC_URL: 'https://mcp.example.com/',
+    });
+    expect(config).toMatchObject({
+      mode: 'server',
+      bindAddress: '0.0.0.0',
+      publicUrl: 'https://mcp.example.com',
+      migrateOnStart: false,
+      shutdownDelaySeconds: 5,
+      auth: { enabled: true },
     });
   });
 
-  test('reads every variable and normalizes the public URL', () => {
-    expect(
-      parseServerConfig({
-        PORT: '8080',
-        BIND_ADDRESS: '0.0.0.0',
-        PUBLIC_URL: 'https://mcp.example.com/',
-        LOG_LEVEL: 'debug',
-        SHUTDOWN_DRAIN_SECONDS: '5',
-      }),
-    ).toEqual({
-      port: 8080,
-      bindAddress: '0.0.0.0',
-      publicUrl: 'https://mcp.example.com',
-      logLevel: 'debug',
-      drainTimeoutSeconds: 5,
+  test('reads the OAuth, pool, cache, limit and shutdown settings', () => {
+    const config = parseServerConfig({
+      ...serverEnv,
+      OAUTH_ISSUER: 'https://auth.example.com/',
+      OAUTH_JWKS_URL: 'https://auth.example.com/.well-known/jwks.json',
+      OAUTH_TENANT_CLAIM: 'org_id',
+      AUTH_REQUIRED_SCOPE: 'mcp:memory',
+      PG_POOL_MAX: '20',
+      CACHE_TTL_SECONDS: '30',
+      RATE_LIMIT_PER_MINUTE: '100',
+      RATE_LIMIT_ON_REDIS_ERROR: 'deny',
+      MIGRATE_ON_START: 'true',
+      SHUTDOWN_DELAY_SECONDS: '0',
+      SHUTDOWN_DRAIN_SECONDS: '5',
     });
+    expect(config.auth).toEqual({
+      enabled: true,
+      requiredScope: 'mcp:memory',
+      oauth: {
+        issuer: 'https://auth.example.com/',
+        jwksUrl: 'https://auth.example.com/.well-known/jwks.json',
+        tenantClaim: 'org_id',
+      },
+    });
+    expect(config.pg.poolMax).toBe(20);
+    expect(config.cacheTtlSeconds).toBe(30);
+    expect(config.rateLimit).toEqual({ perMinute: 100, onRedisError: 'deny' });
+    expect(config.migrateOnStart).toBe(true);
+    expect(config.shutdownDelaySeconds).toBe(0);
+    expect(config.drainTimeoutSeconds).toBe(5);
   });
 
   test('treats empty variables as unset', () => {
@@ -39,11 +82,36 @@ describe('parseServerConfig', () => {
       { BIND_ADDRESS: 'localhost' },
       /BIND_ADDRESS must be an IP address such as 127.0.0.1 \(got "localhost"\)/,
     ],
+    [{ BIND_ADDRESS: '0.0.0.0' }, /BIND_ADDRESS must be a loopback address in the embedded mode/],
     [{ PUBLIC_URL: 'http://mcp.example.com' }, /PUBLIC_URL must be an https URL/],
+    [{ PUBLIC_URL: 'https://mcp.example.com/team' }, /PUBLIC_URL must be an origin without a path/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of fatal, error/],
-    [{ SHUTDOWN_DRAIN_SECONDS: '-1' }, /SHUTDOWN_DRAIN_SECONDS must be 0 or more/],
+    [{ SHUTDOWN_DRAIN_SECONDS: '-1' }, /SHUTDOWN_DRAIN_SECONDS must be between 0 and 3600/],
+    [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL must be a postgres:\/\/ URL \(got \(value hidden\)\)/],
+    [{ DATABASE_URL: serverEnv.DATABASE_URL }, /REDIS_URL must be set together with DATABASE_URL/],
+    [{ DATABASE_URL: serverEnv.DATABASE_URL, REDIS_URL: serverEnv.REDIS_URL }, /PUBLIC_URL must be set when/],
+    [
+      { ...serverEnv, OAUTH_ISSUER: 'https://auth.example.com' },
+      /OAUTH_ISSUER and OAUTH_JWKS_URL must be set together/,
+    ],
+    [{ RATE_LIMIT_ON_REDIS_ERROR: 'maybe' }, /RATE_LIMIT_ON_REDIS_ERROR must be allow or deny/],
+    [{ MIGRATE_ON_START: 'yes' }, /MIGRATE_ON_START must be true or false/],
+    [{ AUTH_REQUIRED_SCOPE: 'two scopes' }, /AUTH_REQUIRED_SCOPE must be one OAuth scope token/],
+    [{ ...serverEnv, EMBEDDED_DATA_DIR: '/data' }, /EMBEDDED_DATA_DIR applies only to the embedded mode/],
   ])('rejects %j naming the variable', (env, expected) => {
     expect(() => parseServerConfig(env)).toThrow(expected);
     expect(() => parseServerConfig(env)).toThrow(ConfigError);
+  });
+
+  test('never shows connection URLs, which carry passwords, in its messages', () => {
+    let message = '';
+    try {
+      parseServerConfig({ ...serverEnv, PUBLIC_URL: undefined, DATABASE_URL: 'postgres://u:hunter2@:bad' });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain('DATABASE_URL');
+    expect(message).not.toContain('hunter2');
+    expect(message).not.toContain('secret-token');
   });
 });

@@ -1,0 +1,117 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { SqlClient } from '../store/sql';
+
+/**
+ * API keys look like `mcpk_<id>_<secret>`. Only a SHA-256 hash of the secret is stored (the
+ * secret has 256 bits of entropy, so a slow hash adds nothing); the presented secret is
+ * compared with `timingSafeEqual`. The id is not secret: it names the key in logs and limits.
+ */
+const KEY_FORMAT = /^mcpk_([a-z0-9]{16})_([A-Za-z0-9_-]{43})$/;
+
+export interface ApiKeyRecord {
+  readonly id: string;
+  readonly tenant: string;
+  readonly name: string;
+  readonly scopes: readonly string[];
+  readonly createdAt: string;
+  readonly revokedAt?: string;
+}
+
+export type ApiKeyCheck =
+  | { readonly ok: true; readonly key: ApiKeyRecord }
+  | { readonly ok: false; readonly reason: 'malformed_token' | 'unknown_key' | 'revoked_key' };
+
+const hashSecret = (secret: string) => createHash('sha256').update(secret).digest();
+/** Compared against when the id is unknown, so both paths take the same time. */
+const DUMMY_HASH = hashSecret('mcpenv-no-such-key');
+
+export function looksLikeApiKey(token: string): boolean {
+  return token.startsWith('mcpk_');
+}
+
+interface Row {
+  id: string;
+  tenant: string;
+  name: string;
+  secret_hash: Buffer | Uint8Array;
+  scopes: string[];
+  created_at: Date | string;
+  revoked_at: Date | string | null;
+}
+
+const toRecord = (row: Row): ApiKeyRecord => ({
+  id: row.id,
+  tenant: row.tenant,
+  name: row.name,
+  scopes: row.scopes,
+  createdAt: new Date(row.created_at).toISOString(),
+  ...(row.revoked_at ? { revokedAt: new Date(row.revoked_at).toISOString() } : {}),
+});
+
+/**
+ * API keys in Postgres, with a short in-process cache of lookups so that a request does not
+ * cost a database round trip. A revocation takes effect within `cacheSeconds`.
+ */
+export class ApiKeyStore {
+  private readonly lookups = new Map<string, { row: Row | undefined; expires: number }>();
+
+  constructor(
+    private readonly db: SqlClient,
+    private readonly cacheSeconds = 30,
+    private readonly maxCached = 10_000,
+  ) {}
+
+  /** Creates a key and returns it in full; this is the only time the secret exists in clear. */
+  async create(input: { tenant: string; name: string; scopes: readonly string[] }) {
+    const id = randomBytes(10).toString('hex').slice(0, 16);
+    const secret = randomBytes(32).toString('base64url');
+    const { rows } = await this.db.query<Row>(
+      `INSERT INTO api_keys (id, tenant, name, secret_hash, scopes) VALUES ($1, $2, $3, $4, $5)
+       RETURNING id, tenant, name, secret_hash, scopes, created_at, revoked_at`,
+      [id, input.tenant, input.name, hashSecret(secret), [...input.scopes]],
+    );
+    return { key: `mcpk_${id}_${secret}`, record: toRecord(rows[0] as Row) };
+  }
+
+  async revoke(id: string): Promise<boolean> {
+    const { rows } = await this.db.query(
+      'UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING id',
+      [id],
+    );
+    this.lookups.delete(id);
+    return rows.length > 0;
+  }
+
+  async list(tenant?: string): Promise<ApiKeyRecord[]> {
+    const { rows } = await this.db.query<Row>(
+      `SELECT id, tenant, name, secret_hash, scopes, created_at, revoked_at FROM api_keys
+        WHERE $1::text IS NULL OR tenant = $1 ORDER BY tenant, created_at, id`,
+      [tenant ?? null],
+    );
+    return rows.map(toRecord);
+  }
+
+  private async lookup(id: string): Promise<Row | undefined> {
+    const cached = this.lookups.get(id);
+    if (cached && cached.expires > Date.now()) return cached.row;
+    const { rows } = await this.db.query<Row>(
+      'SELECT id, tenant, name, secret_hash, scopes, created_at, revoked_at FROM api_keys WHERE id = $1',
+      [id],
+    );
+    if (this.lookups.size >= this.maxCached) this.lookups.clear();
+    this.lookups.set(id, { row: rows[0], expires: Date.now() + this.cacheSeconds * 1000 });
+    return rows[0];
+  }
+
+  async verify(token: string): Promise<ApiKeyCheck> {
+    const match = KEY_FORMAT.exec(token);
+    if (!match) return { ok: false, reason: 'malformed_token' };
+    const [, id, secret] = match as unknown as [string, string, string];
+    const row = await this.lookup(id);
+    const expected = row ? Buffer.from(row.secret_hash) : DUMMY_HASH;
+    const matches = timingSafeEqual(hashSecret(secret), expected) && row !== undefined;
+    if (!matches || !row) return { ok: false, reason: 'unknown_key' };
+    if (row.revoked_at) return { ok: false, reason: 'revoked_key' };
+    return { ok: true, key: toRecord(row) };
+  }
+}

@@ -1,0 +1,157 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { Logger } from 'pino';
+import type { AuthFailureReason } from '../../constructs/monitoring/catalogue';
+import type { ServerMetrics } from '../metrics';
+import type { Principal } from '../tools/tool';
+import { type ApiKeyStore, looksLikeApiKey } from './api-keys';
+import type { OAuthVerifier } from './oauth';
+
+/** Used when auth is off (the embedded mode): everything belongs to one local tenant. */
+export const LOCAL_PRINCIPAL: Principal = { id: 'local', tenant: 'local', scopes: [], kind: 'local' };
+
+export interface AuthenticateOptions {
+  readonly enabled: boolean;
+  readonly requiredScope: string;
+  readonly apiKeys?: ApiKeyStore;
+  readonly oauth?: OAuthVerifier;
+  /** Absolute URL of this resource's RFC 9728 metadata, advertised in `WWW-Authenticate`. */
+  readonly resourceMetadataUrl?: string;
+  readonly metrics: ServerMetrics;
+  readonly logger: Logger;
+}
+
+/** The principal `authenticate` attached to the response. */
+export function principalOf(res: Response): Principal {
+  const principal = res.locals.principal as Principal | undefined;
+  if (!principal) throw new Error('authenticate must run before principalOf');
+  return principal;
+}
+
+const BEARER = /^Bearer +([A-Za-z0-9._~+/-]+=*)$/;
+
+/**
+ * Bearer authentication for `/mcp`: API keys (`mcpk_...`) or OAuth JWTs. Failures answer 401
+ * (403 for a missing scope) with a `WWW-Authenticate` challenge pointing at the protected-resource
+ * metadata, as the MCP authorization spec and RFC 6750/9728 describe. Tokens are never logged.
+ */
+export function authenticate(options: AuthenticateOptions): RequestHandler {
+  const { metrics, requiredScope } = options;
+
+  function challenge(error?: string, description?: string, scope?: string): string {
+    const parts = ['Bearer'];
+    const params: string[] = [];
+    if (options.resourceMetadataUrl) params.push(`resource_metadata="${options.resourceMetadataUrl}"`);
+    if (error) params.push(`error="${error}"`);
+    if (description) params.push(`error_description="${description.replace(/"/g, "'")}"`);
+    if (scope) params.push(`scope="${scope}"`);
+    return params.length > 0 ? `${parts[0]} ${params.join(', ')}` : parts[0];
+  }
+
+  function fail(
+    res: Response,
+    status: number,
+    reason: AuthFailureReason,
+    description: string,
+    header?: string,
+  ) {
+    metrics.authFailuresTotal.inc({ reason });
+    if (header) res.setHeader('WWW-Authenticate', header);
+    res.status(status).json({
+      jsonrpc: '2.0',
+      error: {
+        code: status === 503 ? -32603 : -32001,
+        message: `${status === 403 ? 'Forbidden' : 'Unauthorized'}: ${description}`,
+      },
+      id: null,
+    });
+  }
+
+  return async (req: Request, res: Response, next: NextFunction) => {
+    if (!options.enabled) {
+      res.locals.principal = LOCAL_PRINCIPAL;
+      next();
+      return;
+    }
+    const header = req.get('authorization');
+    if (!header) {
+      fail(res, 401, 'missing_token', 'send an Authorization: Bearer <token> header', challenge());
+      return;
+    }
+    const token = BEARER.exec(header)?.[1];
+    if (!token) {
+      const description = 'the Authorization header must be "Bearer <token>"';
+      fail(res, 401, 'malformed_token', description, challenge('invalid_request', description));
+      return;
+    }
+    let principal: Principal;
+    try {
+      if (looksLikeApiKey(token) && options.apiKeys) {
+        const check = await options.apiKeys.verify(token);
+        if (!check.ok) {
+          const description =
+            check.reason === 'revoked_key' ? 'the API key was revoked' : 'the API key is not valid';
+          fail(res, 401, check.reason, description, challenge('invalid_token', description));
+          return;
+        }
+        principal = {
+          id: `key:${check.key.id}`,
+          tenant: check.key.tenant,
+          scopes: check.key.scopes,
+          kind: 'api-key',
+        };
+      } else if (options.oauth) {
+        const check = await options.oauth.verify(token);
+        if (!check.ok) {
+          if (check.reason === 'issuer_unavailable') {
+            options.logger.error('cannot fetch the authorization server JWKS');
+            fail(res, 503, check.reason, check.description);
+          } else {
+            fail(res, 401, check.reason, check.description, challenge('invalid_token', check.description));
+          }
+          return;
+        }
+        principal = {
+          id: `oauth:${check.subject}`,
+          tenant: check.tenant,
+          scopes: check.scopes,
+          kind: 'oauth',
+        };
+      } else {
+        const description = 'this server accepts API keys only';
+        fail(res, 401, 'invalid_token', description, challenge('invalid_token', description));
+        return;
+      }
+    } catch (error) {
+      next(error);
+      return;
+    }
+    if (!principal.scopes.includes(requiredScope)) {
+      const description = `the token lacks the "${requiredScope}" scope`;
+      fail(
+        res,
+        403,
+        'insufficient_scope',
+        description,
+        challenge('insufficient_scope', description, requiredScope),
+      );
+      return;
+    }
+    res.locals.principal = principal;
+    next();
+  };
+}
+
+/** RFC 9728 protected-resource metadata: tells clients which authorization server to use. */
+export function protectedResourceMetadata(input: {
+  resource: string;
+  issuer?: string;
+  requiredScope: string;
+}): Record<string, unknown> {
+  return {
+    resource: input.resource,
+    ...(input.issuer ? { authorization_servers: [input.issuer] } : {}),
+    scopes_supported: [input.requiredScope],
+    bearer_methods_supported: ['header'],
+    resource_name: 'mcpenv team memory',
+  };
+}
