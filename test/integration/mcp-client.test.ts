@@ -58,7 +58,7 @@ describe('an MCP SDK client against `mcpenv serve` in the embedded mode', () => 
     expect(got.structuredContent).toMatchObject({ id, tags: ['ops'] });
 
     const resource = await client.readResource({ uri: `memory://${id}` });
-    expect(JSON.parse(String(resource.contents[0]?.text))).toMatchObject({ id });
+    expect(JSON.parse((resource.contents[0] as { text: string }).text)).toMatchObject({ id });
 
     const deleted = await client.callTool({ name: 'memory_delete', arguments: { id } });
     expect(deleted.structuredContent).toEqual({ deleted: true });

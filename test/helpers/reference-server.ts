@@ -1,0 +1,110 @@
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { ApiKeyStore } from '../../server/auth/api-keys';
+import { parseServerConfig } from '../../server/config';
+import { type RunningServer, startServer } from '../../server/main';
+import { MEMORY_TOOLS } from '../../server/tools/memory';
+import type { ToolDefinition } from '../../server/tools/tool';
+import { PostgresPool } from '../../server/store/sql';
+import { migrate } from '../../server/store/migrations';
+
+export const PUBLIC_URL = 'https://mcp.test.example';
+
+/** A server-mode reference server in this process, with its log lines captured. */
+export interface ReferenceServer {
+  readonly running: RunningServer;
+  readonly url: string;
+  readonly logs: Record<string, unknown>[];
+  stop(): Promise<void>;
+}
+
+/** Log lines as parsed objects, for assertions on what the server logs. */
+function captureLogs(level = 'info') {
+  const logs: Record<string, unknown>[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) logs.push(JSON.parse(line));
+      callback();
+    },
+  });
+  return { logs, logger: pino({ level }, stream) };
+}
+
+/**
+ * Starts the reference server against real Postgres and Redis on a random loopback port.
+ * `env` adds or overrides server variables (e.g. RATE_LIMIT_PER_MINUTE).
+ */
+export async function startReferenceServer(
+  urls: { databaseUrl: string; redisUrl: string },
+  env: Record<string, string> = {},
+  tools: readonly ToolDefinition[] = MEMORY_TOOLS,
+): Promise<ReferenceServer> {
+  const config = parseServerConfig({
+    DATABASE_URL: urls.databaseUrl,
+    REDIS_URL: urls.redisUrl,
+    PUBLIC_URL,
+    PORT: '0',
+    MIGRATE_ON_START: 'true',
+    SHUTDOWN_DELAY_SECONDS: '0',
+    SHUTDOWN_DRAIN_SECONDS: '5',
+    ...env,
+  });
+  const { logs, logger } = captureLogs();
+  const running = await startServer(config, { serverInfo: { name: 'mcpenv-test', version: '0.0.0' }, tools, logger });
+  return { running, url: running.url, logs, stop: () => running.shutdown() };
+}
+
+/** Creates API keys straight in the database (migrating it first if needed). */
+export async function createApiKeys(
+  databaseUrl: string,
+  keys: readonly { tenant: string; scopes?: readonly string[] }[],
+): Promise<{ keys: string[]; store: ApiKeyStore; close(): Promise<void> }> {
+  const db = new PostgresPool({
+    url: databaseUrl,
+    max: 2,
+    connectTimeoutMs: 5000,
+    statementTimeoutMs: 5000,
+    idleTimeoutMs: 1000,
+    logger: pino({ level: 'silent' }),
+  });
+  await migrate(db, pino({ level: 'silent' }));
+  const store = new ApiKeyStore(db);
+  const created: string[] = [];
+  for (const key of keys) {
+    created.push((await store.create({ tenant: key.tenant, name: `test ${key.tenant}`, scopes: key.scopes ?? ['mcp'] })).key);
+  }
+  return { keys: created, store, close: () => db.close() };
+}
+
+export const MCP_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+
+/** Posts one JSON-RPC message (or raw body) to /mcp and returns status, headers and parsed body. */
+export async function postMcp(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+  // Tests read arbitrary JSON-RPC replies; `any` keeps those assertions short.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+): Promise<{ status: number; headers: Headers; json: any; text: string }> {
+  const res = await fetch(`${url}/mcp`, {
+    method: 'POST',
+    headers: { ...MCP_HEADERS, ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, headers: res.headers, json, text };
+}
+
+/** A tools/call request body. */
+export const callTool = (name: string, args: Record<string, unknown>, id = 1) => ({
+  jsonrpc: '2.0',
+  id,
+  method: 'tools/call',
+  params: { name, arguments: args },
+});
