@@ -252,6 +252,10 @@ export function createServer(options: CreateServerOptions): McpHttpServer {
     }),
     rateLimitByPrincipal({ ...options.rateLimit, ...(redis ? { redis } : {}), metrics }),
     async (req: Request, res: Response, next: NextFunction) => {
+      if (Array.isArray(req.body) && req.body.length === 0) {
+        sendRpcError(res, 400, -32600, 'Invalid Request: an empty batch');
+        return;
+      }
       try {
         await handleMcp(req, res, principalOf(res), String(res.locals.requestId));
       } catch (error) {

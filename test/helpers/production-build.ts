@@ -1,0 +1,238 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import { isBuiltin } from 'node:module';
+import * as path from 'node:path';
+
+/** One `FROM` stage of a Dockerfile. */
+export interface DockerfileStage {
+  /** The `AS` name, or the stage's index when it has none. */
+  readonly name: string;
+  readonly base: string;
+  /** Instructions after `FROM`, keywords upper-cased, continuation lines joined. */
+  readonly instructions: readonly { readonly keyword: string; readonly args: string }[];
+}
+
+/**
+ * Splits a Dockerfile into its stages. Enough of the syntax for checking a Dockerfile we write
+ * ourselves: comments, `\` continuations and `FROM ... AS name`; no heredocs.
+ */
+export function readDockerfileStages(file: string): DockerfileStage[] {
+  const logicalLines: string[] = [];
+  let pending = '';
+  for (const raw of fs.readFileSync(file, 'utf8').split('\n')) {
+    const line = raw.trim();
+    if (line.startsWith('#') || (line === '' && pending === '')) continue;
+    if (line.endsWith('\\')) {
+      pending += `${line.slice(0, -1)} `;
+      continue;
+    }
+    logicalLines.push(`${pending}${line}`.trim());
+    pending = '';
+  }
+  const stages: { name: string; base: string; instructions: { keyword: string; args: string }[] }[] = [];
+  for (const line of logicalLines) {
+    const [keyword = '', ...rest] = line.split(/\s+/);
+    const args = rest.join(' ');
+    if (keyword.toUpperCase() === 'FROM') {
+      const [base = '', as, name] = args.split(' ').filter((word) => !word.startsWith('--'));
+      stages.push({
+        base,
+        name: as?.toUpperCase() === 'AS' && name ? name : String(stages.length),
+        instructions: [],
+      });
+    } else if (stages.length > 0) {
+      stages[stages.length - 1]?.instructions.push({ keyword: keyword.toUpperCase(), args });
+    }
+  }
+  return stages;
+}
+
+/**
+ * A minimal environment, like a container's: PATH without any `node_modules/.bin` (so no dev
+ * tool can be picked up by accident), HOME, proxy settings if the machine needs them, and `extra`.
+ * No `npm_*` variables: a child npm reads its npmrc files rather than the config of the npx that
+ * started Jest.
+ */
+export function minimalEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const pathEntries = (process.env.PATH ?? '')
+    .split(path.delimiter)
+    .filter((entry) => entry !== '' && !entry.split(path.sep).includes('node_modules'));
+  const proxies = Object.fromEntries(
+    Object.entries(process.env).filter(([key]) => /^(https?|no)_proxy$/i.test(key)),
+  );
+  return { PATH: pathEntries.join(path.delimiter), HOME: process.env.HOME, ...proxies, ...extra };
+}
+
+export interface RunOutput {
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * Runs a program to completion within `timeoutMs`. Rejects with its output when it exits
+ * non-zero, is killed, or overruns (it is then killed with SIGKILL).
+ */
+export function runBounded(
+  program: string,
+  args: readonly string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number },
+): Promise<RunOutput> {
+  const child = spawn(program, args, {
+    cwd: options.cwd,
+    env: options.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const command = `${path.basename(program)} ${args.join(' ')}`;
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${command} did not finish within ${options.timeoutMs} ms\n${stdout}\n${stderr}`));
+    }, options.timeoutMs);
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) resolve({ stdout, stderr });
+      else reject(new Error(`${command} exited ${code ?? signal}\n${stdout}\n${stderr}`));
+    });
+  });
+}
+
+export interface BuiltServer {
+  readonly url: string;
+  /** Every JSON log line the server printed so far. */
+  readonly logs: Record<string, unknown>[];
+  /** Sends SIGTERM and resolves with the exit code; SIGKILLs and rejects after `timeoutMs`. */
+  stop(timeoutMs: number): Promise<number | null>;
+  /** SIGKILLs the server if it still runs; for clean-up after a failure. */
+  kill(): void;
+}
+
+const LISTENING = 'mcpenv reference server listening';
+
+/**
+ * Starts the compiled CLI (`node lib/bin/mcpenv.js serve --port 0`) in `dir` and resolves with
+ * the URL it announces. Rejects, and kills the server, if it does not announce itself within
+ * `timeoutMs` or exits first.
+ */
+export function startBuiltServer(
+  dir: string,
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+): Promise<BuiltServer> {
+  const child: ChildProcess = spawn(process.execPath, ['lib/bin/mcpenv.js', 'serve', '--port', '0'], {
+    cwd: dir,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: Record<string, unknown>[] = [];
+  let stdout = '';
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const kill = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+  const stop = async (stopTimeoutMs: number) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    let timer: NodeJS.Timeout | undefined;
+    const overrun = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        kill();
+        reject(new Error(`server did not exit within ${stopTimeoutMs} ms of SIGTERM\n${stderr}`));
+      }, stopTimeoutMs);
+    });
+    try {
+      return (await Promise.race([exited, overrun])).code;
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      kill();
+      reject(new Error(`server did not announce itself within ${timeoutMs} ms\n${stdout}\n${stderr}`));
+    }, timeoutMs);
+    let buffered = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      buffered += chunk.toString();
+      for (let newline = buffered.indexOf('\n'); newline >= 0; newline = buffered.indexOf('\n')) {
+        const line = buffered.slice(0, newline);
+        buffered = buffered.slice(newline + 1);
+        let entry: Record<string, unknown>;
+        try {
+          entry = JSON.parse(line) as Record<string, unknown>;
+        } catch {
+          continue; // not a log line; it stays in `stdout` for error messages
+        }
+        logs.push(entry);
+        if (entry.msg === LISTENING) {
+          clearTimeout(timer);
+          resolve({ url: String(entry.url), logs, stop, kill });
+        }
+      }
+    });
+    void exited.then(({ code, signal }) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code ?? signal} before listening\n${stdout}\n${stderr}`));
+    });
+  });
+}
+
+/**
+ * The JSON-RPC messages of an MCP response body, whether the server answered with JSON or with
+ * an SSE stream (`event: message` / `data: {...}`).
+ */
+export function jsonRpcMessages(contentType: string, body: string): Record<string, unknown>[] {
+  if (contentType.startsWith('text/event-stream')) {
+    // An event's data may span several `data:` lines; events end at a blank line.
+    return body
+      .split(/\r?\n\r?\n/)
+      .map((event) =>
+        event
+          .split(/\r?\n/)
+          .filter((line) => line.startsWith('data:'))
+          .map((line) => line.slice('data:'.length).replace(/^ /, ''))
+          .join('\n'),
+      )
+      .filter((data) => data !== '')
+      .map((data) => JSON.parse(data) as Record<string, unknown>);
+  }
+  const parsed = JSON.parse(body) as Record<string, unknown> | Record<string, unknown>[];
+  return Array.isArray(parsed) ? parsed : [parsed];
+}
+
+/**
+ * Names of the packages that the compiled JavaScript under `dir` loads with `require(...)` or
+ * `import(...)`, sorted; Node built-ins and relative paths left out. This covers the modules a
+ * test run never reaches, such as those loaded lazily in another mode.
+ */
+export function packagesLoadedBy(dir: string): string[] {
+  const names = new Set<string>();
+  const walk = (folder: string) => {
+    for (const entry of fs.readdirSync(folder, { withFileTypes: true })) {
+      const full = path.join(folder, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.name.endsWith('.js')) {
+        const source = fs.readFileSync(full, 'utf8');
+        for (const [, specifier = ''] of source.matchAll(/\b(?:require|import)\(\s*['"]([^'"]+)['"]\s*\)/g)) {
+          if (specifier.startsWith('.') || isBuiltin(specifier)) continue;
+          const parts = specifier.split('/');
+          names.add(specifier.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] ?? specifier));
+        }
+      }
+    }
+  };
+  walk(dir);
+  return [...names].sort();
+}

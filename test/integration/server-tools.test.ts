@@ -1,0 +1,343 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { type PostgresServer, startPostgres } from '../helpers/postgres';
+import { type RedisServer, startRedis } from '../helpers/redis';
+import {
+  callTool,
+  createApiKeys,
+  postMcp,
+  type ReferenceServer,
+  startReferenceServer,
+} from '../helpers/reference-server';
+
+let postgres: PostgresServer;
+let redis: RedisServer;
+let server: ReferenceServer;
+let keys: { alpha: string; beta: string };
+let closeKeys: () => Promise<void>;
+
+async function connect(key: string): Promise<Client> {
+  const client = new Client({ name: 'mcpenv-test', version: '1.0.0' });
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), {
+      requestInit: { headers: { authorization: `Bearer ${key}` } },
+    }),
+  );
+  return client;
+}
+
+beforeAll(async () => {
+  [postgres, redis] = await Promise.all([startPostgres(), startRedis({ password: 'redis-test-password' })]);
+  const created = await createApiKeys(postgres.url, [{ tenant: 'alpha' }, { tenant: 'beta' }]);
+  keys = { alpha: created.keys[0] as string, beta: created.keys[1] as string };
+  closeKeys = created.close;
+  server = await startReferenceServer({ databaseUrl: postgres.url, redisUrl: redis.url });
+}, 120_000);
+
+afterAll(async () => {
+  await server?.stop();
+  await closeKeys?.();
+  await redis?.destroy();
+  await postgres?.destroy();
+});
+
+describe('MCP round trips with the SDK client, on real Postgres and Redis', () => {
+  let alpha: Client;
+  let beta: Client;
+
+  beforeAll(async () => {
+    [alpha, beta] = await Promise.all([connect(keys.alpha), connect(keys.beta)]);
+  });
+
+  afterAll(async () => {
+    await Promise.all([alpha?.close(), beta?.close()]);
+  });
+
+  test('stores, searches with ranking and tag filter, gets, and deletes', async () => {
+    const store = async (text: string, tags: string[]) =>
+      (
+        await alpha.callTool({
+          name: 'memory_store',
+          arguments: { text, tags, metadata: { source: 'test' } },
+        })
+      ).structuredContent as { id: string };
+    const runbook = await store('Rotate the payments API certificate every ninety days', [
+      'runbook',
+      'payments',
+    ]);
+    const note = await store('Payments team standup moved to Tuesdays', ['team']);
+
+    const all = await alpha.callTool({ name: 'memory_search', arguments: { query: 'payments' } });
+    const items = (all.structuredContent as { items: { id: string; score: number }[] }).items;
+    expect(items.map((item) => item.id).sort()).toEqual([runbook.id, note.id].sort());
+    expect(items[0]?.score).toBeGreaterThanOrEqual(items[1]?.score ?? 0);
+
+    const filtered = await alpha.callTool({
+      name: 'memory_search',
+      arguments: { query: 'payments', tags: ['runbook'] },
+    });
+    expect((filtered.structuredContent as { items: { id: string }[] }).items.map((i) => i.id)).toEqual([
+      runbook.id,
+    ]);
+
+    const got = await alpha.callTool({ name: 'memory_get', arguments: { id: runbook.id } });
+    expect(got.structuredContent).toMatchObject({
+      id: runbook.id,
+      tags: ['runbook', 'payments'],
+      metadata: { source: 'test' },
+    });
+
+    expect(
+      (await alpha.callTool({ name: 'memory_delete', arguments: { id: note.id } })).structuredContent,
+    ).toEqual({
+      deleted: true,
+    });
+    expect((await alpha.callTool({ name: 'memory_get', arguments: { id: note.id } })).isError).toBe(true);
+  });
+
+  test('pages through search results with a cursor, without repeats or gaps', async () => {
+    const stored: string[] = [];
+    for (let i = 0; i < 7; i++) {
+      const result = await alpha.callTool({
+        name: 'memory_store',
+        arguments: { text: `Paging fixture ${i} about kubernetes upgrades`, tags: ['paging'] },
+      });
+      stored.push((result.structuredContent as { id: string }).id);
+    }
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < 10; page++) {
+      const result = await alpha.callTool({
+        name: 'memory_search',
+        arguments: {
+          query: 'kubernetes upgrades',
+          tags: ['paging'],
+          limit: 3,
+          ...(cursor ? { cursor } : {}),
+        },
+      });
+      const content = result.structuredContent as { items: { id: string }[]; nextCursor?: string };
+      seen.push(...content.items.map((item) => item.id));
+      cursor = content.nextCursor;
+      if (!cursor) break;
+    }
+    expect(seen.sort()).toEqual(stored.sort());
+  });
+
+  test('rejects a cursor from another query as a tool error', async () => {
+    const first = await alpha.callTool({
+      name: 'memory_search',
+      arguments: { query: 'kubernetes', limit: 1 },
+    });
+    const cursor = (first.structuredContent as { nextCursor?: string }).nextCursor;
+    expect(cursor).toBeDefined();
+    const reused = await alpha.callTool({ name: 'memory_search', arguments: { query: 'payments', cursor } });
+    expect(reused.isError).toBe(true);
+    expect(JSON.stringify(reused.content)).toContain('cursor belongs to a different query');
+  });
+
+  test('keeps tenants apart: no call reads or changes another tenant’s records', async () => {
+    const secret = await alpha.callTool({
+      name: 'memory_store',
+      arguments: { text: 'Alpha-only launch codename is bluebird', tags: ['secret'] },
+    });
+    const { id } = secret.structuredContent as { id: string };
+
+    expect((await beta.callTool({ name: 'memory_get', arguments: { id } })).isError).toBe(true);
+    const search = await beta.callTool({ name: 'memory_search', arguments: { query: 'bluebird' } });
+    expect((search.structuredContent as { items: unknown[] }).items).toEqual([]);
+    await expect(beta.readResource({ uri: `memory://${id}` })).rejects.toThrow(/Resource not found/);
+    const listed = await beta.listResources();
+    expect(listed.resources.map((r) => r.uri)).not.toContain(`memory://${id}`);
+    expect((await beta.callTool({ name: 'memory_delete', arguments: { id } })).structuredContent).toEqual({
+      deleted: false,
+    });
+    // Still there for its owner.
+    expect((await alpha.callTool({ name: 'memory_get', arguments: { id } })).structuredContent).toMatchObject(
+      { id },
+    );
+  });
+
+  test('serves memories as memory:// resources', async () => {
+    const templates = await alpha.listResourceTemplates();
+    expect(templates.resourceTemplates).toEqual([expect.objectContaining({ uriTemplate: 'memory://{id}' })]);
+    const listed = await alpha.listResources();
+    expect(listed.resources.length).toBeGreaterThan(0);
+    const first = listed.resources[0] as { uri: string };
+    const read = await alpha.readResource({ uri: first.uri });
+    expect(read.contents[0]).toMatchObject({ uri: first.uri, mimeType: 'application/json' });
+  });
+});
+
+describe('protocol versions and response modes', () => {
+  const auth = () => ({ authorization: `Bearer ${keys.alpha}` });
+  const initialize = (protocolVersion: string) => ({
+    jsonrpc: '2.0',
+    id: 1,
+    method: 'initialize',
+    params: { protocolVersion, capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+  });
+
+  test.each(['2025-06-18', '2025-11-25'])(
+    'negotiates protocol version %s and serves calls with it',
+    async (version) => {
+      const init = await postMcp(server.url, initialize(version), auth());
+      expect(init.status).toBe(200);
+      expect(init.json.result.protocolVersion).toBe(version);
+      const list = await postMcp(
+        server.url,
+        { jsonrpc: '2.0', id: 2, method: 'tools/list' },
+        {
+          ...auth(),
+          'mcp-protocol-version': version,
+        },
+      );
+      expect(list.status).toBe(200);
+      expect(list.json.result.tools).toHaveLength(4);
+    },
+  );
+
+  test('rejects an unsupported protocol version header with 400', async () => {
+    const res = await postMcp(
+      server.url,
+      { jsonrpc: '2.0', id: 2, method: 'tools/list' },
+      {
+        ...auth(),
+        'mcp-protocol-version': '1999-01-01',
+      },
+    );
+    expect(res.status).toBe(400);
+  });
+
+  test('streams the reply as SSE when the call carries a progress token', async () => {
+    const res = await postMcp(
+      server.url,
+      {
+        ...callTool('memory_search', { query: 'payments' }),
+        params: { name: 'memory_search', arguments: { query: 'payments' }, _meta: { progressToken: 7 } },
+      },
+      auth(),
+    );
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    expect(res.text).toMatch(/^data: \{.*"result"/m);
+  });
+});
+
+describe('malformed requests never give a 500 or crash the server', () => {
+  const auth = () => ({ authorization: `Bearer ${keys.alpha}` });
+
+  test.each([
+    ['invalid JSON', '{"jsonrpc": "2.0", "id": 1, "method": ', 400],
+    ['a JSON string', '"hello"', 400],
+    ['an empty batch', '[]', 400],
+    ['a request without a method', JSON.stringify({ jsonrpc: '2.0', id: 1 }), 400],
+  ])('%s gets a 4xx JSON-RPC error', async (_name, body, status) => {
+    const res = await postMcp(server.url, body, auth());
+    expect(res.status).toBe(status);
+    expect(res.json).toMatchObject({ jsonrpc: '2.0', error: { code: expect.any(Number) } });
+  });
+
+  test('an unknown method gets JSON-RPC "method not found"', async () => {
+    const res = await postMcp(
+      server.url,
+      { jsonrpc: '2.0', id: 3, method: 'memory/teleport', params: {} },
+      auth(),
+    );
+    expect(res.json).toMatchObject({ id: 3, error: { code: -32601 } });
+  });
+
+  test('an unknown tool gets "invalid params"', async () => {
+    const res = await postMcp(server.url, callTool('no_such_tool', {}), auth());
+    expect(res.json).toMatchObject({ error: { code: -32602 } });
+  });
+
+  test.each([
+    ['a number for text', { text: 42 }],
+    ['a string for tags', { text: 'x', tags: 'ops' }],
+    ['an unknown argument', { text: 'x', colour: 'blue' }],
+    ['an oversized text', { text: 'x'.repeat(32_001) }],
+    ['a tag with spaces', { text: 'x', tags: ['Not A Tag'] }],
+  ])('%s is a tool error naming the field', async (_name, args) => {
+    const res = await postMcp(server.url, callTool('memory_store', args), auth());
+    expect(res.status).toBe(200);
+    expect(res.json.result.isError).toBe(true);
+    expect(res.json.result.content[0].text).toMatch(/^Invalid arguments for memory_store: /);
+  });
+
+  test('a malformed id is a tool error, not a database error', async () => {
+    const res = await postMcp(server.url, callTool('memory_get', { id: "1' OR '1'='1" }), auth());
+    expect(res.json.result.isError).toBe(true);
+  });
+
+  test('a body over the size limit gets 413', async () => {
+    const res = await postMcp(server.url, callTool('memory_store', { text: 'x'.repeat(1_100_000) }), auth());
+    expect(res.status).toBe(413);
+    expect(res.json).toMatchObject({ error: { code: -32600 } });
+  });
+
+  test('a missing Accept header gets 406, a wrong content type 415', async () => {
+    const noAccept = await fetch(`${server.url}/mcp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...auth() },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
+    });
+    expect(noAccept.status).toBe(406);
+    const wrongType = await postMcp(server.url, 'ping', { ...auth(), 'content-type': 'text/plain' });
+    expect(wrongType.status).toBe(415);
+  });
+
+  test('after all that, the server still answers and logged no 500', async () => {
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    const statuses = server.logs.filter((entry) => entry.msg === 'request').map((entry) => entry.status);
+    expect(statuses).not.toContain(500);
+  });
+});
+
+describe('cache invalidation', () => {
+  const auth = () => ({ authorization: `Bearer ${keys.beta}` });
+
+  test('a get cached before a delete is not served after it', async () => {
+    const stored = await postMcp(server.url, callTool('memory_store', { text: 'Cache probe one' }), auth());
+    const id = stored.json.result.structuredContent.id as string;
+    const first = await postMcp(server.url, callTool('memory_get', { id }), auth());
+    expect(first.json.result.structuredContent.id).toBe(id);
+    await postMcp(server.url, callTool('memory_delete', { id }), auth());
+    const after = await postMcp(server.url, callTool('memory_get', { id }), auth());
+    expect(after.json.result.isError).toBe(true);
+  });
+
+  test('a cached search sees a memory stored after it', async () => {
+    const search = () => postMcp(server.url, callTool('memory_search', { query: 'zanzibar' }), auth());
+    expect((await search()).json.result.structuredContent.items).toHaveLength(0);
+    expect((await search()).json.result.structuredContent.items).toHaveLength(0);
+    await postMcp(server.url, callTool('memory_store', { text: 'Offsite in Zanzibar' }), auth());
+    expect((await search()).json.result.structuredContent.items).toHaveLength(1);
+  });
+
+  test('under concurrent writers and readers, every acknowledged store is visible to the next search', async () => {
+    const writers = Array.from({ length: 8 }, async (_, writer) => {
+      for (let i = 0; i < 10; i++) {
+        const token = `tok${writer}x${i}q`;
+        // A reader hammers the same query while the write happens, trying to cache a stale page.
+        const reader = postMcp(server.url, callTool('memory_search', { query: token }), auth());
+        await postMcp(server.url, callTool('memory_store', { text: `Concurrency probe ${token}` }), auth());
+        await reader;
+        const seen = await postMcp(server.url, callTool('memory_search', { query: token }), auth());
+        expect(seen.json.result.structuredContent.items).toHaveLength(1);
+      }
+    });
+    await Promise.all(writers);
+  }, 60_000);
+});
+
+describe('logs', () => {
+  test('never contain a token, an API key or a tool argument', () => {
+    const text = JSON.stringify(server.logs);
+    expect(text).not.toContain(keys.alpha);
+    expect(text).not.toContain(keys.alpha.split('_')[2]);
+    expect(text).not.toContain('bluebird');
+    expect(text).not.toContain('redis-test-password');
+    expect(server.logs.some((entry) => entry.principal === `key:${keys.alpha.split('_')[1]}`)).toBe(true);
+  });
+});
