@@ -168,6 +168,8 @@ export function createServer(options: CreateServerOptions): McpHttpServer {
     const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     res.locals.requestId = requestId;
     res.setHeader('x-request-id', requestId);
+    // While draining, tell clients not to reuse the connection.
+    if (draining) res.setHeader('connection', 'close');
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       const durationMs = Number(process.hrtime.bigint() - started) / 1e6;

@@ -187,8 +187,12 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
           http.closeAllConnections();
         }, config.drainTimeoutSeconds * 1000);
         force.unref();
+        // Keep-alive connections that finish a request while draining become idle only later:
+        // close them as they do, so the drain ends with the last in-flight request.
+        const sweep = setInterval(() => http.closeIdleConnections(), 100);
         http.close(() => {
           clearTimeout(force);
+          clearInterval(sweep);
           resolve();
         });
         http.closeIdleConnections();

@@ -15,10 +15,13 @@ export interface RateLimitOptions {
   readonly metrics: ServerMetrics;
 }
 
-/** Marks errors from the shared counter store, so the error handler can answer 503 for them. */
+/**
+ * Marks errors from the shared counter store, so the error handler can answer 503 for them. The
+ * message stays Redis's own: rate-limit-redis recognises NOSCRIPT replies by it.
+ */
 export class RateLimitStoreError extends Error {
   constructor(cause: unknown) {
-    super(`rate limit store unavailable: ${(cause as Error)?.message ?? String(cause)}`);
+    super((cause as Error)?.message ?? String(cause));
     this.name = 'RateLimitStoreError';
   }
 }

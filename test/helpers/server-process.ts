@@ -14,11 +14,16 @@ export interface ServerProcess {
 }
 
 /**
- * Starts `mcpenv serve --port 0` as a child process and resolves with the URL it announces.
+ * Starts `mcpenv serve --port 0` (or another server script given as `command`) as a child
+ * process and resolves with the URL it announces.
  * Bounded: rejects if the server does not announce itself within `timeoutMs`.
  */
-export function startServerProcess(env: NodeJS.ProcessEnv = {}, timeoutMs = 30_000): Promise<ServerProcess> {
-  const child = spawn(TSX, [path.join(ROOT, 'bin', 'mcpenv.ts'), 'serve', '--port', '0'], {
+export function startServerProcess(
+  env: NodeJS.ProcessEnv = {},
+  timeoutMs = 30_000,
+  command: readonly string[] = [path.join(ROOT, 'bin', 'mcpenv.ts'), 'serve', '--port', '0'],
+): Promise<ServerProcess> {
+  const child = spawn(TSX, [...command], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

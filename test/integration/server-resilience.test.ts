@@ -1,0 +1,217 @@
+import * as path from 'node:path';
+import { type PostgresServer, startPostgres } from '../helpers/postgres';
+import { type RedisServer, startRedis } from '../helpers/redis';
+import {
+  callTool,
+  createApiKeys,
+  postMcp,
+  type ReferenceServer,
+  startReferenceServer,
+} from '../helpers/reference-server';
+import { startServerProcess } from '../helpers/server-process';
+
+let postgres: PostgresServer;
+let redis: RedisServer;
+let server: ReferenceServer;
+let key: string;
+let closeKeys: () => Promise<void>;
+
+const auth = () => ({ authorization: `Bearer ${key}` });
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function readyz(url: string) {
+  const res = await fetch(`${url}/readyz`);
+  return {
+    status: res.status,
+    body: (await res.json()) as { status: string; checks: Record<string, unknown> },
+  };
+}
+
+/** Polls until `check` passes or the deadline passes; returns whether it passed. */
+async function eventually(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return true;
+    await sleep(200);
+  }
+  return false;
+}
+
+async function metric(url: string, name: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
+}
+
+beforeAll(async () => {
+  [postgres, redis] = await Promise.all([startPostgres(), startRedis()]);
+  const created = await createApiKeys(postgres.url, [{ tenant: 'ops' }]);
+  key = created.keys[0] as string;
+  closeKeys = created.close;
+  server = await startReferenceServer(
+    { databaseUrl: postgres.url, redisUrl: redis.url },
+    { RATE_LIMIT_PER_MINUTE: '100000', PG_CONNECT_TIMEOUT_MS: '1000', REDIS_COMMAND_TIMEOUT_MS: '200' },
+  );
+}, 120_000);
+
+afterAll(async () => {
+  await server?.stop();
+  await closeKeys?.();
+  await redis?.destroy();
+  await postgres?.destroy();
+});
+
+/**
+ * A bounded load loop: `workers` concurrent clients storing and reading back memories until
+ * `stop()` is called or `maxIterations` each; returns every response's outcome.
+ */
+function runLoad(workers: number, maxIterations: number) {
+  let stopped = false;
+  const outcomes: { ok: boolean; status: number; acknowledgedId?: string }[] = [];
+  const done = Promise.all(
+    Array.from({ length: workers }, async (_, worker) => {
+      for (let i = 0; i < maxIterations && !stopped; i++) {
+        const stored = await postMcp(
+          server.url,
+          callTool('memory_store', { text: `load ${worker}-${i} resilience` }),
+          auth(),
+        );
+        const id =
+          stored.json?.result?.isError === false || stored.json?.result?.structuredContent?.id
+            ? (stored.json.result.structuredContent.id as string)
+            : undefined;
+        outcomes.push({
+          ok: stored.status === 200 && id !== undefined,
+          status: stored.status,
+          ...(id ? { acknowledgedId: id } : {}),
+        });
+        const searched = await postMcp(
+          server.url,
+          callTool('memory_search', { query: 'resilience', limit: 5 }),
+          auth(),
+        );
+        outcomes.push({
+          ok: searched.status === 200 && searched.json?.result?.isError !== true,
+          status: searched.status,
+        });
+      }
+    }),
+  );
+  return {
+    outcomes,
+    stop: async () => {
+      stopped = true;
+      await done;
+    },
+  };
+}
+
+describe('Redis stopped under load', () => {
+  test('the server keeps answering, /readyz reports it, and it recovers by itself', async () => {
+    const load = runLoad(4, 400);
+    await sleep(500);
+    await redis.stop();
+    await sleep(1500);
+
+    const degraded = await readyz(server.url);
+    expect(degraded.status).toBe(200);
+    expect(degraded.body).toMatchObject({ status: 'degraded', checks: { redis: 'down', postgres: 'up' } });
+    expect(await metric(server.url, 'mcp_redis_up')).toBe(0);
+
+    await redis.start();
+    const recovered = await eventually(
+      async () => (await readyz(server.url)).body.status === 'ready',
+      15_000,
+    );
+    await load.stop();
+
+    expect(recovered).toBe(true);
+    expect(await metric(server.url, 'mcp_redis_up')).toBe(1);
+    const failures = load.outcomes.filter((outcome) => !outcome.ok);
+    expect({ failures: failures.length, total: load.outcomes.length }).toEqual({
+      failures: 0,
+      total: load.outcomes.length,
+    });
+    expect(load.outcomes.length).toBeGreaterThan(20);
+  }, 60_000);
+
+  test('after Redis returns, reads see writes made while it was down', async () => {
+    await redis.stop();
+    const stored = await postMcp(
+      server.url,
+      callTool('memory_store', { text: 'written while redis was down: okapi' }),
+      auth(),
+    );
+    expect(stored.json.result.isError).toBeFalsy();
+    await redis.start();
+    await eventually(async () => (await readyz(server.url)).body.status === 'ready', 15_000);
+    const found = await postMcp(server.url, callTool('memory_search', { query: 'okapi' }), auth());
+    expect(found.json.result.structuredContent.items).toHaveLength(1);
+  }, 60_000);
+});
+
+describe('Postgres restarted', () => {
+  test('/readyz is false meanwhile and no acknowledged memory_store is lost', async () => {
+    const load = runLoad(3, 300);
+    await sleep(500);
+    await postgres.stop();
+    const notReady = await eventually(async () => {
+      const report = await readyz(server.url);
+      return report.status === 503 && report.body.checks.postgres === 'down';
+    }, 10_000);
+    expect(notReady).toBe(true);
+    expect(await metric(server.url, 'mcp_postgres_up')).toBe(0);
+    await sleep(1000);
+    await postgres.start();
+    const ready = await eventually(async () => (await readyz(server.url)).status === 200, 20_000);
+    await sleep(500);
+    await load.stop();
+    expect(ready).toBe(true);
+
+    const acknowledged = load.outcomes.flatMap((outcome) =>
+      outcome.acknowledgedId ? [outcome.acknowledgedId] : [],
+    );
+    expect(acknowledged.length).toBeGreaterThan(5);
+    for (const id of acknowledged) {
+      const got = await postMcp(server.url, callTool('memory_get', { id }), auth());
+      expect({ id, found: got.json?.result?.structuredContent?.id === id }).toEqual({ id, found: true });
+    }
+    // Failed calls during the outage were reported as failures, never as a 500 from the HTTP layer.
+    expect(load.outcomes.filter((outcome) => outcome.status >= 500)).toEqual([]);
+  }, 90_000);
+});
+
+describe('SIGTERM with requests in flight', () => {
+  test('every in-flight request completes, /readyz turns 503, and the process exits 0', async () => {
+    const child = await startServerProcess(
+      {
+        DATABASE_URL: postgres.url,
+        REDIS_URL: redis.url,
+        PUBLIC_URL: 'https://mcp.test.example',
+        MIGRATE_ON_START: 'true',
+        SHUTDOWN_DELAY_SECONDS: '1',
+        SHUTDOWN_DRAIN_SECONDS: '15',
+        LOG_LEVEL: 'info',
+      },
+      60_000,
+      [path.join(__dirname, '..', 'fixtures', 'slow-server.ts')],
+    );
+    const inFlight = Array.from({ length: 20 }, (_, i) =>
+      postMcp(child.url, callTool('wait', { ms: 1500 }, i + 1), auth()),
+    );
+    await sleep(300);
+    const exited = child.stop();
+    await sleep(200);
+    expect((await readyz(child.url)).status).toBe(503);
+
+    const results = await Promise.all(inFlight);
+    expect(results.map((res) => res.status)).toEqual(Array(20).fill(200));
+    expect(results.map((res) => res.json.result.structuredContent)).toEqual(Array(20).fill({ waited: 1500 }));
+    expect(await exited).toBe(0);
+    await expect(fetch(`${child.url}/healthz`)).rejects.toThrow();
+    expect(child.logs.map((entry) => entry.msg)).toEqual(expect.arrayContaining(['draining', 'stopped']));
+    // The drain ended with the last request, not by force at the timeout.
+    expect(child.logs.map((entry) => entry.msg)).not.toContain(
+      'drain timeout reached: closing remaining connections',
+    );
+  }, 90_000);
+});
