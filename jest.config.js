@@ -1,17 +1,13 @@
 /** Two tiers: `unit` needs only Node; `integration` starts real programs (terraform, servers). */
-const transform = {
-  '^.+\\.ts$': '<rootDir>/test/transform.js',
-  '/node_modules/jose/.+\\.js$': '<rootDir>/test/transform.js',
-};
+const transform = { '^.+\\.ts$': '<rootDir>/test/transform.js' };
 
 const common = {
   transform,
   testEnvironment: 'node',
   setupFilesAfterEnv: ['<rootDir>/test/setup.ts'],
   moduleFileExtensions: ['ts', 'js', 'json'],
-  // jose ships only ES modules; everything else in node_modules is CommonJS. (PGlite's CommonJS
-  // build imports Node built-ins with import(), hence --experimental-vm-modules in the scripts.)
-  transformIgnorePatterns: ['/node_modules/(?!jose/)'],
+  // Lazy imports in the CLI name compiled files (`./x.js`); in tests they are the `.ts` sources.
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
 };
 
 /** @type {import('jest').Config} */

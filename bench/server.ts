@@ -144,7 +144,11 @@ async function load(server: Spawned, headers: Record<string, string>, connection
 async function assertEchoWorks(server: Spawned, headers: Record<string, string>) {
   const res = await fetch(`${server.url}/mcp`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      ...headers,
+    },
     body: BODY,
   });
   const text = await res.text();
@@ -203,9 +207,13 @@ async function main() {
     out(row(`mcpenv, ${MANY_CONNECTIONS} connections`, many));
     const throughput = ours.requestsPerSecond / base.requestsPerSecond;
     out(`throughput ratio (mcpenv / baseline): ${throughput.toFixed(2)}x  (target >= 2.00x)`);
-    out(`p99 ratio (mcpenv / baseline): ${(ours.p99Ms / Math.max(base.p99Ms, 1)).toFixed(2)}  (target <= 1.00)`);
+    out(
+      `p99 ratio (mcpenv / baseline): ${(ours.p99Ms / Math.max(base.p99Ms, 1)).toFixed(2)}  (target <= 1.00)`,
+    );
     out(`peak RSS of mcpenv: ${Math.max(ours.peakRssMb, many.peakRssMb).toFixed(0)} MB  (target <= 256 MB)`);
-    out(`${MANY_CONNECTIONS} connections: ${many.errors} errors, ${many.non2xx} non-2xx of ${many.total}  (target 0)`);
+    out(
+      `${MANY_CONNECTIONS} connections: ${many.errors} errors, ${many.non2xx} non-2xx of ${many.total}  (target 0)`,
+    );
   } finally {
     await Promise.all(servers.map(stopServer));
     await redis.destroy();

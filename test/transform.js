@@ -1,18 +1,17 @@
-// Jest transform through esbuild (already used by tsx): strips TypeScript types and turns ES
-// modules into CommonJS, including the few ESM-only packages the server loads (jose), which
-// Jest's module system cannot import natively. `npm run typecheck` (tsc --noEmit) checks types.
+// Jest transform through esbuild (already used by tsx): strips TypeScript types and emits
+// CommonJS, keeping import() as a real dynamic import so that ESM-only packages (jose) and
+// PGlite load through Jest's ESM support (--experimental-vm-modules in the npm scripts).
+// `npm run typecheck` (tsc --noEmit) checks the types.
 const { transformSync } = require('esbuild');
 
 module.exports = {
   process(source, filename) {
     const result = transformSync(source, {
-      loader: filename.endsWith('.ts') ? 'ts' : 'js',
+      loader: 'ts',
       format: 'cjs',
       target: 'node20',
       sourcemap: 'inline',
       sourcefile: filename,
-      // Dynamic import() becomes require(): Jest's CommonJS runtime has no ESM loader.
-      supported: { 'dynamic-import': false },
     });
     return { code: result.code };
   },

@@ -32,7 +32,8 @@ app.post('/mcp', async (req, res) => {
     await server.connect(transport);
     await transport.handleRequest(req, res, req.body);
   } catch {
-    if (!res.headersSent) res.status(500).json({ jsonrpc: '2.0', error: { code: -32603, message: 'error' }, id: null });
+    if (!res.headersSent)
+      res.status(500).json({ jsonrpc: '2.0', error: { code: -32603, message: 'error' }, id: null });
   }
 });
 

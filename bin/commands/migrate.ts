@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
 import pino from 'pino';
 import { ConfigError, parseServerConfig } from '../../server/config';
-import { LATEST_VERSION, migrate } from '../../server/store/migrations';
-import { PostgresPool } from '../../server/store/sql';
 import { out } from '../output';
 
 export function registerMigrate(program: Command): void {
@@ -15,6 +13,8 @@ export function registerMigrate(program: Command): void {
       if (!config.databaseUrl) {
         throw new ConfigError('DATABASE_URL must be set for migrate (the embedded mode migrates on start)');
       }
+      const { LATEST_VERSION, migrate } = await import('../../server/store/migrations.js');
+      const { PostgresPool } = await import('../../server/store/sql.js');
       const logger = pino({ level: config.logLevel }, process.stderr);
       const db = new PostgresPool({
         url: config.databaseUrl,

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { invalidSetting } from '../../constructs/errors';
 import { parseServerConfig } from '../../server/config';
-import { startServer } from '../../server/main';
 
 interface ServeFlags {
   readonly port?: string;
@@ -23,6 +22,8 @@ export function registerServe(program: Command, version: string): void {
         ...(flags.port === undefined ? {} : { PORT: flags.port }),
         ...(flags.host === undefined ? {} : { BIND_ADDRESS: flags.host }),
       });
+      // Loaded on demand, so that other commands do not pay for the server's dependencies.
+      const { startServer } = await import('../../server/main.js');
       const running = await startServer(config, { serverInfo: { name: 'mcpenv-reference-server', version } });
       const stop = () => {
         void running.shutdown().then(() => process.exit(0));

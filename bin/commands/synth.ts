@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { loadEnvironment } from '../../app/environments';
 import { DEFAULT_ENVIRONMENT, defaultOutDir } from '../../app/paths';
-import { synthEnvironment } from '../../app/synth';
 import { out } from '../output';
 
 const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
@@ -19,8 +18,10 @@ export function registerSynth(program: Command): void {
     .option('-e, --env <name>', 'environment to synthesize (a file in app/environments)', DEFAULT_ENVIRONMENT)
     .option('-o, --out <dir>', 'output folder, replaced atomically (default: dist/<env>)')
     .option('--json', 'print the summary as JSON on stdout')
-    .action((flags: SynthFlags) => {
+    .action(async (flags: SynthFlags) => {
       const spec = loadEnvironment(flags.env);
+      // Loaded on demand: cdktf, cdk8s and the providers are only needed here.
+      const { synthEnvironment } = await import('../../app/synth.js');
       const outDir = flags.out ?? defaultOutDir(spec.name);
       const result = synthEnvironment(spec, { outDir });
       // performance.now() counts from process start, so the figure includes loading the libraries.

@@ -56,12 +56,10 @@ export function authenticate(options: AuthenticateOptions): RequestHandler {
   ) {
     metrics.authFailuresTotal.inc({ reason });
     if (header) res.setHeader('WWW-Authenticate', header);
+    const title = status === 403 ? 'Forbidden' : status === 503 ? 'Service unavailable' : 'Unauthorized';
     res.status(status).json({
       jsonrpc: '2.0',
-      error: {
-        code: status === 503 ? -32603 : -32001,
-        message: `${status === 403 ? 'Forbidden' : 'Unauthorized'}: ${description}`,
-      },
+      error: { code: status === 503 ? -32603 : -32001, message: `${title}: ${description}` },
       id: null,
     });
   }
@@ -104,6 +102,7 @@ export function authenticate(options: AuthenticateOptions): RequestHandler {
         if (!check.ok) {
           if (check.reason === 'issuer_unavailable') {
             options.logger.error('cannot fetch the authorization server JWKS');
+            res.setHeader('retry-after', '5');
             fail(res, 503, check.reason, check.description);
           } else {
             fail(res, 401, check.reason, check.description, challenge('invalid_token', check.description));

@@ -29,6 +29,14 @@ function scopesOf(payload: JWTPayload): string[] {
   return [];
 }
 
+/** The authorization server's keys could not be fetched (down, timeout, not a JWKS). */
+class IssuerUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super(`cannot fetch the JWKS: ${(cause as Error)?.message ?? String(cause)}`);
+    this.name = 'IssuerUnavailableError';
+  }
+}
+
 /** Verifies OAuth 2.1 access tokens (JWTs) against the authorization server's JWKS. */
 export class OAuthVerifier {
   private keys?: JWTVerifyGetKey;
@@ -38,12 +46,27 @@ export class OAuthVerifier {
 
   private async load() {
     if (!this.jose || !this.keys) {
-      this.jose = await import('jose');
-      this.keys = this.jose.createRemoteJWKSet(new URL(this.settings.jwksUrl), {
+      const jose = await import('jose');
+      const remote = jose.createRemoteJWKSet(new URL(this.settings.jwksUrl), {
         timeoutDuration: 5000,
         cooldownDuration: 30_000,
         cacheMaxAge: 10 * 60_000,
       });
+      // A key the JWKS lacks is the token's fault; any other failure to get keys is ours.
+      this.keys = async (header, token) => {
+        try {
+          return await remote(header, token);
+        } catch (error) {
+          if (
+            error instanceof jose.errors.JWKSNoMatchingKey ||
+            error instanceof jose.errors.JWKSMultipleMatchingKeys
+          ) {
+            throw error;
+          }
+          throw new IssuerUnavailableError(error);
+        }
+      };
+      this.jose = jose;
     }
     return { jose: this.jose, keys: this.keys };
   }
@@ -87,13 +110,7 @@ function classify(error: unknown, jose: typeof Jose): { reason: AuthFailureReaso
   if (error instanceof errors.JWSSignatureVerificationFailed || error instanceof errors.JWKSNoMatchingKey) {
     return { reason: 'invalid_signature', description: 'the token signature does not verify' };
   }
-  if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid) {
-    return {
-      reason: 'issuer_unavailable',
-      description: 'the authorization server keys could not be fetched',
-    };
-  }
-  if (error instanceof TypeError || (error as { code?: string })?.code === 'ERR_JWKS_TIMEOUT') {
+  if (error instanceof IssuerUnavailableError) {
     return {
       reason: 'issuer_unavailable',
       description: 'the authorization server keys could not be fetched',

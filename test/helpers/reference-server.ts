@@ -50,7 +50,11 @@ export async function startReferenceServer(
     ...env,
   });
   const { logs, logger } = captureLogs();
-  const running = await startServer(config, { serverInfo: { name: 'mcpenv-test', version: '0.0.0' }, tools, logger });
+  const running = await startServer(config, {
+    serverInfo: { name: 'mcpenv-test', version: '0.0.0' },
+    tools,
+    logger,
+  });
   return { running, url: running.url, logs, stop: () => running.shutdown() };
 }
 
@@ -71,12 +75,18 @@ export async function createApiKeys(
   const store = new ApiKeyStore(db);
   const created: string[] = [];
   for (const key of keys) {
-    created.push((await store.create({ tenant: key.tenant, name: `test ${key.tenant}`, scopes: key.scopes ?? ['mcp'] })).key);
+    created.push(
+      (await store.create({ tenant: key.tenant, name: `test ${key.tenant}`, scopes: key.scopes ?? ['mcp'] }))
+        .key,
+    );
   }
   return { keys: created, store, close: () => db.close() };
 }
 
-export const MCP_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+export const MCP_HEADERS = {
+  'content-type': 'application/json',
+  accept: 'application/json, text/event-stream',
+};
 
 /** Posts one JSON-RPC message (or raw body) to /mcp and returns status, headers and parsed body. */
 export async function postMcp(

@@ -24,17 +24,29 @@ describe('an MCP SDK client against `mcpenv serve` in the embedded mode', () => 
   });
 
   test('initializes and reports the server name, version and instructions', () => {
-    expect(client.getServerVersion()).toEqual({ name: 'mcpenv-reference-server', version: expect.any(String) });
+    expect(client.getServerVersion()).toEqual({
+      name: 'mcpenv-reference-server',
+      version: expect.any(String),
+    });
     expect(client.getServerCapabilities()).toMatchObject({ tools: {}, resources: {} });
     expect(client.getInstructions()).toContain('memory_search');
   });
 
   test('lists the memory tools, every input field described', async () => {
     const { tools } = await client.listTools();
-    expect(tools.map((tool) => tool.name)).toEqual(['memory_store', 'memory_search', 'memory_get', 'memory_delete']);
+    expect(tools.map((tool) => tool.name)).toEqual([
+      'memory_store',
+      'memory_search',
+      'memory_get',
+      'memory_delete',
+    ]);
     for (const tool of tools) {
       for (const [field, schema] of Object.entries(tool.inputSchema.properties ?? {})) {
-        expect({ tool: tool.name, field, description: (schema as { description?: string }).description }).toEqual({
+        expect({
+          tool: tool.name,
+          field,
+          description: (schema as { description?: string }).description,
+        }).toEqual({
           tool: tool.name,
           field,
           description: expect.stringMatching(/\w+/),
@@ -52,7 +64,9 @@ describe('an MCP SDK client against `mcpenv serve` in the embedded mode', () => 
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
 
     const found = await client.callTool({ name: 'memory_search', arguments: { query: 'staging database' } });
-    expect((found.structuredContent as { items: { id: string }[] }).items.map((item) => item.id)).toContain(id);
+    expect((found.structuredContent as { items: { id: string }[] }).items.map((item) => item.id)).toContain(
+      id,
+    );
 
     const got = await client.callTool({ name: 'memory_get', arguments: { id } });
     expect(got.structuredContent).toMatchObject({ id, tags: ['ops'] });
