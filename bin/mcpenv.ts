@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { PACKAGE_ROOT } from '../app/paths';
+import { registerApiKey } from './commands/apikey';
 import { registerMigrate } from './commands/migrate';
 import { registerServe } from './commands/serve';
 import { registerSynth } from './commands/synth';
@@ -22,7 +23,7 @@ function exitCodeOf(error: unknown): number {
 async function main(argv: readonly string[]): Promise<void> {
   const program = new Command('mcpenv')
     .description(
-      'Infrastructure as code for MCP servers: synthesize environments and serve the reference server',
+      'Infrastructure as code for MCP servers: synthesize environments, run and operate the reference server',
     )
     .version(version, '-v, --version')
     .showHelpAfterError('(run with --help for usage)')
@@ -30,6 +31,7 @@ async function main(argv: readonly string[]): Promise<void> {
   registerSynth(program);
   registerServe(program, version);
   registerMigrate(program);
+  registerApiKey(program);
   try {
     await program.parseAsync(argv);
   } catch (error) {

@@ -123,6 +123,13 @@ export class ConfigError extends Error {
   }
 }
 
+/** What the database-only commands (`migrate`, `apikey`) need. */
+export interface DatabaseConfig {
+  readonly databaseUrl: string;
+  readonly logLevel: ServerConfig['logLevel'];
+  readonly pg: ServerConfig['pg'];
+}
+
 /** Variables whose values must never appear in messages. */
 const SECRET_VARIABLES = new Set(['DATABASE_URL', 'REDIS_URL']);
 
@@ -135,27 +142,70 @@ function isLoopback(address: string): boolean {
   return address === '::1' || address.startsWith('127.');
 }
 
-/** Every variable the server reads, for documentation and for `relevant` below. */
+/** Every variable the server reads. */
 export const SERVER_VARIABLES = Object.keys(EnvSchema.shape);
+
+function relevantVariables(env: NodeJS.ProcessEnv, names: readonly string[]): Record<string, string> {
+  const relevant: Record<string, string> = {};
+  for (const key of names) {
+    const value = env[key];
+    if (value !== undefined && value !== '') relevant[key] = value;
+  }
+  return relevant;
+}
+
+function problemsOf(error: z.ZodError, relevant: Record<string, string>): string[] {
+  return error.issues.map((issue) => {
+    const name = String(issue.path[0]);
+    return `${name} ${issue.message} (got ${showValue(name, relevant[name])})`;
+  });
+}
+
+const DatabaseEnvSchema = EnvSchema.pick({
+  DATABASE_URL: true,
+  LOG_LEVEL: true,
+  PG_POOL_MAX: true,
+  PG_CONNECT_TIMEOUT_MS: true,
+  PG_STATEMENT_TIMEOUT_MS: true,
+  PG_IDLE_TIMEOUT_MS: true,
+});
+
+/**
+ * Parses only the database settings, for commands that need nothing else (a migration Job has
+ * no business holding the Redis password). Throws a `ConfigError` when DATABASE_URL is missing.
+ */
+export function parseDatabaseConfig(env: NodeJS.ProcessEnv): DatabaseConfig {
+  const relevant = relevantVariables(env, Object.keys(DatabaseEnvSchema.shape));
+  const result = DatabaseEnvSchema.safeParse(relevant);
+  if (!result.success) {
+    throw new ConfigError(`invalid configuration:\n  - ${problemsOf(result.error, relevant).join('\n  - ')}`);
+  }
+  const v = result.data;
+  if (v.DATABASE_URL === undefined) {
+    throw new ConfigError('DATABASE_URL must be set to a postgres:// URL for this command');
+  }
+  return {
+    databaseUrl: v.DATABASE_URL,
+    logLevel: v.LOG_LEVEL,
+    pg: {
+      poolMax: v.PG_POOL_MAX,
+      connectTimeoutMs: v.PG_CONNECT_TIMEOUT_MS,
+      statementTimeoutMs: v.PG_STATEMENT_TIMEOUT_MS,
+      idleTimeoutMs: v.PG_IDLE_TIMEOUT_MS,
+    },
+  };
+}
 
 /**
  * Parses the server's settings from environment variables. Empty strings count as unset.
  * Throws a `ConfigError` naming every bad variable and the fix.
  */
 export function parseServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
-  const relevant: Record<string, string> = {};
-  for (const key of SERVER_VARIABLES) {
-    const value = env[key];
-    if (value !== undefined && value !== '') relevant[key] = value;
-  }
+  const relevant = relevantVariables(env, SERVER_VARIABLES);
   const result = EnvSchema.safeParse(relevant);
   const problems: string[] = [];
   if (!result.success) {
-    for (const issue of result.error.issues) {
-      const name = String(issue.path[0]);
-      problems.push(`${name} ${issue.message} (got ${showValue(name, relevant[name])})`);
-    }
-    throw new ConfigError(`invalid server configuration:\n  - ${problems.join('\n  - ')}`);
+    throw new ConfigError(`invalid server configuration:\n  - ${problemsOf(result.error, relevant).join('\n  - ')}`);
   }
   const v = result.data;
 

@@ -31,6 +31,34 @@ export interface RunningServer {
   shutdown(): Promise<void>;
 }
 
+/**
+ * JSON logs on stdout. Nothing the server logs carries a secret; the redaction list is a second
+ * line of defence for code added later (a logged request, header set or config object).
+ */
+export function createLogger(level: ServerConfig['logLevel'], destination?: pino.DestinationStream): Logger {
+  const options: pino.LoggerOptions = {
+    level,
+    redact: {
+      paths: [
+        'authorization',
+        '*.authorization',
+        '*.headers.authorization',
+        '*.headers.cookie',
+        'token',
+        '*.token',
+        'password',
+        '*.password',
+        'databaseUrl',
+        '*.databaseUrl',
+        'redisUrl',
+        '*.redisUrl',
+      ],
+      censor: '[redacted]',
+    },
+  };
+  return destination ? pino(options, destination) : pino(options);
+}
+
 function isLoopback(address: string): boolean {
   return address === '::1' || address.startsWith('127.');
 }
@@ -68,7 +96,7 @@ export function connectRedis(url: string, commandTimeoutMs: number, logger: Logg
  * asked, listens, and keeps the up/down gauges fresh. Resolves once it is listening.
  */
 export async function startServer(config: ServerConfig, options: StartOptions): Promise<RunningServer> {
-  const logger = options.logger ?? pino({ level: config.logLevel });
+  const logger = options.logger ?? createLogger(config.logLevel);
   let db: SqlClient;
   let cache: Cache;
   let redis: Redis | undefined;

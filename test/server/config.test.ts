@@ -1,4 +1,5 @@
 import { ConfigError, parseServerConfig } from '../../server/config';
+import { createLogger } from '../../server/main';
 
 const serverEnv = {
   DATABASE_URL: 'postgres://app:secret-pw@db.internal:5432/mcp',
@@ -113,5 +114,32 @@ describe('parseServerConfig', () => {
     expect(message).toContain('DATABASE_URL');
     expect(message).not.toContain('hunter2');
     expect(message).not.toContain('secret-token');
+  });
+});
+
+describe('createLogger', () => {
+  test('redacts credentials even when code logs them by mistake', () => {
+    const lines: string[] = [];
+    const logger = createLogger('info', {
+      write(line: string) {
+        lines.push(line);
+      },
+    });
+    logger.info(
+      {
+        authorization: 'Bearer top-secret-token',
+        request: { headers: { authorization: 'Bearer other-secret', cookie: 'session=abc' } },
+        config: {
+          databaseUrl: 'postgres://app:db-password@db:5432/mcp',
+          redisUrl: 'redis://:redis-pw@cache:6379',
+        },
+      },
+      'oops',
+    );
+    const text = lines.join('');
+    expect(text).toContain('"msg":"oops"');
+    for (const secret of ['top-secret-token', 'other-secret', 'session=abc', 'db-password', 'redis-pw']) {
+      expect(text).not.toContain(secret);
+    }
   });
 });

@@ -1,0 +1,24 @@
+import pino from 'pino';
+import type { DatabaseConfig } from '../../server/config';
+import type { PostgresPool } from '../../server/store/sql';
+
+/** Opens a one-connection pool from the database settings, runs `fn`, and always closes it. */
+export async function withDatabase<T>(
+  config: DatabaseConfig,
+  fn: (db: PostgresPool) => Promise<T>,
+): Promise<T> {
+  const { PostgresPool } = await import('../../server/store/sql.js');
+  const db = new PostgresPool({
+    url: config.databaseUrl,
+    max: 1,
+    connectTimeoutMs: config.pg.connectTimeoutMs,
+    statementTimeoutMs: config.pg.statementTimeoutMs,
+    idleTimeoutMs: config.pg.idleTimeoutMs,
+    logger: pino({ level: config.logLevel }, process.stderr),
+  });
+  try {
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
+}
