@@ -205,7 +205,9 @@ export function parseServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
   const result = EnvSchema.safeParse(relevant);
   const problems: string[] = [];
   if (!result.success) {
-    throw new ConfigError(`invalid server configuration:\n  - ${problemsOf(result.error, relevant).join('\n  - ')}`);
+    throw new ConfigError(
+      `invalid server configuration:\n  - ${problemsOf(result.error, relevant).join('\n  - ')}`,
+    );
   }
   const v = result.data;
 
