@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import pino, { type Logger } from 'pino';
@@ -161,10 +161,12 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
   });
 
   const http = await new Promise<Server>((resolve, reject) => {
-    const listening = server.app.listen(config.port, config.bindAddress, (error?: Error) => {
-      if (error) reject(error);
-      else resolve(listening);
-    });
+    const listening = createHttpServer(server.app);
+    listening.once('error', reject);
+    // A deep accept backlog: bursts of new connections must queue, not be refused.
+    listening.listen({ port: config.port, host: config.bindAddress, backlog: 4096 }, () =>
+      resolve(listening),
+    );
   });
   // Longer than typical load balancer idle timeouts, so the balancer closes first.
   http.keepAliveTimeout = 65_000;

@@ -14,7 +14,7 @@ async function main() {
   const running = await startServer(config, {
     serverInfo: { name: 'mcpenv-bench', version: '0.0.0' },
     tools: [...MEMORY_TOOLS, echoTool],
-    logger: pino({ level: 'warn' }, process.stderr),
+    logger: pino({ level: process.env.BENCH_LOG_LEVEL ?? 'warn' }, process.stderr),
   });
   process.stdout.write(`listening ${running.url}\n`);
   process.once('SIGTERM', () => void running.shutdown().then(() => process.exit(0)));

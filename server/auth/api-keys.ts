@@ -53,7 +53,7 @@ const toRecord = (row: Row): ApiKeyRecord => ({
  * cost a database round trip. A revocation takes effect within `cacheSeconds`.
  */
 export class ApiKeyStore {
-  private readonly lookups = new Map<string, { row: Row | undefined; expires: number }>();
+  private readonly lookups = new Map<string, { row: Promise<Row | undefined>; expires: number }>();
 
   constructor(
     private readonly db: SqlClient,
@@ -91,16 +91,26 @@ export class ApiKeyStore {
     return rows.map(toRecord);
   }
 
-  private async lookup(id: string): Promise<Row | undefined> {
+  /**
+   * The key's row, from the cache when fresh. Concurrent lookups of one id share a single query,
+   * so a burst of requests with a new key costs one round trip, not one per request.
+   */
+  private lookup(id: string): Promise<Row | undefined> {
     const cached = this.lookups.get(id);
     if (cached && cached.expires > Date.now()) return cached.row;
-    const { rows } = await this.db.query<Row>(
-      'SELECT id, tenant, name, secret_hash, scopes, created_at, revoked_at FROM api_keys WHERE id = $1',
-      [id],
-    );
+    const row = this.db
+      .query<Row>(
+        'SELECT id, tenant, name, secret_hash, scopes, created_at, revoked_at FROM api_keys WHERE id = $1',
+        [id],
+      )
+      .then(({ rows }) => rows[0]);
     if (this.lookups.size >= this.maxCached) this.lookups.clear();
-    this.lookups.set(id, { row: rows[0], expires: Date.now() + this.cacheSeconds * 1000 });
-    return rows[0];
+    this.lookups.set(id, { row, expires: Date.now() + this.cacheSeconds * 1000 });
+    // A failed lookup must not be remembered: the next request tries again.
+    row.catch(() => {
+      if (this.lookups.get(id)?.row === row) this.lookups.delete(id);
+    });
+    return row;
   }
 
   async verify(token: string): Promise<ApiKeyCheck> {

@@ -121,7 +121,17 @@ export function authenticate(options: AuthenticateOptions): RequestHandler {
         return;
       }
     } catch (error) {
-      next(error);
+      // The key store (Postgres) failed, not the caller: ask the client to retry.
+      options.logger.error({ err: (error as Error).message }, 'authentication backend unavailable');
+      res.setHeader('retry-after', '5');
+      res.status(503).json({
+        jsonrpc: '2.0',
+        error: {
+          code: -32603,
+          message: 'Service unavailable: cannot check credentials right now; retry shortly',
+        },
+        id: null,
+      });
       return;
     }
     if (!principal.scopes.includes(requiredScope)) {

@@ -1,5 +1,6 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import {
   CallToolRequestSchema,
   type CallToolResult,
@@ -16,6 +17,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { ServerMetrics } from '../metrics';
 import { type MemoryService, ToolInputError } from '../store/memory-service';
+import { answerJsonExchange } from './json-exchange';
 import { type Principal, type ToolContext, type ToolDefinition, toolError } from '../tools/tool';
 
 export interface McpHandlerOptions {
@@ -85,6 +87,8 @@ export function createMcpHandler(options: McpHandlerOptions) {
       ...(tool.annotations ? { annotations: { title: tool.title, ...tool.annotations } } : {}),
     })),
   };
+  // The SDK's Server builds an Ajv instance unless given one: costly per request, so share it.
+  const jsonSchemaValidator = new AjvJsonSchemaValidator();
   const templateList = {
     resourceTemplates: [
       {
@@ -123,6 +127,7 @@ export function createMcpHandler(options: McpHandlerOptions) {
   function buildServer(principal: Principal, requestId: string): Server {
     const server = new Server(options.serverInfo, {
       capabilities: { tools: {}, resources: {} },
+      jsonSchemaValidator,
       ...(options.instructions ? { instructions: options.instructions } : {}),
     });
     const contextFor = (signal: AbortSignal): ToolContext => ({
@@ -174,11 +179,13 @@ export function createMcpHandler(options: McpHandlerOptions) {
   }
 
   return async function handleMcp(req: Request, res: Response, principal: Principal, requestId: string) {
+    if (!wantsStream(req.body)) {
+      await answerJsonExchange(req, res, () => buildServer(principal, requestId));
+      return;
+    }
+    // Progress needs a stream: the SDK transport answers with SSE.
     const server = buildServer(principal, requestId);
-    const transport = new StreamableHTTPServerTransport({
-      sessionIdGenerator: undefined,
-      enableJsonResponse: !wantsStream(req.body),
-    });
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
     res.on('close', () => {
       void transport.close();
       void server.close();
