@@ -252,7 +252,7 @@ export function createServer(options: CreateServerOptions): McpHttpServer {
       metrics,
       logger,
     }),
-    rateLimitByPrincipal({ ...options.rateLimit, ...(redis ? { redis } : {}), metrics }),
+    rateLimitByPrincipal({ ...options.rateLimit, ...(redis ? { redis } : {}), metrics, logger }),
     async (req: Request, res: Response, next: NextFunction) => {
       if (Array.isArray(req.body) && req.body.length === 0) {
         sendRpcError(res, 400, -32600, 'Invalid Request: an empty batch');

@@ -3,6 +3,7 @@ import type { RequestHandler, Response } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import type { Redis } from 'ioredis';
 import { RedisStore } from 'rate-limit-redis';
+import type { Logger as PinoLogger } from 'pino';
 import type { ServerMetrics } from './metrics';
 import type { Principal } from './tools/tool';
 
@@ -13,6 +14,23 @@ export interface RateLimitOptions {
   /** Redis unreachable: `allow` lets requests through (fail open), `deny` answers 503 (fail closed). */
   readonly onRedisError: 'allow' | 'deny';
   readonly metrics: ServerMetrics;
+  readonly logger: PinoLogger;
+}
+
+/**
+ * express-rate-limit's log sink: JSON through pino instead of the console, and at most one line
+ * per kind every 10 s, since a Redis outage would otherwise log once per request.
+ */
+function throttledLogger(logger: PinoLogger) {
+  const last = new Map<string, number>();
+  const log = (level: 'warn' | 'error') => (error: unknown, message?: string) => {
+    const key = `${level}:${message ?? ''}`;
+    const now = Date.now();
+    if ((last.get(key) ?? 0) > now - 10_000) return;
+    last.set(key, now);
+    logger[level]({ err: (error as Error)?.message ?? String(error) }, message ?? 'rate limiter');
+  };
+  return { error: log('error'), warn: log('warn') };
 }
 
 /**
@@ -60,6 +78,7 @@ export function rateLimitByPrincipal(options: RateLimitOptions): RequestHandler 
       ? { store: new RedisStore({ sendCommand: sendCommandVia(options.redis), prefix: 'mcp:rl:' }) }
       : {}),
     passOnStoreError: options.onRedisError === 'allow',
+    logger: throttledLogger(options.logger),
     keyGenerator: (req, res: Response) => {
       const principal = res.locals.principal as Principal | undefined;
       return principal && principal.kind !== 'local'

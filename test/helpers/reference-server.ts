@@ -7,6 +7,8 @@ import { MEMORY_TOOLS } from '../../server/tools/memory';
 import type { ToolDefinition } from '../../server/tools/tool';
 import { PostgresPool } from '../../server/store/sql';
 import { migrate } from '../../server/store/migrations';
+import { type PostgresServer, startPostgres } from './postgres';
+import { type RedisServer, startRedis } from './redis';
 
 export const PUBLIC_URL = 'https://mcp.test.example';
 
@@ -118,3 +120,48 @@ export const callTool = (name: string, args: Record<string, unknown>, id = 1) =>
   method: 'tools/call',
   params: { name, arguments: args },
 });
+
+/** Real Postgres and Redis with API keys, and the servers started on them; one `destroy()` ends all. */
+export interface Backends {
+  readonly postgres: PostgresServer;
+  readonly redis: RedisServer;
+  /** One API key per requested tenant, in order. */
+  readonly keys: readonly string[];
+  /** Starts a reference server on these backends; `destroy()` stops it. */
+  startServer(env?: Record<string, string>, tools?: readonly ToolDefinition[]): Promise<ReferenceServer>;
+  destroy(): Promise<void>;
+}
+
+export async function startBackends(options: {
+  tenants: readonly string[];
+  redisPassword?: string;
+}): Promise<Backends> {
+  const [postgres, redis] = await Promise.all([
+    startPostgres(),
+    startRedis(options.redisPassword ? { password: options.redisPassword } : {}),
+  ]);
+  const created = await createApiKeys(
+    postgres.url,
+    options.tenants.map((tenant) => ({ tenant })),
+  );
+  const servers: ReferenceServer[] = [];
+  return {
+    postgres,
+    redis,
+    keys: created.keys,
+    async startServer(env = {}, tools = MEMORY_TOOLS) {
+      const server = await startReferenceServer(
+        { databaseUrl: postgres.url, redisUrl: redis.url },
+        env,
+        tools,
+      );
+      servers.push(server);
+      return server;
+    },
+    async destroy() {
+      await Promise.all(servers.map((server) => server.stop()));
+      await created.close();
+      await Promise.all([redis.destroy(), postgres.destroy()]);
+    },
+  };
+}

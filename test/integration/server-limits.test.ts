@@ -1,44 +1,18 @@
-import { type PostgresServer, startPostgres } from '../helpers/postgres';
-import { type RedisServer, startRedis } from '../helpers/redis';
-import {
-  createApiKeys,
-  postMcp,
-  type ReferenceServer,
-  startReferenceServer,
-} from '../helpers/reference-server';
+import { type Backends, postMcp, type ReferenceServer, startBackends } from '../helpers/reference-server';
 
-let postgres: PostgresServer;
-let redis: RedisServer;
-let keys: string[];
-let closeKeys: () => Promise<void>;
-const started: ReferenceServer[] = [];
+let backends: Backends;
+let keys: readonly string[];
 
 const ping = (id = 1) => ({ jsonrpc: '2.0', id, method: 'ping' });
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
-
-async function server(env: Record<string, string>) {
-  const instance = await startReferenceServer({ databaseUrl: postgres.url, redisUrl: redis.url }, env);
-  started.push(instance);
-  return instance;
-}
+const server = (env: Record<string, string>) => backends.startServer(env);
 
 beforeAll(async () => {
-  [postgres, redis] = await Promise.all([startPostgres(), startRedis()]);
-  const created = await createApiKeys(postgres.url, [
-    { tenant: 'alpha' },
-    { tenant: 'alpha' },
-    { tenant: 'beta' },
-  ]);
-  keys = created.keys;
-  closeKeys = created.close;
+  backends = await startBackends({ tenants: ['alpha', 'alpha', 'beta'] });
+  keys = backends.keys;
 }, 120_000);
 
-afterAll(async () => {
-  await Promise.all(started.map((instance) => instance.stop()));
-  await closeKeys?.();
-  await redis?.destroy();
-  await postgres?.destroy();
-});
+afterAll(() => backends?.destroy());
 
 describe('per-principal rate limits shared through Redis', () => {
   let a: ReferenceServer;
@@ -93,7 +67,7 @@ describe('when Redis is down', () => {
     closed = await server({ RATE_LIMIT_PER_MINUTE: '1000', RATE_LIMIT_ON_REDIS_ERROR: 'deny' });
     expect((await postMcp(open.url, ping(), bearer(keys[2] as string))).status).toBe(200);
     expect((await postMcp(closed.url, ping(), bearer(keys[2] as string))).status).toBe(200);
-    await redis.stop();
+    await backends.redis.stop();
   }, 60_000);
 
   test('RATE_LIMIT_ON_REDIS_ERROR=allow lets requests through (fail open)', async () => {
@@ -109,7 +83,7 @@ describe('when Redis is down', () => {
   });
 
   test('both recover by themselves once Redis is back', async () => {
-    await redis.start();
+    await backends.redis.start();
     const deadline = Date.now() + 15_000;
     let status = 0;
     while (Date.now() < deadline) {

@@ -1,20 +1,16 @@
 import * as path from 'node:path';
-import { type PostgresServer, startPostgres } from '../helpers/postgres';
-import { type RedisServer, startRedis } from '../helpers/redis';
 import {
+  type Backends,
   callTool,
-  createApiKeys,
   postMcp,
   type ReferenceServer,
-  startReferenceServer,
+  startBackends,
 } from '../helpers/reference-server';
 import { startServerProcess } from '../helpers/server-process';
 
-let postgres: PostgresServer;
-let redis: RedisServer;
+let backends: Backends;
 let server: ReferenceServer;
 let key: string;
-let closeKeys: () => Promise<void>;
 
 const auth = () => ({ authorization: `Bearer ${key}` });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -43,22 +39,16 @@ async function metric(url: string, name: string): Promise<number> {
 }
 
 beforeAll(async () => {
-  [postgres, redis] = await Promise.all([startPostgres(), startRedis()]);
-  const created = await createApiKeys(postgres.url, [{ tenant: 'ops' }]);
-  key = created.keys[0] as string;
-  closeKeys = created.close;
-  server = await startReferenceServer(
-    { databaseUrl: postgres.url, redisUrl: redis.url },
-    { RATE_LIMIT_PER_MINUTE: '100000', PG_CONNECT_TIMEOUT_MS: '1000', REDIS_COMMAND_TIMEOUT_MS: '200' },
-  );
+  backends = await startBackends({ tenants: ['ops'] });
+  key = backends.keys[0] as string;
+  server = await backends.startServer({
+    RATE_LIMIT_PER_MINUTE: '100000',
+    PG_CONNECT_TIMEOUT_MS: '1000',
+    REDIS_COMMAND_TIMEOUT_MS: '200',
+  });
 }, 120_000);
 
-afterAll(async () => {
-  await server?.stop();
-  await closeKeys?.();
-  await redis?.destroy();
-  await postgres?.destroy();
-});
+afterAll(() => backends?.destroy());
 
 /**
  * A bounded load loop: `workers` concurrent clients storing and reading back memories until
@@ -109,7 +99,7 @@ describe('Redis stopped under load', () => {
   test('the server keeps answering, /readyz reports it, and it recovers by itself', async () => {
     const load = runLoad(4, 400);
     await sleep(500);
-    await redis.stop();
+    await backends.redis.stop();
     await sleep(1500);
 
     const degraded = await readyz(server.url);
@@ -117,7 +107,7 @@ describe('Redis stopped under load', () => {
     expect(degraded.body).toMatchObject({ status: 'degraded', checks: { redis: 'down', postgres: 'up' } });
     expect(await metric(server.url, 'mcp_redis_up')).toBe(0);
 
-    await redis.start();
+    await backends.redis.start();
     const recovered = await eventually(
       async () => (await readyz(server.url)).body.status === 'ready',
       15_000,
@@ -135,14 +125,14 @@ describe('Redis stopped under load', () => {
   }, 60_000);
 
   test('after Redis returns, reads see writes made while it was down', async () => {
-    await redis.stop();
+    await backends.redis.stop();
     const stored = await postMcp(
       server.url,
       callTool('memory_store', { text: 'written while redis was down: okapi' }),
       auth(),
     );
     expect(stored.json.result.isError).toBeFalsy();
-    await redis.start();
+    await backends.redis.start();
     await eventually(async () => (await readyz(server.url)).body.status === 'ready', 15_000);
     const found = await postMcp(server.url, callTool('memory_search', { query: 'okapi' }), auth());
     expect(found.json.result.structuredContent.items).toHaveLength(1);
@@ -153,7 +143,7 @@ describe('Postgres restarted', () => {
   test('/readyz is false meanwhile and no acknowledged memory_store is lost', async () => {
     const load = runLoad(3, 300);
     await sleep(500);
-    await postgres.stop();
+    await backends.postgres.stop();
     const notReady = await eventually(async () => {
       const report = await readyz(server.url);
       return report.status === 503 && report.body.checks.postgres === 'down';
@@ -161,7 +151,7 @@ describe('Postgres restarted', () => {
     expect(notReady).toBe(true);
     expect(await metric(server.url, 'mcp_postgres_up')).toBe(0);
     await sleep(1000);
-    await postgres.start();
+    await backends.postgres.start();
     const ready = await eventually(async () => (await readyz(server.url)).status === 200, 20_000);
     await sleep(500);
     await load.stop();
@@ -184,10 +174,12 @@ describe('SIGTERM with requests in flight', () => {
   test('every in-flight request completes, /readyz turns 503, and the process exits 0', async () => {
     const child = await startServerProcess(
       {
-        DATABASE_URL: postgres.url,
-        REDIS_URL: redis.url,
+        DATABASE_URL: backends.postgres.url,
+        REDIS_URL: backends.redis.url,
         PUBLIC_URL: 'https://mcp.test.example',
         MIGRATE_ON_START: 'true',
+        // The load tests above spent this key's budget in the shared Redis counters.
+        RATE_LIMIT_PER_MINUTE: '100000',
         SHUTDOWN_DELAY_SECONDS: '1',
         SHUTDOWN_DRAIN_SECONDS: '15',
         LOG_LEVEL: 'info',

@@ -1,20 +1,16 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { type PostgresServer, startPostgres } from '../helpers/postgres';
-import { type RedisServer, startRedis } from '../helpers/redis';
 import {
+  type Backends,
   callTool,
-  createApiKeys,
   postMcp,
   type ReferenceServer,
-  startReferenceServer,
+  startBackends,
 } from '../helpers/reference-server';
 
-let postgres: PostgresServer;
-let redis: RedisServer;
+let backends: Backends;
 let server: ReferenceServer;
 let keys: { alpha: string; beta: string };
-let closeKeys: () => Promise<void>;
 
 async function connect(key: string): Promise<Client> {
   const client = new Client({ name: 'mcpenv-test', version: '1.0.0' });
@@ -27,19 +23,12 @@ async function connect(key: string): Promise<Client> {
 }
 
 beforeAll(async () => {
-  [postgres, redis] = await Promise.all([startPostgres(), startRedis({ password: 'redis-test-password' })]);
-  const created = await createApiKeys(postgres.url, [{ tenant: 'alpha' }, { tenant: 'beta' }]);
-  keys = { alpha: created.keys[0] as string, beta: created.keys[1] as string };
-  closeKeys = created.close;
-  server = await startReferenceServer({ databaseUrl: postgres.url, redisUrl: redis.url });
+  backends = await startBackends({ tenants: ['alpha', 'beta'], redisPassword: 'redis-test-password' });
+  keys = { alpha: backends.keys[0] as string, beta: backends.keys[1] as string };
+  server = await backends.startServer();
 }, 120_000);
 
-afterAll(async () => {
-  await server?.stop();
-  await closeKeys?.();
-  await redis?.destroy();
-  await postgres?.destroy();
-});
+afterAll(() => backends?.destroy());
 
 describe('MCP round trips with the SDK client, on real Postgres and Redis', () => {
   let alpha: Client;
