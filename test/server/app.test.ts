@@ -1,6 +1,8 @@
 import { request as httpRequest } from 'node:http';
 import { METRIC_LIST } from '../../constructs/monitoring/catalogue';
+import { echoTool } from '../../examples/custom-tool';
 import { allowListFor } from '../../server/guard';
+import { MEMORY_TOOLS } from '../../server/tools/memory';
 import { startEmbeddedServer, type TestServer } from '../helpers/embedded-server';
 
 const mcpHeaders = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
@@ -184,4 +186,49 @@ describe('draining', () => {
       await server.close();
     }
   }, 60_000);
+});
+
+describe('the library API', () => {
+  test('serves an org’s own tool next to the memory tools, with its schema converted once', async () => {
+    const custom = await startEmbeddedServer({ tools: [...MEMORY_TOOLS, echoTool] });
+    try {
+      const listed = await fetch(`${custom.url}/mcp`, {
+        method: 'POST',
+        headers: mcpHeaders,
+        body: rpc('tools/list'),
+      });
+      const tools = ((await listed.json()) as { result: { tools: { name: string; inputSchema: unknown }[] } })
+        .result.tools;
+      expect(tools.map((tool) => tool.name)).toEqual([
+        'memory_store',
+        'memory_search',
+        'memory_get',
+        'memory_delete',
+        'echo',
+      ]);
+      expect(tools[4]?.inputSchema).toMatchObject({
+        type: 'object',
+        properties: { text: { type: 'string', description: expect.any(String) } },
+        required: ['text'],
+        additionalProperties: false,
+      });
+      const called = await fetch(`${custom.url}/mcp`, {
+        method: 'POST',
+        headers: mcpHeaders,
+        body: rpc('tools/call', { name: 'echo', arguments: { text: 'hi there' } }),
+      });
+      expect(((await called.json()) as { result: unknown }).result).toEqual({
+        content: [{ type: 'text', text: '{"text":"hi there"}' }],
+        structuredContent: { text: 'hi there' },
+      });
+    } finally {
+      await custom.close();
+    }
+  }, 60_000);
+
+  test('refuses two tools with the same name', async () => {
+    await expect(startEmbeddedServer({ tools: [...MEMORY_TOOLS, MEMORY_TOOLS[0]] })).rejects.toThrow(
+      /two tools are named "memory_store"/,
+    );
+  });
 });

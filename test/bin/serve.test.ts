@@ -1,0 +1,20 @@
+import { runCli } from '../helpers/cli';
+
+describe('mcpenv serve', () => {
+  test.each([
+    [{ PORT: 'eighty' }, /PORT must be a port number \(got "eighty"\)/],
+    [{ BIND_ADDRESS: '0.0.0.0' }, /BIND_ADDRESS must be a loopback address in the embedded mode/],
+    [{ DATABASE_URL: 'postgres://u:pw@db:5432/x' }, /REDIS_URL must be set together with DATABASE_URL/],
+  ])('refuses to start with %j, exit 2, naming the variable', (env, message) => {
+    const result = runCli(['serve'], { env });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr).not.toContain('pw@db');
+  });
+
+  test('rejects a bad --port flag with exit 2', () => {
+    const result = runCli(['serve', '--port', 'http']);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('--port must be a port number between 0 and 65535 (got "http")');
+  });
+});
