@@ -5,7 +5,18 @@ const tseslint = require('typescript-eslint');
 const prettierRecommended = require('eslint-plugin-prettier/recommended');
 
 module.exports = tseslint.config(
-  { ignores: ['node_modules/', 'lib/', 'dist/', 'cdktf.out/', 'cdk8s.out/', 'coverage/', '.scratch/', 'constructs/k8s/imports/'] },
+  {
+    ignores: [
+      'node_modules/',
+      'lib/',
+      'dist/',
+      'cdktf.out/',
+      'cdk8s.out/',
+      'coverage/',
+      '.scratch/',
+      'constructs/k8s/imports/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
