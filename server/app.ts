@@ -153,6 +153,7 @@ export function createServer(options: CreateServerOptions): McpHttpServer {
     metrics.postgresUp.set(postgres === 'up' ? 1 : 0);
     metrics.redisUp.set(redisState === 'down' ? 0 : 1);
     const blocking = draining || postgres === 'down' || migrations !== 'current';
+    metrics.ready.set(blocking ? 0 : 1);
     return {
       status: blocking ? 'not ready' : redisState === 'down' ? 'degraded' : 'ready',
       checks: { postgres, migrations, redis: redisState, draining },

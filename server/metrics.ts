@@ -32,6 +32,7 @@ export class ServerMetrics {
   readonly rateLimitRejectionsTotal = counter(this.registry, METRICS.rateLimitRejectionsTotal);
   readonly authFailuresTotal = counter(this.registry, METRICS.authFailuresTotal);
   readonly postgresUp = gauge(this.registry, METRICS.postgresUp);
+  readonly ready = gauge(this.registry, METRICS.ready);
   readonly redisUp = gauge(this.registry, METRICS.redisUp);
 
   constructor() {

@@ -68,6 +68,12 @@ export const METRICS = {
     help: 'Whether the last Postgres health check succeeded (1) or failed (0).',
     labelNames: [],
   },
+  ready: {
+    name: 'mcp_ready',
+    type: 'gauge',
+    help: 'Whether the last readiness check passed (1) or not (0): Postgres reachable, migrations current, not draining.',
+    labelNames: [],
+  },
   redisUp: {
     name: 'mcp_redis_up',
     type: 'gauge',
@@ -75,6 +81,55 @@ export const METRICS = {
     labelNames: [],
   },
 } as const satisfies Record<string, MetricDefinition>;
+
+/**
+ * Metrics prom-client's default collectors register in the server process, which the alerts and
+ * dashboards use for memory and CPU. Listed here so that every expression still resolves
+ * against this catalogue.
+ */
+export const PROCESS_METRICS = {
+  residentMemoryBytes: {
+    name: 'process_resident_memory_bytes',
+    type: 'gauge',
+    help: 'Resident memory size in bytes.',
+    labelNames: [],
+  },
+  cpuSecondsTotal: {
+    name: 'process_cpu_seconds_total',
+    type: 'counter',
+    help: 'Total user and system CPU time spent in seconds.',
+    labelNames: [],
+  },
+  eventLoopLagP99Seconds: {
+    name: 'nodejs_eventloop_lag_p99_seconds',
+    type: 'gauge',
+    help: 'The 99th percentile of the recorded event loop delays.',
+    labelNames: [],
+  },
+  heapUsedBytes: {
+    name: 'nodejs_heap_size_used_bytes',
+    type: 'gauge',
+    help: 'Process heap size used from Node.js in bytes.',
+    labelNames: [],
+  },
+} as const satisfies Record<string, MetricDefinition>;
+
+/** Series Prometheus itself adds to every scrape target. */
+export const SCRAPE_METRICS = {
+  up: {
+    name: 'up',
+    type: 'gauge',
+    help: 'Whether the last scrape of the target succeeded (1) or not (0); written by Prometheus.',
+    labelNames: [],
+  },
+} as const satisfies Record<string, MetricDefinition>;
+
+/** Every name an alert rule or dashboard panel may use. */
+export const QUERYABLE_METRICS: readonly MetricDefinition[] = [
+  ...Object.values(METRICS),
+  ...Object.values(PROCESS_METRICS),
+  ...Object.values(SCRAPE_METRICS),
+];
 
 /**
  * Values the bounded labels take. Keeping them here documents the cardinality and lets the

@@ -1,5 +1,5 @@
 import { request as httpRequest } from 'node:http';
-import { METRIC_LIST } from '../../constructs/monitoring/catalogue';
+import { METRIC_LIST, PROCESS_METRICS } from '../../constructs/monitoring/catalogue';
 import { echoTool } from '../../examples/custom-tool';
 import { allowListFor } from '../../server/guard';
 import { MEMORY_TOOLS } from '../../server/tools/memory';
@@ -80,7 +80,10 @@ describe('reference server HTTP surface', () => {
       expect(text).toContain(`# HELP ${metric.name} ${metric.help}`);
       expect(text).toContain(`# TYPE ${metric.name} ${metric.type}`);
     }
-    expect(text).toContain('process_resident_memory_bytes');
+    for (const metric of Object.values(PROCESS_METRICS)) {
+      expect(text).toContain(`# TYPE ${metric.name} ${metric.type}`);
+    }
+    expect(text).toMatch(/^mcp_ready 1$/m);
     expect(text).toMatch(/mcp_requests_total\{method="ping",status="200",endpoint="\/mcp"\} \d+/);
     expect(text).toMatch(/^mcp_postgres_up 1$/m);
   });
