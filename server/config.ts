@@ -1,6 +1,29 @@
 import { z } from 'zod';
 
 /**
+ * Redis by parts: Kubernetes can fill each part from a Secret key, so a password with URL
+ * metacharacters (ElastiCache auth tokens) never has to be encoded into a URL.
+ */
+/** Postgres by parts, from the libpq variables. */
+export interface PostgresEndpoint {
+  readonly host: string;
+  readonly port: number;
+  readonly database?: string;
+  readonly user?: string;
+  readonly password?: string;
+  /** libpq semantics: `require` encrypts without verifying; `verify-full` also checks the certificate and host. */
+  readonly sslMode: 'disable' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
+}
+
+export interface RedisEndpoint {
+  readonly host: string;
+  readonly port: number;
+  readonly tls: boolean;
+  readonly username?: string;
+  readonly password?: string;
+}
+
+/**
  * The server's settings, read once from environment variables at start-up.
  *
  * Two modes:
@@ -15,8 +38,18 @@ export interface ServerConfig {
   /** Public HTTPS origin; audience of OAuth tokens and source of the Host/Origin allow-list. */
   readonly publicUrl?: string;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /**
+   * Postgres connection URL. Unset in the server mode when the libpq variables (PGHOST, PGPORT,
+   * PGDATABASE, PGUSER, PGPASSWORD, PGSSLMODE) describe the connection instead.
+   */
   readonly databaseUrl?: string;
+  /** Postgres by parts (PGHOST etc.), when DATABASE_URL is unset in the server mode. */
+  readonly postgresEndpoint?: PostgresEndpoint;
+  /** Where Postgres is, for logs (no credentials). */
+  readonly databaseDescription?: string;
   readonly redisUrl?: string;
+  /** Redis by parts (REDIS_HOST etc.), when REDIS_URL is unset in the server mode. */
+  readonly redisEndpoint?: RedisEndpoint;
   /** Embedded mode only: folder for PGlite's data; in memory when unset. */
   readonly embeddedDataDir?: string;
   readonly pg: {
@@ -84,6 +117,24 @@ const EnvSchema = z.object({
     .default('info'),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' }).optional(),
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
+  PGHOST: z.string().min(1).optional(),
+  PGPORT: int(1, 65535, 5432, 'a port number'),
+  PGDATABASE: z.string().min(1).optional(),
+  PGUSER: z.string().min(1).optional(),
+  PGPASSWORD: z.string().min(1).optional(),
+  PGSSLMODE: z
+    .enum(['disable', 'prefer', 'require', 'verify-ca', 'verify-full'], {
+      error: 'must be one of disable, prefer, require, verify-ca, verify-full',
+    })
+    .default('verify-full'),
+  REDIS_HOST: z
+    .string()
+    .regex(/^[A-Za-z0-9.:[\]-]+$/, { error: 'must be a host name or IP address' })
+    .optional(),
+  REDIS_PORT: int(1, 65535, 6379, 'a port number'),
+  REDIS_USERNAME: z.string().min(1).optional(),
+  REDIS_PASSWORD: z.string().min(1).optional(),
+  REDIS_TLS: flag,
   EMBEDDED_DATA_DIR: z.string().min(1).optional(),
   PG_POOL_MAX: int(1, 1000, 10),
   PG_CONNECT_TIMEOUT_MS: int(100, 120_000, 5000),
@@ -125,17 +176,46 @@ export class ConfigError extends Error {
 
 /** What the database-only commands (`migrate`, `apikey`) need. */
 export interface DatabaseConfig {
-  readonly databaseUrl: string;
+  /** Unset when the PG* variables describe the connection. */
+  readonly databaseUrl?: string;
+  readonly postgresEndpoint?: PostgresEndpoint;
   readonly logLevel: ServerConfig['logLevel'];
   readonly pg: ServerConfig['pg'];
 }
 
 /** Variables whose values must never appear in messages. */
-const SECRET_VARIABLES = new Set(['DATABASE_URL', 'REDIS_URL']);
+const SECRET_VARIABLES = new Set(['DATABASE_URL', 'REDIS_URL', 'REDIS_PASSWORD', 'PGPASSWORD']);
 
 function showValue(name: string, value: string | undefined): string {
   if (value === undefined) return 'unset';
   return SECRET_VARIABLES.has(name) ? '(value hidden)' : JSON.stringify(value);
+}
+
+function postgresEndpointOf(v: {
+  PGHOST?: string;
+  PGPORT: number;
+  PGDATABASE?: string;
+  PGUSER?: string;
+  PGPASSWORD?: string;
+  PGSSLMODE: PostgresEndpoint['sslMode'];
+}): PostgresEndpoint {
+  return {
+    host: v.PGHOST as string,
+    port: v.PGPORT,
+    ...(v.PGDATABASE ? { database: v.PGDATABASE } : {}),
+    ...(v.PGUSER ? { user: v.PGUSER } : {}),
+    ...(v.PGPASSWORD ? { password: v.PGPASSWORD } : {}),
+    sslMode: v.PGSSLMODE,
+  };
+}
+
+/** Host and port of the database, never credentials. */
+function describeDatabase(url: string | undefined, host: string | undefined, port: number): string {
+  if (url) {
+    const parsed = new URL(url);
+    return `postgres://${parsed.host}${parsed.pathname}`;
+  }
+  return `postgres://${host}:${port} (PG* variables)`;
 }
 
 function isLoopback(address: string): boolean {
@@ -163,6 +243,12 @@ function problemsOf(error: z.ZodError, relevant: Record<string, string>): string
 
 const DatabaseEnvSchema = EnvSchema.pick({
   DATABASE_URL: true,
+  PGHOST: true,
+  PGPORT: true,
+  PGDATABASE: true,
+  PGUSER: true,
+  PGPASSWORD: true,
+  PGSSLMODE: true,
   LOG_LEVEL: true,
   PG_POOL_MAX: true,
   PG_CONNECT_TIMEOUT_MS: true,
@@ -181,11 +267,14 @@ export function parseDatabaseConfig(env: NodeJS.ProcessEnv): DatabaseConfig {
     throw new ConfigError(`invalid configuration:\n  - ${problemsOf(result.error, relevant).join('\n  - ')}`);
   }
   const v = result.data;
-  if (v.DATABASE_URL === undefined) {
-    throw new ConfigError('DATABASE_URL must be set to a postgres:// URL for this command');
+  if (v.DATABASE_URL === undefined && v.PGHOST === undefined) {
+    throw new ConfigError(
+      'DATABASE_URL must be set to a postgres:// URL (or PGHOST and the other PG* variables) for this command',
+    );
   }
   return {
-    databaseUrl: v.DATABASE_URL,
+    ...(v.DATABASE_URL === undefined ? {} : { databaseUrl: v.DATABASE_URL }),
+    ...(v.DATABASE_URL === undefined ? { postgresEndpoint: postgresEndpointOf(v) } : {}),
     logLevel: v.LOG_LEVEL,
     pg: {
       poolMax: v.PG_POOL_MAX,
@@ -211,13 +300,18 @@ export function parseServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
   }
   const v = result.data;
 
-  const embedded = v.DATABASE_URL === undefined && v.REDIS_URL === undefined;
-  if (!embedded && (v.DATABASE_URL === undefined || v.REDIS_URL === undefined)) {
-    const missing = v.DATABASE_URL === undefined ? 'DATABASE_URL' : 'REDIS_URL';
+  const hasDatabase = v.DATABASE_URL !== undefined || v.PGHOST !== undefined;
+  const hasRedis = v.REDIS_URL !== undefined || v.REDIS_HOST !== undefined;
+  const embedded = !hasDatabase && !hasRedis;
+  if (!embedded && (!hasDatabase || !hasRedis)) {
     problems.push(
-      `${missing} must be set together with ${missing === 'DATABASE_URL' ? 'REDIS_URL' : 'DATABASE_URL'} ` +
-        '(both for the server mode, neither for the embedded mode)',
+      hasDatabase
+        ? 'REDIS_URL (or REDIS_HOST) must be set together with DATABASE_URL (or PGHOST): both for the server mode, neither for the embedded mode'
+        : 'DATABASE_URL (or PGHOST) must be set together with REDIS_URL (or REDIS_HOST): both for the server mode, neither for the embedded mode',
     );
+  }
+  if (v.REDIS_URL !== undefined && v.REDIS_HOST !== undefined) {
+    problems.push('REDIS_URL and REDIS_HOST must not both be set: use one way to describe Redis');
   }
   if (embedded && !isLoopback(v.BIND_ADDRESS)) {
     problems.push(
@@ -248,7 +342,22 @@ export function parseServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
     ...(v.PUBLIC_URL === undefined ? {} : { publicUrl: v.PUBLIC_URL }),
     logLevel: v.LOG_LEVEL,
     ...(v.DATABASE_URL === undefined ? {} : { databaseUrl: v.DATABASE_URL }),
+    ...(hasDatabase ? { databaseDescription: describeDatabase(v.DATABASE_URL, v.PGHOST, v.PGPORT) } : {}),
+    ...(v.DATABASE_URL === undefined && v.PGHOST !== undefined
+      ? { postgresEndpoint: postgresEndpointOf(v) }
+      : {}),
     ...(v.REDIS_URL === undefined ? {} : { redisUrl: v.REDIS_URL }),
+    ...(v.REDIS_HOST === undefined
+      ? {}
+      : {
+          redisEndpoint: {
+            host: v.REDIS_HOST,
+            port: v.REDIS_PORT,
+            tls: v.REDIS_TLS ?? false,
+            ...(v.REDIS_USERNAME ? { username: v.REDIS_USERNAME } : {}),
+            ...(v.REDIS_PASSWORD ? { password: v.REDIS_PASSWORD } : {}),
+          },
+        }),
     ...(v.EMBEDDED_DATA_DIR === undefined ? {} : { embeddedDataDir: v.EMBEDDED_DATA_DIR }),
     pg: {
       poolMax: v.PG_POOL_MAX,

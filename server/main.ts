@@ -6,7 +6,7 @@ import { createServer, type McpHttpServer } from './app';
 import { ApiKeyStore } from './auth/api-keys';
 import { OAuthVerifier } from './auth/oauth';
 import { type Cache, LocalCache, RedisCache } from './cache/cache';
-import type { ServerConfig } from './config';
+import type { RedisEndpoint, ServerConfig } from './config';
 import { allowListFor } from './guard';
 import { migrate } from './store/migrations';
 import { EmbeddedPostgres, PostgresPool, type SqlClient } from './store/sql';
@@ -70,18 +70,37 @@ function describeUrl(url: string): string {
 }
 
 /** Connects to Redis without ever queueing commands: a down Redis makes calls fail fast. */
-export function connectRedis(url: string, commandTimeoutMs: number, logger: Logger): Redis {
-  const redis = new Redis(url, {
+export function connectRedis(
+  target: string | RedisEndpoint,
+  commandTimeoutMs: number,
+  logger: Logger,
+): Redis {
+  const where =
+    typeof target === 'string'
+      ? describeUrl(target)
+      : `${target.tls ? 'rediss' : 'redis'}://${target.host}:${target.port}`;
+  const options = {
     lazyConnect: true,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     commandTimeout: commandTimeoutMs,
     connectTimeout: 2000,
-    retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
-  });
+    retryStrategy: (attempt: number) => Math.min(attempt * 100, 2000),
+  };
+  const redis =
+    typeof target === 'string'
+      ? new Redis(target, options)
+      : new Redis({
+          ...options,
+          host: target.host,
+          port: target.port,
+          ...(target.username ? { username: target.username } : {}),
+          ...(target.password ? { password: target.password } : {}),
+          ...(target.tls ? { tls: { servername: target.host } } : {}),
+        });
   let up = false;
   redis.on('ready', () => {
-    if (!up) logger.info({ redis: describeUrl(url) }, 'Redis connected');
+    if (!up) logger.info({ redis: where }, 'Redis connected');
     up = true;
   });
   redis.on('error', (error) => {
@@ -107,14 +126,19 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
     cache = new LocalCache(config.cacheTtlSeconds);
   } else {
     db = new PostgresPool({
-      url: config.databaseUrl as string,
+      ...(config.databaseUrl === undefined ? {} : { url: config.databaseUrl }),
+      ...(config.postgresEndpoint ? { endpoint: config.postgresEndpoint } : {}),
       max: config.pg.poolMax,
       connectTimeoutMs: config.pg.connectTimeoutMs,
       statementTimeoutMs: config.pg.statementTimeoutMs,
       idleTimeoutMs: config.pg.idleTimeoutMs,
       logger,
     });
-    redis = connectRedis(config.redisUrl as string, config.redisCommandTimeoutMs, logger);
+    redis = connectRedis(
+      config.redisUrl ?? (config.redisEndpoint as RedisEndpoint),
+      config.redisCommandTimeoutMs,
+      logger,
+    );
     await redis.connect().catch((error: Error) => {
       logger.warn({ err: error.message }, 'Redis unreachable at start-up: serving without cache, retrying');
     });
@@ -193,8 +217,10 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
       {
         url,
         publicUrl: config.publicUrl,
-        database: describeUrl(config.databaseUrl as string),
-        redis: describeUrl(config.redisUrl as string),
+        database: config.databaseDescription,
+        redis: config.redisUrl
+          ? describeUrl(config.redisUrl)
+          : `${config.redisEndpoint?.host}:${config.redisEndpoint?.port}${config.redisEndpoint?.tls ? ' (TLS)' : ''}`,
         oauth: Boolean(oauth),
       },
       'mcpenv reference server listening',

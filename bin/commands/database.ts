@@ -9,7 +9,8 @@ export async function withDatabase<T>(
 ): Promise<T> {
   const { PostgresPool } = await import('../../server/store/sql.js');
   const db = new PostgresPool({
-    url: config.databaseUrl,
+    ...(config.databaseUrl === undefined ? {} : { url: config.databaseUrl }),
+    ...(config.postgresEndpoint ? { endpoint: config.postgresEndpoint } : {}),
     max: 1,
     connectTimeoutMs: config.pg.connectTimeoutMs,
     statementTimeoutMs: config.pg.statementTimeoutMs,

@@ -1,6 +1,7 @@
 import type { PGlite } from '@electric-sql/pglite';
 import { Pool, type PoolClient } from 'pg';
 import type { Logger } from 'pino';
+import type { PostgresEndpoint } from '../config';
 
 /** The few things the server needs from Postgres, whether a pg pool or embedded PGlite. */
 export interface SqlSession {
@@ -18,7 +19,10 @@ export interface SqlClient extends SqlSession {
 }
 
 export interface PostgresPoolOptions {
-  readonly url: string;
+  /** Connection URL; give this or `endpoint`. */
+  readonly url?: string;
+  /** The connection by parts (from the PG* variables). */
+  readonly endpoint?: PostgresEndpoint;
   readonly max: number;
   readonly connectTimeoutMs: number;
   readonly statementTimeoutMs: number;
@@ -34,13 +38,35 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+/** pg settings for an endpoint, with libpq's meaning of the SSL modes. */
+function endpointSettings(endpoint: PostgresEndpoint) {
+  const ssl =
+    endpoint.sslMode === 'disable'
+      ? false
+      : endpoint.sslMode === 'verify-ca' || endpoint.sslMode === 'verify-full'
+        ? {
+            rejectUnauthorized: true,
+            ...(endpoint.sslMode === 'verify-ca' ? { checkServerIdentity: () => undefined } : {}),
+          }
+        : { rejectUnauthorized: false };
+  return {
+    host: endpoint.host,
+    port: endpoint.port,
+    ...(endpoint.database ? { database: endpoint.database } : {}),
+    ...(endpoint.user ? { user: endpoint.user } : {}),
+    ...(endpoint.password ? { password: endpoint.password } : {}),
+    ssl,
+  };
+}
+
 /** A pg connection pool with limits and timeouts; broken connections are dropped, not fatal. */
 export class PostgresPool implements SqlClient {
   private readonly pool: Pool;
 
   constructor(options: PostgresPoolOptions) {
     this.pool = new Pool({
-      connectionString: options.url,
+      ...(options.url === undefined ? {} : { connectionString: options.url }),
+      ...(options.endpoint ? endpointSettings(options.endpoint) : {}),
       max: options.max,
       connectionTimeoutMillis: options.connectTimeoutMs,
       idleTimeoutMillis: options.idleTimeoutMs,

@@ -330,3 +330,29 @@ describe('logs', () => {
     expect(server.logs.some((entry) => entry.principal === `key:${keys.alpha.split('_')[1]}`)).toBe(true);
   });
 });
+
+describe('connection settings by parts', () => {
+  test('connects with the PG* and REDIS_* variables instead of URLs (as Kubernetes wires them)', async () => {
+    const pg = new URL(backends.postgres.url);
+    const redisUrl = new URL(backends.redis.url);
+    const byParts = await backends.startServer({
+      DATABASE_URL: '',
+      REDIS_URL: '',
+      PGHOST: pg.hostname,
+      PGPORT: pg.port,
+      PGDATABASE: pg.pathname.slice(1),
+      PGUSER: decodeURIComponent(pg.username),
+      PGPASSWORD: decodeURIComponent(pg.password),
+      PGSSLMODE: 'disable',
+      REDIS_HOST: redisUrl.hostname,
+      REDIS_PORT: redisUrl.port,
+      REDIS_PASSWORD: decodeURIComponent(redisUrl.password),
+    });
+    const auth = { authorization: `Bearer ${keys.alpha}` };
+    const stored = await postMcp(byParts.url, callTool('memory_store', { text: 'wired by parts' }), auth);
+    expect(stored.json.result.structuredContent.id).toMatch(/^[0-9a-f-]{36}$/);
+    const ready = await fetch(`${byParts.url}/readyz`);
+    expect(await ready.json()).toMatchObject({ status: 'ready', checks: { postgres: 'up', redis: 'up' } });
+    expect(JSON.stringify(byParts.logs)).not.toContain(decodeURIComponent(pg.password));
+  });
+});

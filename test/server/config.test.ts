@@ -72,6 +72,43 @@ describe('parseServerConfig', () => {
     expect(config.drainTimeoutSeconds).toBe(5);
   });
 
+  test('accepts Postgres and Redis by parts (PG* and REDIS_* variables) instead of URLs', () => {
+    const config = parseServerConfig({
+      PGHOST: 'db.internal',
+      PGPORT: '6432',
+      REDIS_HOST: 'cache.internal',
+      REDIS_PASSWORD: 'pa:ss/w@rd',
+      REDIS_TLS: 'true',
+      PUBLIC_URL: 'https://mcp.example.com',
+    });
+    expect(config.mode).toBe('server');
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.databaseDescription).toBe('postgres://db.internal:6432 (PG* variables)');
+    expect(config.redisEndpoint).toEqual({
+      host: 'cache.internal',
+      port: 6379,
+      tls: true,
+      password: 'pa:ss/w@rd',
+    });
+  });
+
+  test('rejects REDIS_URL and REDIS_HOST together', () => {
+    expect(() => parseServerConfig({ ...serverEnv, REDIS_HOST: 'cache.internal' })).toThrow(
+      /REDIS_URL and REDIS_HOST must not both be set/,
+    );
+  });
+
+  test('never shows REDIS_PASSWORD in a message', () => {
+    expect(() => parseServerConfig({ REDIS_HOST: 'bad host!', REDIS_PASSWORD: 'hunter2' })).toThrow(
+      /REDIS_HOST must be a host name or IP address/,
+    );
+    try {
+      parseServerConfig({ REDIS_HOST: 'bad host!', REDIS_PASSWORD: 'hunter2' });
+    } catch (error) {
+      expect((error as Error).message).not.toContain('hunter2');
+    }
+  });
+
   test('treats empty variables as unset', () => {
     expect(parseServerConfig({ PORT: '', PUBLIC_URL: '' }).port).toBe(3000);
   });
@@ -89,7 +126,10 @@ describe('parseServerConfig', () => {
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of fatal, error/],
     [{ SHUTDOWN_DRAIN_SECONDS: '-1' }, /SHUTDOWN_DRAIN_SECONDS must be between 0 and 3600/],
     [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL must be a postgres:\/\/ URL \(got \(value hidden\)\)/],
-    [{ DATABASE_URL: serverEnv.DATABASE_URL }, /REDIS_URL must be set together with DATABASE_URL/],
+    [
+      { DATABASE_URL: serverEnv.DATABASE_URL },
+      /REDIS_URL \(or REDIS_HOST\) must be set together with DATABASE_URL \(or PGHOST\)/,
+    ],
     [{ DATABASE_URL: serverEnv.DATABASE_URL, REDIS_URL: serverEnv.REDIS_URL }, /PUBLIC_URL must be set when/],
     [
       { ...serverEnv, OAUTH_ISSUER: 'https://auth.example.com' },
