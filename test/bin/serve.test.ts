@@ -4,7 +4,10 @@ describe('mcpenv serve', () => {
   test.each([
     [{ PORT: 'eighty' }, /PORT must be a port number \(got "eighty"\)/],
     [{ BIND_ADDRESS: '0.0.0.0' }, /BIND_ADDRESS must be a loopback address in the embedded mode/],
-    [{ DATABASE_URL: 'postgres://u:pw@db:5432/x' }, /REDIS_URL \(or REDIS_HOST\) must be set together with DATABASE_URL \(or PGHOST\)/],
+    [
+      { DATABASE_URL: 'postgres://u:pw@db:5432/x' },
+      /REDIS_URL \(or REDIS_HOST\) must be set together with DATABASE_URL \(or PGHOST\)/,
+    ],
   ])('refuses to start with %j, exit 2, naming the variable', (env, message) => {
     const result = runCli(['serve'], { env });
     expect(result.status).toBe(2);
