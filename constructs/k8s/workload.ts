@@ -1,25 +1,65 @@
-import { IntOrString, KubeDeployment, KubeService, Quantity } from 'cdk8s-plus-28/lib/imports/k8s';
+import {
+  type EnvVar,
+  IntOrString,
+  KubeDeployment,
+  KubeHorizontalPodAutoscalerV2,
+  KubePodDisruptionBudget,
+  KubeService,
+  KubeServiceAccount,
+  Quantity,
+  type Volume,
+  type VolumeMount,
+} from 'cdk8s-plus-28/lib/imports/k8s';
 import { Construct } from 'constructs';
 import { invalidProp } from '../errors';
 import { parseImageReference } from '../spec';
 import { commonLabels, selectorLabels } from './labels';
+import { DNS_LABEL, DNS_NAME, QUANTITY } from './names';
 
-const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
-const QUANTITY = /^\d+(\.\d+)?(m|Ki|Mi|Gi|Ti|k|M|G|T)?$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Variables the construct sets itself; a caller overriding them would break probes or routing. */
-const RESERVED_ENV = new Set(['PORT', 'BIND_ADDRESS', 'PUBLIC_URL']);
+const RESERVED_ENV = new Set([
+  'PORT',
+  'BIND_ADDRESS',
+  'PUBLIC_URL',
+  'SHUTDOWN_DELAY_SECONDS',
+  'SHUTDOWN_DRAIN_SECONDS',
+]);
+/** Names whose literal value would be a secret in the manifest. */
+const SECRET_LOOKING = /(PASSWORD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL)/i;
+
+/** Seconds the server waits after SIGTERM before it stops accepting (load balancers catch up). */
+const SHUTDOWN_DELAY_SECONDS = 5;
+/** Seconds in-flight requests get after that. */
+const SHUTDOWN_DRAIN_SECONDS = 25;
 
 export interface McpServerWorkloadProps {
   /** Container image, pinned by tag or digest. */
   readonly image: string;
   /**
-   * Number of pods.
+   * Number of pods; with autoscaling, the minimum.
    * @default 2
    */
   readonly replicas?: number;
   /**
-   * Name of the Deployment and Service (and the `app.kubernetes.io/name` label).
+   * Largest number of pods the HorizontalPodAutoscaler may run; equal to `replicas` turns
+   * autoscaling off (no HPA is created).
+   * @default - three times `replicas`
+   */
+  readonly maxReplicas?: number;
+  /**
+   * Average CPU utilization (percent of the request) the autoscaler aims for.
+   * @default 70
+   */
+  readonly targetCpuUtilizationPercent?: number;
+  /**
+   * Pods that must stay up during voluntary disruptions (node drains). Must be below `replicas`,
+   * or drains could never finish.
+   * @default - at most one pod unavailable at a time
+   */
+  readonly minAvailable?: number;
+  /**
+   * Name of the Deployment, Service and ServiceAccount (and the `app.kubernetes.io/name` label).
    * @default 'mcp-server'
    */
   readonly name?: string;
@@ -45,6 +85,23 @@ export interface McpServerWorkloadProps {
    */
   readonly env?: Readonly<Record<string, string>>;
   /**
+   * Environment variables by reference (`valueFrom` a Secret or ConfigMap key), e.g. the data
+   * tier's connection settings. A literal `value` is refused for secret-looking names.
+   * @default - none
+   */
+  readonly referencedEnv?: readonly EnvVar[];
+  /**
+   * Run the server's `migrate` command in an init container, so that no pod serves before the
+   * schema is current (concurrent runs queue on an advisory lock).
+   * @default true
+   */
+  readonly runMigrations?: boolean;
+  /**
+   * ConfigMap with a CA bundle under `ca.pem`, trusted for outgoing TLS (e.g. Amazon RDS's).
+   * @default - the system trust store only
+   */
+  readonly caBundleConfigMap?: string;
+  /**
    * CPU request of the server container.
    * @default '100m'
    */
@@ -56,7 +113,7 @@ export interface McpServerWorkloadProps {
   readonly cpuLimit?: string;
   /**
    * Memory request of the server container.
-   * @default '128Mi'
+   * @default '256Mi'
    */
   readonly memoryRequest?: string;
   /**
@@ -66,31 +123,70 @@ export interface McpServerWorkloadProps {
   readonly memoryLimit?: string;
 }
 
+/** Parses a memory quantity into bytes, for limits that alerts compare against. */
+export function quantityToBytes(quantity: string): number {
+  const match = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T|m)?$/.exec(quantity);
+  if (!match) throw new Error(`not a quantity: ${quantity}`);
+  const factors: Record<string, number> = {
+    '': 1,
+    m: 0.001,
+    k: 1e3,
+    M: 1e6,
+    G: 1e9,
+    T: 1e12,
+    Ki: 1024,
+    Mi: 1024 ** 2,
+    Gi: 1024 ** 3,
+    Ti: 1024 ** 4,
+  };
+  return Number(match[1]) * (factors[match[2] ?? ''] ?? 1);
+}
+
+/** Parses a CPU quantity into cores. */
+export function quantityToCores(quantity: string): number {
+  return quantity.endsWith('m') ? Number(quantity.slice(0, -1)) / 1000 : Number(quantity);
+}
+
 /**
- * The MCP server's Deployment and Service, hardened to the Pod Security Standards "restricted"
- * profile: non-root, read-only root filesystem, no privilege escalation, no capabilities,
- * seccomp RuntimeDefault and no service-account token.
+ * The MCP server workload: Deployment, Service, ServiceAccount, HorizontalPodAutoscaler and
+ * PodDisruptionBudget, hardened to the Pod Security Standards "restricted" profile (non-root,
+ * read-only root filesystem, no privilege escalation, no capabilities, seccomp RuntimeDefault,
+ * no service-account token), spread across zones and nodes, rolling without losing capacity,
+ * with migrations in an init container. Configuration is plain env; secrets are references.
  */
 export class McpServerWorkload extends Construct {
   /** The Deployment (the construct's `Resource`). */
   readonly deployment: KubeDeployment;
   /** The ClusterIP Service in front of the pods. */
   readonly service: KubeService;
-  /** Name shared by the Deployment and the Service. */
+  readonly serviceAccount: KubeServiceAccount;
+  /** The autoscaler, unless `maxReplicas` equals `replicas`. */
+  readonly autoscaler?: KubeHorizontalPodAutoscalerV2;
+  readonly disruptionBudget: KubePodDisruptionBudget;
+  /** Name shared by the Deployment, Service and ServiceAccount. */
   readonly name: string;
   /** Container port the server listens on. */
   readonly port: number;
+  /** Labels that select the server's pods (for NetworkPolicies and monitors). */
+  readonly podSelector: Readonly<Record<string, string>>;
+  /** Memory limit of the server container in bytes, for alerts. */
+  readonly memoryLimitBytes: number;
+  /** CPU limit of the server container in cores, for alerts. */
+  readonly cpuLimitCores: number;
 
   constructor(scope: Construct, id: string, props: McpServerWorkloadProps) {
     super(scope, id);
     const where = 'McpServerWorkload';
     const name = props.name ?? 'mcp-server';
     const replicas = props.replicas ?? 2;
+    const maxReplicas = props.maxReplicas ?? replicas * 3;
+    const targetCpu = props.targetCpuUtilizationPercent ?? 70;
     const port = props.port ?? 3000;
+    const runMigrations = props.runMigrations ?? true;
     const resources = {
       cpuRequest: props.cpuRequest ?? '100m',
       cpuLimit: props.cpuLimit ?? '1',
-      memoryRequest: props.memoryRequest ?? '128Mi',
+      memoryRequest: props.memoryRequest ?? '256Mi',
       memoryLimit: props.memoryLimit ?? '512Mi',
     };
 
@@ -104,6 +200,32 @@ export class McpServerWorkload extends Construct {
     if (!Number.isInteger(replicas) || replicas < 1) {
       throw invalidProp(where, 'replicas', 'be a whole number of at least 1', replicas);
     }
+    if (!Number.isInteger(maxReplicas) || maxReplicas < replicas) {
+      throw invalidProp(
+        where,
+        'maxReplicas',
+        `be a whole number of at least replicas (${replicas})`,
+        maxReplicas,
+      );
+    }
+    if (!Number.isInteger(targetCpu) || targetCpu < 10 || targetCpu > 100) {
+      throw invalidProp(where, 'targetCpuUtilizationPercent', 'be a whole number from 10 to 100', targetCpu);
+    }
+    if (
+      props.minAvailable !== undefined &&
+      (!Number.isInteger(props.minAvailable) || props.minAvailable < 0)
+    ) {
+      throw invalidProp(where, 'minAvailable', 'be a whole number of at least 0', props.minAvailable);
+    }
+    if (props.minAvailable !== undefined && props.minAvailable >= replicas) {
+      throw invalidProp(
+        where,
+        'minAvailable',
+        `be below replicas (${replicas}), or node drains could never evict a pod`,
+        props.minAvailable,
+        'lower it or raise replicas',
+      );
+    }
     if (!Number.isInteger(port) || port < 1024 || port > 65535) {
       throw invalidProp(where, 'port', 'be an unprivileged port between 1024 and 65535', port);
     }
@@ -112,32 +234,117 @@ export class McpServerWorkload extends Construct {
         throw invalidProp(where, prop, 'be a Kubernetes quantity such as "250m" or "256Mi"', value);
       }
     }
+    if (quantityToBytes(resources.memoryRequest) > quantityToBytes(resources.memoryLimit)) {
+      throw invalidProp(
+        where,
+        'memoryRequest',
+        `not exceed memoryLimit (${resources.memoryLimit})`,
+        resources.memoryRequest,
+      );
+    }
+    if (quantityToCores(resources.cpuRequest) > quantityToCores(resources.cpuLimit)) {
+      throw invalidProp(
+        where,
+        'cpuRequest',
+        `not exceed cpuLimit (${resources.cpuLimit})`,
+        resources.cpuRequest,
+      );
+    }
     for (const key of Object.keys(props.env ?? {})) {
       if (!ENV_NAME.test(key)) throw invalidProp(where, `env.${key}`, 'be a valid variable name', key);
       if (RESERVED_ENV.has(key)) {
         throw invalidProp(where, `env.${key}`, 'not be set: the construct manages it', key, 'remove it');
       }
+      if (SECRET_LOOKING.test(key)) {
+        throw invalidProp(
+          where,
+          `env.${key}`,
+          'not carry a secret literally',
+          key,
+          'pass it in referencedEnv from a Secret',
+        );
+      }
+    }
+    for (const variable of props.referencedEnv ?? []) {
+      if (!ENV_NAME.test(variable.name)) {
+        throw invalidProp(where, 'referencedEnv', 'contain valid variable names', variable.name);
+      }
+      if (variable.value !== undefined && SECRET_LOOKING.test(variable.name)) {
+        throw invalidProp(
+          where,
+          `referencedEnv.${variable.name}`,
+          'come from a Secret (valueFrom), not a literal',
+          variable.name,
+        );
+      }
+    }
+    if (props.caBundleConfigMap !== undefined && !DNS_NAME.test(props.caBundleConfigMap)) {
+      throw invalidProp(where, 'caBundleConfigMap', 'be the name of a ConfigMap', props.caBundleConfigMap);
     }
 
     this.name = name;
     this.port = port;
+    this.memoryLimitBytes = quantityToBytes(resources.memoryLimit);
+    this.cpuLimitCores = quantityToCores(resources.cpuLimit);
     const instance = props.instance ?? name;
     const labels = commonLabels(name, instance);
     const selector = selectorLabels(name, instance);
+    this.podSelector = selector;
 
-    const env = [
+    const env: EnvVar[] = [
       { name: 'BIND_ADDRESS', value: '0.0.0.0' },
       { name: 'PORT', value: String(port) },
+      { name: 'SHUTDOWN_DELAY_SECONDS', value: String(SHUTDOWN_DELAY_SECONDS) },
+      { name: 'SHUTDOWN_DRAIN_SECONDS', value: String(SHUTDOWN_DRAIN_SECONDS) },
       ...(props.publicUrl ? [{ name: 'PUBLIC_URL', value: props.publicUrl }] : []),
+      ...(props.caBundleConfigMap ? [{ name: 'NODE_EXTRA_CA_CERTS', value: '/etc/mcpenv/ca/ca.pem' }] : []),
       ...Object.keys(props.env ?? {})
         .sort()
         .map((key) => ({ name: key, value: props.env?.[key] ?? '' })),
+      ...(props.referencedEnv ?? []),
     ];
+    const volumeMounts: VolumeMount[] = [
+      { name: 'tmp', mountPath: '/tmp' },
+      ...(props.caBundleConfigMap
+        ? [{ name: 'ca-bundle', mountPath: '/etc/mcpenv/ca', readOnly: true }]
+        : []),
+    ];
+    const volumes: Volume[] = [
+      { name: 'tmp', emptyDir: { medium: 'Memory', sizeLimit: Quantity.fromString('64Mi') } },
+      ...(props.caBundleConfigMap
+        ? [{ name: 'ca-bundle', configMap: { name: props.caBundleConfigMap } }]
+        : []),
+    ];
+    const securityContext = {
+      allowPrivilegeEscalation: false,
+      privileged: false,
+      readOnlyRootFilesystem: true,
+      runAsNonRoot: true,
+      capabilities: { drop: ['ALL'] },
+      seccompProfile: { type: 'RuntimeDefault' },
+    };
+    const containerResources = {
+      requests: {
+        cpu: Quantity.fromString(resources.cpuRequest),
+        memory: Quantity.fromString(resources.memoryRequest),
+      },
+      limits: {
+        cpu: Quantity.fromString(resources.cpuLimit),
+        memory: Quantity.fromString(resources.memoryLimit),
+      },
+    };
+    const imagePullPolicy = digest ? 'IfNotPresent' : 'Always';
+
+    this.serviceAccount = new KubeServiceAccount(this, 'ServiceAccount', {
+      metadata: { name, labels },
+      automountServiceAccountToken: false,
+    });
 
     this.deployment = new KubeDeployment(this, 'Resource', {
       metadata: { name, labels },
       spec: {
-        replicas,
+        // With an autoscaler, leave the count to it: a replicas field would reset it on each apply.
+        ...(maxReplicas > replicas ? {} : { replicas }),
         revisionHistoryLimit: 5,
         selector: { matchLabels: selector },
         strategy: {
@@ -147,8 +354,10 @@ export class McpServerWorkload extends Construct {
         template: {
           metadata: { labels },
           spec: {
+            serviceAccountName: name,
             automountServiceAccountToken: false,
             enableServiceLinks: false,
+            terminationGracePeriodSeconds: SHUTDOWN_DELAY_SECONDS + SHUTDOWN_DRAIN_SECONDS + 15,
             securityContext: {
               runAsNonRoot: true,
               runAsUser: 10001,
@@ -156,23 +365,51 @@ export class McpServerWorkload extends Construct {
               fsGroup: 10001,
               seccompProfile: { type: 'RuntimeDefault' },
             },
+            topologySpreadConstraints: [
+              {
+                topologyKey: 'topology.kubernetes.io/zone',
+                maxSkew: 1,
+                whenUnsatisfiable: 'ScheduleAnyway',
+                labelSelector: { matchLabels: selector },
+                matchLabelKeys: ['pod-template-hash'],
+              },
+              {
+                topologyKey: 'kubernetes.io/hostname',
+                maxSkew: 1,
+                whenUnsatisfiable: 'ScheduleAnyway',
+                labelSelector: { matchLabels: selector },
+                matchLabelKeys: ['pod-template-hash'],
+              },
+            ],
+            ...(runMigrations
+              ? {
+                  initContainers: [
+                    {
+                      name: 'migrate',
+                      image: props.image,
+                      imagePullPolicy,
+                      args: ['migrate'],
+                      env,
+                      resources: containerResources,
+                      securityContext,
+                      volumeMounts,
+                    },
+                  ],
+                }
+              : {}),
             containers: [
               {
                 name: 'server',
                 image: props.image,
-                imagePullPolicy: digest ? 'IfNotPresent' : 'Always',
+                imagePullPolicy,
                 args: ['serve'],
                 ports: [{ name: 'http', containerPort: port, protocol: 'TCP' }],
                 env,
-                resources: {
-                  requests: {
-                    cpu: Quantity.fromString(resources.cpuRequest),
-                    memory: Quantity.fromString(resources.memoryRequest),
-                  },
-                  limits: {
-                    cpu: Quantity.fromString(resources.cpuLimit),
-                    memory: Quantity.fromString(resources.memoryLimit),
-                  },
+                resources: containerResources,
+                startupProbe: {
+                  httpGet: { path: '/healthz', port: IntOrString.fromString('http') },
+                  periodSeconds: 2,
+                  failureThreshold: 30,
                 },
                 livenessProbe: {
                   httpGet: { path: '/healthz', port: IntOrString.fromString('http') },
@@ -186,20 +423,11 @@ export class McpServerWorkload extends Construct {
                   timeoutSeconds: 2,
                   failureThreshold: 2,
                 },
-                securityContext: {
-                  allowPrivilegeEscalation: false,
-                  privileged: false,
-                  readOnlyRootFilesystem: true,
-                  runAsNonRoot: true,
-                  capabilities: { drop: ['ALL'] },
-                  seccompProfile: { type: 'RuntimeDefault' },
-                },
-                volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+                securityContext,
+                volumeMounts,
               },
             ],
-            volumes: [
-              { name: 'tmp', emptyDir: { medium: 'Memory', sizeLimit: Quantity.fromString('64Mi') } },
-            ],
+            volumes,
           },
         },
       },
@@ -211,6 +439,40 @@ export class McpServerWorkload extends Construct {
         type: 'ClusterIP',
         selector,
         ports: [{ name: 'http', port: 80, targetPort: IntOrString.fromString('http'), protocol: 'TCP' }],
+      },
+    });
+
+    if (maxReplicas > replicas) {
+      this.autoscaler = new KubeHorizontalPodAutoscalerV2(this, 'Autoscaler', {
+        metadata: { name, labels },
+        spec: {
+          scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name },
+          minReplicas: replicas,
+          maxReplicas,
+          metrics: [
+            {
+              type: 'Resource',
+              resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: targetCpu } },
+            },
+          ],
+          behavior: {
+            // Scale down slowly: MCP sessions are short, but load comes in bursts.
+            scaleDown: {
+              stabilizationWindowSeconds: 300,
+              policies: [{ type: 'Pods', value: 1, periodSeconds: 60 }],
+            },
+          },
+        },
+      });
+    }
+
+    this.disruptionBudget = new KubePodDisruptionBudget(this, 'DisruptionBudget', {
+      metadata: { name, labels },
+      spec: {
+        selector: { matchLabels: selector },
+        ...(props.minAvailable !== undefined
+          ? { minAvailable: IntOrString.fromNumber(props.minAvailable) }
+          : { maxUnavailable: IntOrString.fromNumber(1) }),
       },
     });
   }

@@ -1,5 +1,9 @@
 import { Chart, Testing } from 'cdk8s';
-import { McpServerWorkload, type McpServerWorkloadProps } from '../../../constructs/k8s/workload';
+import {
+  McpServerWorkload,
+  type McpServerWorkloadProps,
+  quantityToBytes,
+} from '../../../constructs/k8s/workload';
 
 function synth(props: Partial<McpServerWorkloadProps> = {}) {
   const chart = new Chart(Testing.app(), 'test');
@@ -7,84 +11,193 @@ function synth(props: Partial<McpServerWorkloadProps> = {}) {
   return Testing.synth(chart);
 }
 
-function deploymentOf(objects: ReturnType<typeof synth>) {
-  const deployment = objects.find((o) => o.kind === 'Deployment');
-  if (!deployment) throw new Error('no Deployment synthesized');
-  return deployment;
+function find(objects: ReturnType<typeof synth>, kind: string) {
+  const found = objects.find((o) => o.kind === kind);
+  if (!found) throw new Error(`no ${kind} synthesized`);
+  return found;
 }
 
 describe('McpServerWorkload', () => {
-  test('synthesizes a Deployment and a Service with stable names and shared selector labels', () => {
-    const objects = synth({ instance: 'prod' });
-    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
+  test('synthesizes a ServiceAccount, Deployment, Service, HPA and PDB with stable names', () => {
+    expect(synth({ instance: 'prod' }).map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
+      'ServiceAccount/mcp-server',
       'Deployment/mcp-server',
       'Service/mcp-server',
+      'HorizontalPodAutoscaler/mcp-server',
+      'PodDisruptionBudget/mcp-server',
     ]);
-    const [deployment, service] = objects;
-    expect(deployment.spec.selector.matchLabels).toEqual({
-      'app.kubernetes.io/name': 'mcp-server',
-      'app.kubernetes.io/instance': 'prod',
-    });
-    expect(service.spec.selector).toEqual(deployment.spec.selector.matchLabels);
-    expect(service.spec.ports).toEqual([{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }]);
   });
 
-  test('hardens the pod to the restricted Pod Security Standard', () => {
-    const pod = deploymentOf(synth()).spec.template.spec;
+  test('selects its pods with the same labels everywhere', () => {
+    const objects = synth({ instance: 'prod' });
+    const selector = { 'app.kubernetes.io/name': 'mcp-server', 'app.kubernetes.io/instance': 'prod' };
+    expect(find(objects, 'Deployment').spec.selector.matchLabels).toEqual(selector);
+    expect(find(objects, 'Service').spec.selector).toEqual(selector);
+    expect(find(objects, 'PodDisruptionBudget').spec.selector.matchLabels).toEqual(selector);
+    expect(find(objects, 'Service').spec.ports).toEqual([
+      { name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' },
+    ]);
+  });
+
+  test('hardens the pod to the restricted Pod Security Standard, without a service-account token', () => {
+    const objects = synth();
+    const pod = find(objects, 'Deployment').spec.template.spec;
+    expect(find(objects, 'ServiceAccount').automountServiceAccountToken).toBe(false);
+    expect(pod.serviceAccountName).toBe('mcp-server');
     expect(pod.automountServiceAccountToken).toBe(false);
     expect(pod.securityContext).toMatchObject({
       runAsNonRoot: true,
       seccompProfile: { type: 'RuntimeDefault' },
     });
-    expect(pod.containers[0].securityContext).toEqual({
-      allowPrivilegeEscalation: false,
-      privileged: false,
-      readOnlyRootFilesystem: true,
-      runAsNonRoot: true,
-      capabilities: { drop: ['ALL'] },
-      seccompProfile: { type: 'RuntimeDefault' },
+    for (const container of [...pod.containers, ...pod.initContainers]) {
+      expect(container.securityContext).toEqual({
+        allowPrivilegeEscalation: false,
+        privileged: false,
+        readOnlyRootFilesystem: true,
+        runAsNonRoot: true,
+        capabilities: { drop: ['ALL'] },
+        seccompProfile: { type: 'RuntimeDefault' },
+      });
+    }
+  });
+
+  test('runs migrations in an init container before the server starts', () => {
+    const pod = find(synth(), 'Deployment').spec.template.spec;
+    expect(pod.initContainers).toHaveLength(1);
+    expect(pod.initContainers[0]).toMatchObject({
+      name: 'migrate',
+      args: ['migrate'],
+      image: 'ghcr.io/example/server:1.2.3',
     });
+    expect(pod.initContainers[0].env).toEqual(pod.containers[0].env);
+    expect(
+      find(synth({ runMigrations: false }), 'Deployment').spec.template.spec.initContainers,
+    ).toBeUndefined();
   });
 
   test('probes /healthz and /readyz, sets requests and limits, and rolls without losing capacity', () => {
-    const deployment = deploymentOf(synth({ replicas: 3, cpuLimit: '2', memoryRequest: '256Mi' }));
+    const deployment = find(synth({ cpuLimit: '2', memoryRequest: '256Mi' }), 'Deployment');
     const container = deployment.spec.template.spec.containers[0];
-    expect(deployment.spec.replicas).toBe(3);
     expect(deployment.spec.strategy.rollingUpdate.maxUnavailable).toBe(0);
     expect(container.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
     expect(container.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'http' });
+    expect(container.startupProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
     expect(container.resources).toEqual({
       requests: { cpu: '100m', memory: '256Mi' },
       limits: { cpu: '2', memory: '512Mi' },
     });
   });
 
-  test('passes the listen address, the port and the public URL to the server', () => {
-    const container = deploymentOf(
-      synth({ port: 8080, publicUrl: 'https://mcp.example.com', env: { LOG_LEVEL: 'debug' } }),
+  test('spreads pods across zones and nodes', () => {
+    const constraints = find(synth(), 'Deployment').spec.template.spec.topologySpreadConstraints;
+    expect(constraints.map((c: { topologyKey: string }) => c.topologyKey)).toEqual([
+      'topology.kubernetes.io/zone',
+      'kubernetes.io/hostname',
+    ]);
+  });
+
+  test('leaves the pod count to the autoscaler, from replicas to maxReplicas on CPU', () => {
+    const objects = synth({ replicas: 3, maxReplicas: 10, targetCpuUtilizationPercent: 60 });
+    expect(find(objects, 'Deployment').spec.replicas).toBeUndefined();
+    expect(find(objects, 'HorizontalPodAutoscaler')).toMatchObject({
+      apiVersion: 'autoscaling/v2',
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'mcp-server' },
+        minReplicas: 3,
+        maxReplicas: 10,
+        metrics: [
+          {
+            type: 'Resource',
+            resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 60 } },
+          },
+        ],
+      },
+    });
+  });
+
+  test('without headroom (maxReplicas = replicas) fixes the count and creates no autoscaler', () => {
+    const objects = synth({ replicas: 1, maxReplicas: 1 });
+    expect(find(objects, 'Deployment').spec.replicas).toBe(1);
+    expect(objects.some((o) => o.kind === 'HorizontalPodAutoscaler')).toBe(false);
+  });
+
+  test('keeps at most one pod unavailable in a disruption, or minAvailable when given', () => {
+    expect(find(synth(), 'PodDisruptionBudget').spec).toMatchObject({ maxUnavailable: 1 });
+    expect(find(synth({ replicas: 3, minAvailable: 2 }), 'PodDisruptionBudget').spec).toMatchObject({
+      minAvailable: 2,
+    });
+  });
+
+  test('passes settings as plain env and secrets only by reference', () => {
+    const container = find(
+      synth({
+        port: 8080,
+        publicUrl: 'https://mcp.example.com',
+        env: { LOG_LEVEL: 'debug' },
+        referencedEnv: [{ name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: 'db', key: 'password' } } }],
+        caBundleConfigMap: 'rds-ca',
+      }),
+      'Deployment',
     ).spec.template.spec.containers[0];
     expect(container.env).toEqual([
       { name: 'BIND_ADDRESS', value: '0.0.0.0' },
       { name: 'PORT', value: '8080' },
+      { name: 'SHUTDOWN_DELAY_SECONDS', value: '5' },
+      { name: 'SHUTDOWN_DRAIN_SECONDS', value: '25' },
       { name: 'PUBLIC_URL', value: 'https://mcp.example.com' },
+      { name: 'NODE_EXTRA_CA_CERTS', value: '/etc/mcpenv/ca/ca.pem' },
       { name: 'LOG_LEVEL', value: 'debug' },
+      { name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: 'db', key: 'password' } } },
     ]);
-    expect(container.ports).toEqual([{ name: 'http', containerPort: 8080, protocol: 'TCP' }]);
+    expect(container.volumeMounts).toContainEqual({
+      name: 'ca-bundle',
+      mountPath: '/etc/mcpenv/ca',
+      readOnly: true,
+    });
+  });
+
+  test('gives the pod time to drain: grace period above shutdown delay plus drain', () => {
+    expect(find(synth(), 'Deployment').spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThan(30);
   });
 
   test.each([
     [{ name: 'MCP' }, /`name` must be a DNS label/],
-    [
-      { image: 'ghcr.io/example/server' },
-      /`image` must be pinned by a tag or digest \(got "ghcr.io\/example\/server"\)/,
-    ],
+    [{ image: 'ghcr.io/example/server' }, /`image` must be pinned by a tag or digest/],
     [{ replicas: 0 }, /`replicas` must be a whole number of at least 1 \(got 0\)/],
+    [
+      { replicas: 3, maxReplicas: 2 },
+      /`maxReplicas` must be a whole number of at least replicas \(3\) \(got 2\)/,
+    ],
+    [
+      { targetCpuUtilizationPercent: 5 },
+      /`targetCpuUtilizationPercent` must be a whole number from 10 to 100/,
+    ],
+    [
+      { replicas: 2, minAvailable: 2 },
+      /`minAvailable` must be below replicas \(2\), or node drains could never evict a pod/,
+    ],
     [{ port: 80 }, /`port` must be an unprivileged port between 1024 and 65535 \(got 80\)/],
     [{ cpuRequest: 'lots' }, /`cpuRequest` must be a Kubernetes quantity/],
     [{ memoryLimit: '1 GB' }, /`memoryLimit` must be a Kubernetes quantity/],
+    [{ memoryRequest: '1Gi', memoryLimit: '512Mi' }, /`memoryRequest` must not exceed memoryLimit/],
+    [{ cpuRequest: '2', cpuLimit: '1' }, /`cpuRequest` must not exceed cpuLimit/],
     [{ env: { 'BAD-NAME': 'x' } }, /`env.BAD-NAME` must be a valid variable name/],
     [{ env: { PORT: '1' } }, /`env.PORT` must not be set: the construct manages it/],
+    [{ env: { API_TOKEN: 'abc' } }, /`env.API_TOKEN` must not carry a secret literally/],
+    [
+      { referencedEnv: [{ name: 'PGPASSWORD', value: 'hunter2' }] },
+      /`referencedEnv.PGPASSWORD` must come from a Secret/,
+    ],
+    [{ caBundleConfigMap: 'Bad_Name' }, /`caBundleConfigMap` must be the name of a ConfigMap/],
   ])('rejects %j', (props, expected) => {
     expect(() => synth(props as Partial<McpServerWorkloadProps>)).toThrow(expected);
+  });
+});
+
+describe('quantityToBytes', () => {
+  test('reads binary and decimal suffixes', () => {
+    expect(quantityToBytes('512Mi')).toBe(512 * 1024 * 1024);
+    expect(quantityToBytes('1G')).toBe(1e9);
+    expect(quantityToBytes('1024')).toBe(1024);
   });
 });

@@ -1,0 +1,516 @@
+import {
+  type EnvVar,
+  IntOrString,
+  KubeService,
+  KubeStatefulSet,
+  type NetworkPolicyPeer,
+  Quantity,
+} from 'cdk8s-plus-28/lib/imports/k8s';
+import { Construct } from 'constructs';
+import { invalidProp } from '../errors';
+import { parseImageReference } from '../spec';
+import { commonLabels, selectorLabels } from './labels';
+import { DNS_NAME, QUANTITY } from './names';
+
+const CIDR = /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/;
+
+/** A reference to one key of an existing Secret; the value never appears in the manifests. */
+export interface SecretKeyRef {
+  readonly secretName: string;
+  readonly key: string;
+}
+
+/** What the server container needs to reach a data store, and who may talk to it. */
+export interface DataStoreBinding {
+  /** Environment variables for the server (and the migration init container). */
+  readonly env: readonly EnvVar[];
+  /** Where the server's egress policy must allow traffic to. */
+  readonly peers: readonly NetworkPolicyPeer[];
+  readonly port: number;
+  /** Labels of the in-cluster pods, so their ingress policy can admit the server only. */
+  readonly podSelector?: Readonly<Record<string, string>>;
+}
+
+/** Where the data store's objects go and whom they belong to. */
+export interface DataStoreContext {
+  /** Instance label (the environment name). */
+  readonly instance: string;
+}
+
+function secretEnv(name: string, ref: SecretKeyRef): EnvVar {
+  return { name, valueFrom: { secretKeyRef: { name: ref.secretName, key: ref.key } } };
+}
+
+function checkSecretName(construct: string, prop: string, name: string) {
+  if (!DNS_NAME.test(name)) {
+    throw invalidProp(construct, prop, 'be the name of an existing Secret (a DNS subdomain)', name);
+  }
+}
+
+function checkPort(construct: string, prop: string, port: number) {
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw invalidProp(construct, prop, 'be a port from 1 to 65535', port);
+  }
+}
+
+function checkCidrs(construct: string, prop: string, cidrs: readonly string[]) {
+  if (cidrs.length === 0) throw invalidProp(construct, prop, 'list at least one CIDR block', cidrs);
+  for (const cidr of cidrs) {
+    const [address, bits] = cidr.split('/');
+    const octetsOk = (address ?? '').split('.').every((octet) => Number(octet) <= 255);
+    if (!CIDR.test(cidr) || !octetsOk || Number(bits) > 32) {
+      throw invalidProp(construct, prop, 'contain IPv4 CIDR blocks such as "10.0.0.0/16"', cidr);
+    }
+    if (cidr === '0.0.0.0/0') {
+      throw invalidProp(
+        construct,
+        prop,
+        'not open egress to the whole internet',
+        cidr,
+        'give the VPC or subnet CIDRs',
+      );
+    }
+  }
+}
+
+function checkImage(construct: string, image: string) {
+  const { tag, digest } = parseImageReference(image);
+  if (tag === undefined && digest === undefined) {
+    throw invalidProp(construct, 'image', 'be pinned by a tag or digest', image);
+  }
+}
+
+function checkQuantity(construct: string, prop: string, value: string) {
+  if (!QUANTITY.test(value))
+    throw invalidProp(construct, prop, 'be a Kubernetes quantity such as "10Gi"', value);
+}
+
+/** Restricted-profile container security, with the image's own non-root uid. */
+function restrictedContainer(uid: number) {
+  return {
+    allowPrivilegeEscalation: false,
+    privileged: false,
+    readOnlyRootFilesystem: true,
+    runAsNonRoot: true,
+    runAsUser: uid,
+    runAsGroup: uid,
+    capabilities: { drop: ['ALL'] },
+    seccompProfile: { type: 'RuntimeDefault' },
+  };
+}
+
+export interface InClusterPostgresProps {
+  /**
+   * Secret holding the credentials, created outside the manifests (kubectl, External Secrets,
+   * the Terraform Kubernetes stack). Keys: `username` and `password`.
+   * @default 'mcp-postgres'
+   */
+  readonly credentialsSecret?: string;
+  /**
+   * Database name.
+   * @default 'mcp'
+   */
+  readonly database?: string;
+  /**
+   * Postgres image, pinned.
+   * @default 'postgres:16.6-bookworm'
+   */
+  readonly image?: string;
+  /**
+   * Size of the data volume.
+   * @default '10Gi'
+   */
+  readonly storageSize?: string;
+  /**
+   * StorageClass of the data volume.
+   * @default - the cluster's default StorageClass
+   */
+  readonly storageClassName?: string;
+}
+
+export interface ExternalPostgresProps {
+  /**
+   * Secret with the connection: keys `host`, `port`, `dbname`, `username` and `password` (as the
+   * Terraform Kubernetes stack writes for RDS).
+   */
+  readonly connectionSecret: string;
+  /** CIDR blocks the database lives in (the VPC or its private subnets), for the egress policy. */
+  readonly cidrs: readonly string[];
+  /**
+   * Database port, for the egress policy.
+   * @default 5432
+   */
+  readonly port?: number;
+  /**
+   * TLS to the database, in libpq's terms: `verify-full` checks the certificate and host name
+   * (mount the provider's CA bundle and set NODE_EXTRA_CA_CERTS via `caBundleConfigMap`).
+   * @default 'verify-full'
+   */
+  readonly sslMode?: 'require' | 'verify-ca' | 'verify-full';
+  /**
+   * ConfigMap holding the CA bundle under the key `ca.pem` (e.g. Amazon RDS's global bundle).
+   * @default - none: the system trust store
+   */
+  readonly caBundleConfigMap?: string;
+}
+
+/** Where the server's Postgres runs: a typed choice. */
+export abstract class Database {
+  /** A single-instance Postgres StatefulSet in the namespace, with a persistent volume. */
+  static inCluster(props: InClusterPostgresProps = {}): Database {
+    return new InClusterPostgres(props);
+  }
+
+  /** An existing Postgres outside the cluster, such as the RDS instance of the Terraform stack. */
+  static external(props: ExternalPostgresProps): Database {
+    return new ExternalPostgres(props);
+  }
+
+  /** Creates whatever the choice needs under `scope` and says how to reach it. */
+  abstract bind(scope: Construct, context: DataStoreContext): DataStoreBinding;
+  /** A CA bundle to mount into the server, if the choice needs one. */
+  get caBundleConfigMap(): string | undefined {
+    return undefined;
+  }
+}
+
+class InClusterPostgres extends Database {
+  constructor(private readonly props: InClusterPostgresProps) {
+    super();
+    const where = 'Database.inCluster';
+    checkSecretName(where, 'credentialsSecret', props.credentialsSecret ?? 'mcp-postgres');
+    if (props.database !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(props.database)) {
+      throw invalidProp(where, 'database', 'be a lowercase SQL identifier', props.database);
+    }
+    checkImage(where, props.image ?? 'postgres:16.6-bookworm');
+    checkQuantity(where, 'storageSize', props.storageSize ?? '10Gi');
+  }
+
+  bind(scope: Construct, context: DataStoreContext): DataStoreBinding {
+    const name = 'mcp-postgres';
+    const secret = this.props.credentialsSecret ?? 'mcp-postgres';
+    const database = this.props.database ?? 'mcp';
+    const labels = commonLabels(name, context.instance);
+    const selector = selectorLabels(name, context.instance);
+    const construct = new Construct(scope, 'Postgres');
+    new KubeService(construct, 'Service', {
+      metadata: { name, labels },
+      spec: {
+        type: 'ClusterIP',
+        selector,
+        ports: [
+          { name: 'postgres', port: 5432, targetPort: IntOrString.fromString('postgres'), protocol: 'TCP' },
+        ],
+      },
+    });
+    // The official image runs as uid 999 and needs writable PGDATA, /var/run/postgresql and /tmp.
+    new KubeStatefulSet(construct, 'Resource', {
+      metadata: { name, labels },
+      spec: {
+        serviceName: name,
+        replicas: 1,
+        selector: { matchLabels: selector },
+        template: {
+          metadata: { labels },
+          spec: {
+            automountServiceAccountToken: false,
+            enableServiceLinks: false,
+            securityContext: {
+              runAsNonRoot: true,
+              runAsUser: 999,
+              runAsGroup: 999,
+              fsGroup: 999,
+              seccompProfile: { type: 'RuntimeDefault' },
+            },
+            containers: [
+              {
+                name: 'postgres',
+                image: this.props.image ?? 'postgres:16.6-bookworm',
+                ports: [{ name: 'postgres', containerPort: 5432, protocol: 'TCP' }],
+                env: [
+                  secretEnv('POSTGRES_USER', { secretName: secret, key: 'username' }),
+                  secretEnv('POSTGRES_PASSWORD', { secretName: secret, key: 'password' }),
+                  { name: 'POSTGRES_DB', value: database },
+                  { name: 'PGDATA', value: '/var/lib/postgresql/data/pgdata' },
+                ],
+                resources: {
+                  requests: { cpu: Quantity.fromString('100m'), memory: Quantity.fromString('256Mi') },
+                  limits: { memory: Quantity.fromString('1Gi') },
+                },
+                readinessProbe: {
+                  exec: {
+                    command: ['sh', '-c', 'pg_isready -h 127.0.0.1 -U "$POSTGRES_USER" -d "$POSTGRES_DB"'],
+                  },
+                  periodSeconds: 5,
+                  timeoutSeconds: 3,
+                },
+                livenessProbe: {
+                  exec: {
+                    command: ['sh', '-c', 'pg_isready -h 127.0.0.1 -U "$POSTGRES_USER" -d "$POSTGRES_DB"'],
+                  },
+                  initialDelaySeconds: 30,
+                  periodSeconds: 10,
+                  timeoutSeconds: 5,
+                  failureThreshold: 6,
+                },
+                securityContext: restrictedContainer(999),
+                volumeMounts: [
+                  { name: 'data', mountPath: '/var/lib/postgresql/data' },
+                  { name: 'run', mountPath: '/var/run/postgresql' },
+                  { name: 'tmp', mountPath: '/tmp' },
+                ],
+              },
+            ],
+            volumes: [
+              { name: 'run', emptyDir: {} },
+              { name: 'tmp', emptyDir: {} },
+            ],
+          },
+        },
+        volumeClaimTemplates: [
+          {
+            metadata: { name: 'data', labels },
+            spec: {
+              accessModes: ['ReadWriteOnce'],
+              ...(this.props.storageClassName ? { storageClassName: this.props.storageClassName } : {}),
+              resources: { requests: { storage: Quantity.fromString(this.props.storageSize ?? '10Gi') } },
+            },
+          },
+        ],
+      },
+    });
+    return {
+      env: [
+        { name: 'PGHOST', value: name },
+        { name: 'PGPORT', value: '5432' },
+        { name: 'PGDATABASE', value: database },
+        secretEnv('PGUSER', { secretName: secret, key: 'username' }),
+        secretEnv('PGPASSWORD', { secretName: secret, key: 'password' }),
+        // Inside the namespace, behind a NetworkPolicy; the image serves no certificate.
+        { name: 'PGSSLMODE', value: 'disable' },
+      ],
+      peers: [{ podSelector: { matchLabels: selector } }],
+      port: 5432,
+      podSelector: selector,
+    };
+  }
+}
+
+class ExternalPostgres extends Database {
+  constructor(private readonly props: ExternalPostgresProps) {
+    super();
+    const where = 'Database.external';
+    checkSecretName(where, 'connectionSecret', props.connectionSecret);
+    checkCidrs(where, 'cidrs', props.cidrs);
+    checkPort(where, 'port', props.port ?? 5432);
+    if (props.caBundleConfigMap !== undefined && !DNS_NAME.test(props.caBundleConfigMap)) {
+      throw invalidProp(where, 'caBundleConfigMap', 'be the name of a ConfigMap', props.caBundleConfigMap);
+    }
+  }
+
+  override get caBundleConfigMap() {
+    return this.props.caBundleConfigMap;
+  }
+
+  bind(): DataStoreBinding {
+    const secret = this.props.connectionSecret;
+    return {
+      env: [
+        secretEnv('PGHOST', { secretName: secret, key: 'host' }),
+        secretEnv('PGPORT', { secretName: secret, key: 'port' }),
+        secretEnv('PGDATABASE', { secretName: secret, key: 'dbname' }),
+        secretEnv('PGUSER', { secretName: secret, key: 'username' }),
+        secretEnv('PGPASSWORD', { secretName: secret, key: 'password' }),
+        { name: 'PGSSLMODE', value: this.props.sslMode ?? 'verify-full' },
+      ],
+      peers: this.props.cidrs.map((cidr) => ({ ipBlock: { cidr } })),
+      port: this.props.port ?? 5432,
+    };
+  }
+}
+
+export interface InClusterRedisProps {
+  /**
+   * Secret holding the Redis password under the key `password`.
+   * @default 'mcp-redis'
+   */
+  readonly passwordSecret?: string;
+  /**
+   * Redis image, pinned.
+   * @default 'redis:7.4.1-bookworm'
+   */
+  readonly image?: string;
+  /**
+   * Keep data on a persistent volume (append-only file). The cache and rate-limit counters are
+   * disposable, so this is off by default.
+   * @default false
+   */
+  readonly persistence?: boolean;
+  /**
+   * Size of the data volume when `persistence` is on.
+   * @default '1Gi'
+   */
+  readonly storageSize?: string;
+}
+
+export interface ExternalRedisProps {
+  /** Secret with the connection: keys `host`, `port` and `password` (the auth token). */
+  readonly connectionSecret: string;
+  /** CIDR blocks Redis lives in, for the egress policy. */
+  readonly cidrs: readonly string[];
+  /**
+   * Redis port, for the egress policy.
+   * @default 6379
+   */
+  readonly port?: number;
+  /**
+   * TLS in transit (ElastiCache with transit encryption requires it).
+   * @default true
+   */
+  readonly tls?: boolean;
+}
+
+/** Where the server's Redis runs: a typed choice. */
+export abstract class Cache {
+  /** A single Redis in the namespace, password-protected, optionally persistent. */
+  static inCluster(props: InClusterRedisProps = {}): Cache {
+    return new InClusterRedis(props);
+  }
+
+  /** An existing Redis outside the cluster, such as the ElastiCache group of the Terraform stack. */
+  static external(props: ExternalRedisProps): Cache {
+    return new ExternalRedis(props);
+  }
+
+  abstract bind(scope: Construct, context: DataStoreContext): DataStoreBinding;
+}
+
+class InClusterRedis extends Cache {
+  constructor(private readonly props: InClusterRedisProps) {
+    super();
+    const where = 'Cache.inCluster';
+    checkSecretName(where, 'passwordSecret', props.passwordSecret ?? 'mcp-redis');
+    checkImage(where, props.image ?? 'redis:7.4.1-bookworm');
+    checkQuantity(where, 'storageSize', props.storageSize ?? '1Gi');
+    if (props.storageSize !== undefined && !props.persistence) {
+      throw invalidProp(where, 'storageSize', 'be set only with persistence: true', props.storageSize);
+    }
+  }
+
+  bind(scope: Construct, context: DataStoreContext): DataStoreBinding {
+    const name = 'mcp-redis';
+    const secret = this.props.passwordSecret ?? 'mcp-redis';
+    const persistent = this.props.persistence ?? false;
+    const labels = commonLabels(name, context.instance);
+    const selector = selectorLabels(name, context.instance);
+    const construct = new Construct(scope, 'Redis');
+    new KubeService(construct, 'Service', {
+      metadata: { name, labels },
+      spec: {
+        type: 'ClusterIP',
+        selector,
+        ports: [{ name: 'redis', port: 6379, targetPort: IntOrString.fromString('redis'), protocol: 'TCP' }],
+      },
+    });
+    // The manifest holds only a reference: Kubernetes expands $(REDIS_PASSWORD) from the Secret
+    // when it starts the container.
+    const args = ['--requirepass', '$(REDIS_PASSWORD)', '--protected-mode', 'yes', '--dir', '/data'];
+    args.push(...(persistent ? ['--appendonly', 'yes'] : ['--save', '', '--appendonly', 'no']));
+    new KubeStatefulSet(construct, 'Resource', {
+      metadata: { name, labels },
+      spec: {
+        serviceName: name,
+        replicas: 1,
+        selector: { matchLabels: selector },
+        template: {
+          metadata: { labels },
+          spec: {
+            automountServiceAccountToken: false,
+            enableServiceLinks: false,
+            securityContext: {
+              runAsNonRoot: true,
+              runAsUser: 999,
+              runAsGroup: 999,
+              fsGroup: 999,
+              seccompProfile: { type: 'RuntimeDefault' },
+            },
+            containers: [
+              {
+                name: 'redis',
+                image: this.props.image ?? 'redis:7.4.1-bookworm',
+                args,
+                ports: [{ name: 'redis', containerPort: 6379, protocol: 'TCP' }],
+                env: [secretEnv('REDIS_PASSWORD', { secretName: secret, key: 'password' })],
+                resources: {
+                  requests: { cpu: Quantity.fromString('50m'), memory: Quantity.fromString('64Mi') },
+                  limits: { memory: Quantity.fromString('512Mi') },
+                },
+                readinessProbe: {
+                  exec: {
+                    command: ['sh', '-c', 'REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli ping | grep -q PONG'],
+                  },
+                  periodSeconds: 5,
+                  timeoutSeconds: 2,
+                },
+                livenessProbe: { tcpSocket: { port: IntOrString.fromString('redis') }, periodSeconds: 10 },
+                securityContext: restrictedContainer(999),
+                volumeMounts: [{ name: 'data', mountPath: '/data' }],
+              },
+            ],
+            ...(persistent ? {} : { volumes: [{ name: 'data', emptyDir: {} }] }),
+          },
+        },
+        ...(persistent
+          ? {
+              volumeClaimTemplates: [
+                {
+                  metadata: { name: 'data', labels },
+                  spec: {
+                    accessModes: ['ReadWriteOnce'],
+                    resources: {
+                      requests: { storage: Quantity.fromString(this.props.storageSize ?? '1Gi') },
+                    },
+                  },
+                },
+              ],
+            }
+          : {}),
+      },
+    });
+    return {
+      env: [
+        { name: 'REDIS_HOST', value: name },
+        { name: 'REDIS_PORT', value: '6379' },
+        secretEnv('REDIS_PASSWORD', { secretName: secret, key: 'password' }),
+        { name: 'REDIS_TLS', value: 'false' },
+      ],
+      peers: [{ podSelector: { matchLabels: selector } }],
+      port: 6379,
+      podSelector: selector,
+    };
+  }
+}
+
+class ExternalRedis extends Cache {
+  constructor(private readonly props: ExternalRedisProps) {
+    super();
+    const where = 'Cache.external';
+    checkSecretName(where, 'connectionSecret', props.connectionSecret);
+    checkCidrs(where, 'cidrs', props.cidrs);
+    checkPort(where, 'port', props.port ?? 6379);
+  }
+
+  bind(): DataStoreBinding {
+    const secret = this.props.connectionSecret;
+    return {
+      env: [
+        secretEnv('REDIS_HOST', { secretName: secret, key: 'host' }),
+        secretEnv('REDIS_PORT', { secretName: secret, key: 'port' }),
+        secretEnv('REDIS_PASSWORD', { secretName: secret, key: 'password' }),
+        { name: 'REDIS_TLS', value: String(this.props.tls ?? true) },
+      ],
+      peers: this.props.cidrs.map((cidr) => ({ ipBlock: { cidr } })),
+      port: this.props.port ?? 6379,
+    };
+  }
+}

@@ -1,0 +1,140 @@
+import { IntOrString, KubeNetworkPolicy, type NetworkPolicyPeer } from 'cdk8s-plus-28/lib/imports/k8s';
+import { Construct } from 'constructs';
+import { invalidProp } from '../errors';
+import type { DataStoreBinding } from './data';
+
+/** Private and link-local ranges: internet egress must not reach the cluster, the VPC or the metadata API. */
+const NON_PUBLIC = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', '169.254.0.0/16'];
+
+/** Selects the pods of a namespace by its name (the label Kubernetes sets on every namespace). */
+export function namespaceNamed(namespace: string): NetworkPolicyPeer {
+  return { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } } };
+}
+
+export interface McpNetworkPoliciesProps {
+  /** Labels of the server's pods. */
+  readonly serverPodSelector: Readonly<Record<string, string>>;
+  /** The server's container port (traffic and metrics). */
+  readonly serverPort: number;
+  /** The data stores the server talks to (their bindings from `Database`/`Cache`). */
+  readonly dataStores: readonly DataStoreBinding[];
+  /**
+   * Who may reach the server: the ingress controller or gateway.
+   * @default - pods in the namespace `ingress-nginx`
+   */
+  readonly ingressFrom?: readonly NetworkPolicyPeer[];
+  /**
+   * Who may scrape the server's metrics.
+   * @default - pods in the namespace `monitoring`
+   */
+  readonly metricsFrom?: readonly NetworkPolicyPeer[];
+  /**
+   * Where the server may open HTTPS connections (the OAuth issuer's JWKS). Empty when the server
+   * accepts API keys only.
+   * @default - public internet addresses on port 443, never private ranges or the metadata API
+   */
+  readonly httpsEgressCidrs?: readonly string[];
+  /**
+   * Allow HTTPS egress at all (needed for OAuth JWKS).
+   * @default true
+   */
+  readonly allowHttpsEgress?: boolean;
+}
+
+const CIDR = /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/;
+
+/**
+ * Default deny for the namespace, then exactly the traffic the environment needs: the ingress
+ * controller and Prometheus to the server; the server to its data stores, DNS and the OAuth
+ * issuer; the data stores from the server only (its migration init container included).
+ */
+export class McpNetworkPolicies extends Construct {
+  readonly defaultDeny: KubeNetworkPolicy;
+  readonly server: KubeNetworkPolicy;
+
+  constructor(scope: Construct, id: string, props: McpNetworkPoliciesProps) {
+    super(scope, id);
+    const where = 'McpNetworkPolicies';
+    if (Object.keys(props.serverPodSelector).length === 0) {
+      throw invalidProp(where, 'serverPodSelector', 'name at least one label', props.serverPodSelector);
+    }
+    for (const cidr of props.httpsEgressCidrs ?? []) {
+      if (!CIDR.test(cidr)) throw invalidProp(where, 'httpsEgressCidrs', 'contain IPv4 CIDR blocks', cidr);
+    }
+    const serverPort = IntOrString.fromNumber(props.serverPort);
+
+    this.defaultDeny = new KubeNetworkPolicy(this, 'DefaultDeny', {
+      metadata: { name: 'default-deny' },
+      spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
+    });
+
+    const dns = {
+      to: [
+        {
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
+          podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+        },
+      ],
+      ports: [
+        { protocol: 'UDP', port: IntOrString.fromNumber(53) },
+        { protocol: 'TCP', port: IntOrString.fromNumber(53) },
+      ],
+    };
+    const https =
+      props.allowHttpsEgress === false
+        ? []
+        : [
+            {
+              to: (props.httpsEgressCidrs ?? ['0.0.0.0/0']).map((cidr) => ({
+                ipBlock: { cidr, ...(cidr === '0.0.0.0/0' ? { except: NON_PUBLIC } : {}) },
+              })),
+              ports: [{ protocol: 'TCP', port: IntOrString.fromNumber(443) }],
+            },
+          ];
+
+    this.server = new KubeNetworkPolicy(this, 'Resource', {
+      metadata: { name: 'mcp-server' },
+      spec: {
+        podSelector: { matchLabels: props.serverPodSelector },
+        policyTypes: ['Ingress', 'Egress'],
+        ingress: [
+          {
+            from: [...(props.ingressFrom ?? [namespaceNamed('ingress-nginx')])],
+            ports: [{ protocol: 'TCP', port: serverPort }],
+          },
+          {
+            from: [...(props.metricsFrom ?? [namespaceNamed('monitoring')])],
+            ports: [{ protocol: 'TCP', port: serverPort }],
+          },
+        ],
+        egress: [
+          ...props.dataStores.map((store) => ({
+            to: [...store.peers],
+            ports: [{ protocol: 'TCP', port: IntOrString.fromNumber(store.port) }],
+          })),
+          dns,
+          ...https,
+        ],
+      },
+    });
+
+    props.dataStores.forEach((store, index) => {
+      if (!store.podSelector) return;
+      const name = store.podSelector['app.kubernetes.io/name'] ?? `data-store-${index}`;
+      new KubeNetworkPolicy(this, `DataStore${index}`, {
+        metadata: { name },
+        spec: {
+          podSelector: { matchLabels: { ...store.podSelector } },
+          policyTypes: ['Ingress', 'Egress'],
+          ingress: [
+            {
+              from: [{ podSelector: { matchLabels: { ...props.serverPodSelector } } }],
+              ports: [{ protocol: 'TCP', port: IntOrString.fromNumber(store.port) }],
+            },
+          ],
+          egress: [],
+        },
+      });
+    });
+  }
+}

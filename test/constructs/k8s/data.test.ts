@@ -1,0 +1,148 @@
+import { Chart, Testing } from 'cdk8s';
+import { Cache, Database } from '../../../constructs/k8s/data';
+
+function bindBoth(database: Database, cache: Cache) {
+  const chart = new Chart(Testing.app(), 'test');
+  const db = database.bind(chart, { instance: 'dev' });
+  const redis = cache.bind(chart, { instance: 'dev' });
+  return { objects: Testing.synth(chart), db, redis };
+}
+
+describe('Database.inCluster and Cache.inCluster', () => {
+  const { objects, db, redis } = bindBoth(Database.inCluster(), Cache.inCluster());
+  const statefulSet = (name: string) =>
+    objects.find((o) => o.kind === 'StatefulSet' && o.metadata.name === name);
+
+  test('run Postgres and Redis as StatefulSets with Services', () => {
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
+      'Service/mcp-postgres',
+      'StatefulSet/mcp-postgres',
+      'Service/mcp-redis',
+      'StatefulSet/mcp-redis',
+    ]);
+  });
+
+  test('keeps Postgres data on a persistent volume and probes it with pg_isready', () => {
+    const postgres = statefulSet('mcp-postgres');
+    expect(postgres.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('10Gi');
+    expect(postgres.spec.template.spec.containers[0].readinessProbe.exec.command.join(' ')).toContain(
+      'pg_isready',
+    );
+  });
+
+  test('run both under the restricted profile with read-only root filesystems', () => {
+    for (const name of ['mcp-postgres', 'mcp-redis']) {
+      const pod = statefulSet(name).spec.template.spec;
+      expect(pod.automountServiceAccountToken).toBe(false);
+      expect(pod.securityContext).toMatchObject({
+        runAsNonRoot: true,
+        seccompProfile: { type: 'RuntimeDefault' },
+      });
+      expect(pod.containers[0].securityContext).toMatchObject({
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        capabilities: { drop: ['ALL'] },
+      });
+    }
+  });
+
+  test('take credentials from existing Secrets by reference only', () => {
+    const text = JSON.stringify(objects);
+    expect(text).not.toMatch(/"kind":"Secret"/);
+    expect(statefulSet('mcp-postgres').spec.template.spec.containers[0].env).toContainEqual({
+      name: 'POSTGRES_PASSWORD',
+      valueFrom: { secretKeyRef: { name: 'mcp-postgres', key: 'password' } },
+    });
+    expect(statefulSet('mcp-redis').spec.template.spec.containers[0].args).toEqual(
+      expect.arrayContaining(['--requirepass', '$(REDIS_PASSWORD)']),
+    );
+  });
+
+  test('wire the server by PG* and REDIS_* variables, secrets by reference', () => {
+    expect(db.env).toContainEqual({ name: 'PGHOST', value: 'mcp-postgres' });
+    expect(db.env).toContainEqual({
+      name: 'PGPASSWORD',
+      valueFrom: { secretKeyRef: { name: 'mcp-postgres', key: 'password' } },
+    });
+    expect(redis.env).toContainEqual({ name: 'REDIS_HOST', value: 'mcp-redis' });
+    expect(db.podSelector).toEqual({
+      'app.kubernetes.io/name': 'mcp-postgres',
+      'app.kubernetes.io/instance': 'dev',
+    });
+  });
+
+  test('Redis persists only when asked', () => {
+    expect(statefulSet('mcp-redis').spec.volumeClaimTemplates).toBeUndefined();
+    const persistent = bindBoth(
+      Database.inCluster(),
+      Cache.inCluster({ persistence: true, storageSize: '2Gi' }),
+    );
+    const redisSet = persistent.objects.find(
+      (o) => o.kind === 'StatefulSet' && o.metadata.name === 'mcp-redis',
+    );
+    expect(redisSet.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('2Gi');
+    expect(redisSet.spec.template.spec.containers[0].args).toEqual(
+      expect.arrayContaining(['--appendonly', 'yes']),
+    );
+  });
+});
+
+describe('Database.external and Cache.external', () => {
+  const { objects, db, redis } = bindBoth(
+    Database.external({ connectionSecret: 'rds-connection', cidrs: ['10.0.0.0/16'] }),
+    Cache.external({ connectionSecret: 'redis-connection', cidrs: ['10.0.0.0/16'] }),
+  );
+
+  test('create nothing in the cluster', () => {
+    expect(objects).toEqual([]);
+  });
+
+  test('read every connection setting from the Secret and verify TLS by default', () => {
+    expect(db.env.map((e) => e.name)).toEqual([
+      'PGHOST',
+      'PGPORT',
+      'PGDATABASE',
+      'PGUSER',
+      'PGPASSWORD',
+      'PGSSLMODE',
+    ]);
+    expect(db.env).toContainEqual({ name: 'PGSSLMODE', value: 'verify-full' });
+    expect(redis.env).toContainEqual({ name: 'REDIS_TLS', value: 'true' });
+    expect(db.peers).toEqual([{ ipBlock: { cidr: '10.0.0.0/16' } }]);
+  });
+});
+
+describe('data tier validation', () => {
+  test.each([
+    [
+      () => Database.inCluster({ credentialsSecret: 'Not_A_Name' }),
+      /`credentialsSecret` must be the name of an existing Secret/,
+    ],
+    [() => Database.inCluster({ database: 'Bad-Name' }), /`database` must be a lowercase SQL identifier/],
+    [() => Database.inCluster({ image: 'postgres' }), /`image` must be pinned/],
+    [() => Database.inCluster({ storageSize: 'ten gigs' }), /`storageSize` must be a Kubernetes quantity/],
+    [
+      () => Database.external({ connectionSecret: 'x', cidrs: [] }),
+      /`cidrs` must list at least one CIDR block/,
+    ],
+    [
+      () => Database.external({ connectionSecret: 'x', cidrs: ['10.0.0.0/33'] }),
+      /`cidrs` must contain IPv4 CIDR blocks/,
+    ],
+    [
+      () => Database.external({ connectionSecret: 'x', cidrs: ['0.0.0.0/0'] }),
+      /must not open egress to the whole internet/,
+    ],
+    [
+      () => Database.external({ connectionSecret: 'x', cidrs: ['10.0.0.0/8'], port: 70000 }),
+      /`port` must be a port from 1 to 65535/,
+    ],
+    [() => Cache.inCluster({ storageSize: '1Gi' }), /`storageSize` must be set only with persistence: true/],
+    [
+      () => Cache.external({ connectionSecret: 'x', cidrs: ['10.0.0.0/8'], port: 0 }),
+      /`port` must be a port/,
+    ],
+  ])('rejects an invalid choice (%#)', (make, message) => {
+    expect(make).toThrow(message);
+  });
+});
