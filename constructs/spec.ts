@@ -57,9 +57,42 @@ function publicUrlProblem(value: string): string | undefined {
   return undefined;
 }
 
+const CIDR = /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/;
+const QUANTITY = /^\d+(\.\d+)?(Ki|Mi|Gi|Ti)$/;
+const LABELS = z
+  .record(
+    z
+      .string()
+      .regex(/^([a-z0-9.-]+\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/, { error: 'must be a label key' }),
+    z
+      .string()
+      .regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/, { error: 'must be a label value' }),
+    { error: 'must be a mapping of Kubernetes labels' },
+  )
+  .describe('Kubernetes labels.');
+
+const httpsUrl = (what: string) =>
+  z.string({ error: 'must be a string' }).superRefine((value, ctx) => {
+    try {
+      if (new URL(value).protocol !== 'https:')
+        ctx.addIssue({ code: 'custom', message: `must be an https URL (${what})` });
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `must be an absolute https URL (${what})` });
+    }
+  });
+
 export const InClusterDataTierSchema = z
   .strictObject({
     kind: z.literal('in-cluster').describe('Postgres and Redis run inside the cluster.'),
+    postgresStorage: z
+      .string()
+      .regex(QUANTITY, { error: 'must be a storage size such as "10Gi"' })
+      .default('10Gi')
+      .describe('Size of the Postgres volume. Default 10Gi.'),
+    redisPersistence: z
+      .boolean({ error: 'must be true or false' })
+      .default(false)
+      .describe('Keep Redis data on a volume.'),
   })
   .describe('Postgres and Redis run as workloads in the cluster.');
 
@@ -70,12 +103,65 @@ export const AwsDataTierSchema = z
       .string({ error: 'must be a string such as "eu-west-1"' })
       .regex(AWS_REGION, { error: 'must be an AWS region such as "eu-west-1"' })
       .describe('AWS region of the data tier.'),
+    vpcCidrs: z
+      .array(z.string().regex(CIDR, { error: 'must be an IPv4 CIDR block such as "10.0.0.0/16"' }), {
+        error: 'must be a list of CIDR blocks',
+      })
+      .min(1, { error: 'must list at least one CIDR block (the VPC the data tier lives in)' })
+      .describe('CIDR blocks of the VPC holding RDS and ElastiCache, for the egress NetworkPolicy.'),
   })
   .describe('Postgres on RDS and Redis on ElastiCache, created by the Terraform stack.');
 
 export const DataTierSchema = z.discriminatedUnion('kind', [InClusterDataTierSchema, AwsDataTierSchema], {
   error: 'must have `kind` set to "in-cluster" or "aws"',
 });
+
+export const RoutingSpecSchema = z
+  .discriminatedUnion(
+    'kind',
+    [
+      z.strictObject({
+        kind: z.literal('ingress'),
+        controller: z
+          .enum(['nginx', 'aws-alb'], { error: 'must be nginx or aws-alb' })
+          .default('nginx')
+          .describe('Ingress controller the annotations are written for.'),
+        className: z
+          .string()
+          .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/)
+          .optional()
+          .describe('IngressClass name.'),
+      }),
+      z.strictObject({
+        kind: z.literal('gateway-api'),
+        gateway: z
+          .strictObject({
+            name: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { error: 'must be a Gateway name' }),
+            namespace: z.string().regex(/^[a-z]([-a-z0-9]*[a-z0-9])?$/, { error: 'must be a namespace' }),
+          })
+          .optional()
+          .describe('An existing Gateway to attach to.'),
+        gatewayClassName: z
+          .string()
+          .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { error: 'must be a GatewayClass name' })
+          .optional()
+          .describe('Create a Gateway of this class instead.'),
+      }),
+    ],
+    { error: 'must have `kind` set to "ingress" or "gateway-api"' },
+  )
+  .describe('How clients reach the server.');
+
+export const TlsSpecSchema = z
+  .strictObject({
+    clusterIssuer: z.string().optional().describe('An existing cert-manager ClusterIssuer.'),
+    acmeEmail: z
+      .email({ error: 'must be an email address' })
+      .optional()
+      .describe("Create an ACME (Let's Encrypt) issuer with this contact."),
+    acmCertificateArn: z.string().optional().describe('An ACM certificate (AWS ALB only).'),
+  })
+  .describe('Where the TLS certificate comes from: set one of the fields.');
 
 export const McpEnvironmentSpecSchema = z
   .strictObject(
@@ -115,15 +201,96 @@ export const McpEnvironmentSpecSchema = z
         .regex(DNS_LABEL, { error: 'must be a DNS label (lowercase letters, digits and "-")' })
         .optional()
         .describe('Kubernetes namespace. Default: "mcp-<name>".'),
-      dataTier: DataTierSchema.default({ kind: 'in-cluster' }).describe(
-        'Where Postgres and Redis run. Default: in the cluster.',
-      ),
+      dataTier: DataTierSchema.default({
+        kind: 'in-cluster',
+        postgresStorage: '10Gi',
+        redisPersistence: false,
+      }).describe('Where Postgres and Redis run. Default: in the cluster.'),
+      maxReplicas: z
+        .number({ error: 'must be a number' })
+        .int({ error: 'must be a whole number' })
+        .min(1, { error: 'must be at least 1' })
+        .max(1000, { error: 'must be at most 1000' })
+        .optional()
+        .describe('Most pods the autoscaler may run. Default: three times replicas.'),
+      routing: RoutingSpecSchema.default({ kind: 'ingress', controller: 'nginx' }),
+      tls: TlsSpecSchema.optional(),
+      oauth: z
+        .strictObject({
+          issuer: httpsUrl('the issuer').describe('Issuer (`iss`) of accepted JWTs.'),
+          jwksUrl: httpsUrl('the JWKS').describe('JWKS URL of the issuer.'),
+          tenantClaim: z
+            .string()
+            .regex(/^[A-Za-z_][\w.:/-]*$/, { error: 'must be a JWT claim name' })
+            .default('tenant_id')
+            .describe('Claim naming the tenant.'),
+        })
+        .optional()
+        .describe('OAuth authorization server, besides API keys.'),
+      network: z
+        .strictObject({
+          ingressNamespace: z
+            .string()
+            .regex(DNS_LABEL, { error: 'must be a namespace name' })
+            .default('ingress-nginx'),
+          monitoringNamespace: z
+            .string()
+            .regex(DNS_LABEL, { error: 'must be a namespace name' })
+            .default('monitoring'),
+        })
+        .default({ ingressNamespace: 'ingress-nginx', monitoringNamespace: 'monitoring' })
+        .describe('Namespaces admitted by the NetworkPolicies.'),
+      monitoring: z
+        .strictObject({
+          labels: LABELS.optional().describe(
+            'Labels for the Prometheus selectors (e.g. release: kube-prometheus-stack).',
+          ),
+          dashboardLabels: LABELS.optional().describe(
+            'Labels for the Grafana sidecar. Default grafana_dashboard: "1".',
+          ),
+          runbookBaseUrl: httpsUrl('the runbooks')
+            .optional()
+            .describe('Base URL of the runbooks linked from alerts.'),
+        })
+        .default({})
+        .describe('Monitoring objects.'),
     },
     {
       error:
         'must be a mapping with the fields name, image, publicUrl and optionally replicas, namespace, dataTier',
     },
   )
+  .superRefine((spec, ctx) => {
+    if (spec.maxReplicas !== undefined && spec.maxReplicas < spec.replicas) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['maxReplicas'],
+        message: `must be at least replicas (${spec.replicas})`,
+        input: spec.maxReplicas,
+      });
+    }
+    if (
+      spec.routing.kind === 'gateway-api' &&
+      (spec.routing.gateway === undefined) === (spec.routing.gatewayClassName === undefined)
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['routing'],
+        message:
+          'must set exactly one of `gateway` (attach to an existing Gateway) and `gatewayClassName` (create one)',
+        input: spec.routing,
+      });
+    }
+    const tlsChoices = Object.values(spec.tls ?? {}).filter((value) => value !== undefined).length;
+    if (tlsChoices > 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tls'],
+        message: 'must set only one of clusterIssuer, acmeEmail, acmCertificateArn',
+        input: spec.tls,
+      });
+    }
+  })
   .transform((spec) => ({ ...spec, namespace: spec.namespace ?? `mcp-${spec.name}` }))
   .describe('An MCP environment: the server workload and its data tier.');
 

@@ -16,7 +16,9 @@ describe('synthEnvironment', () => {
       'terraform/manifest.json',
       'terraform/stacks/aws-data/cdk.tf.json',
     ]);
-    expect(result.kubernetesObjects).toBe(2);
+    const manifest = fs.readFileSync(path.join(outDir, 'kubernetes', 'mcpenv.k8s.yaml'), 'utf8');
+    expect(result.kubernetesObjects).toBe(manifest.split(/^---$/m).length);
+    expect(result.kubernetesObjects).toBeGreaterThan(10);
     expect(result.terraformStacks).toEqual(['aws-data']);
     expect(result.terraformResources).toBe(2);
   });

@@ -8,19 +8,26 @@ const valid = {
 };
 
 describe('parseSpec', () => {
-  test('applies defaults: two replicas, an in-cluster data tier and namespace mcp-<name>', () => {
+  test('applies defaults: two replicas, an in-cluster data tier, ingress-nginx and namespace mcp-<name>', () => {
     expect(parseSpec(valid)).toEqual({
       ...valid,
       replicas: 2,
       namespace: 'mcp-prod',
-      dataTier: { kind: 'in-cluster' },
+      dataTier: { kind: 'in-cluster', postgresStorage: '10Gi', redisPersistence: false },
+      routing: { kind: 'ingress', controller: 'nginx' },
+      network: { ingressNamespace: 'ingress-nginx', monitoringNamespace: 'monitoring' },
+      monitoring: {},
     });
   });
 
   test('keeps an explicit namespace and an AWS data tier', () => {
-    const spec = parseSpec({ ...valid, namespace: 'team-a', dataTier: { kind: 'aws', region: 'us-east-1' } });
+    const spec = parseSpec({
+      ...valid,
+      namespace: 'team-a',
+      dataTier: { kind: 'aws', region: 'us-east-1', vpcCidrs: ['10.1.0.0/16'] },
+    });
     expect(spec.namespace).toBe('team-a');
-    expect(spec.dataTier).toEqual({ kind: 'aws', region: 'us-east-1' });
+    expect(spec.dataTier).toEqual({ kind: 'aws', region: 'us-east-1', vpcCidrs: ['10.1.0.0/16'] });
   });
 
   test('normalizes the public URL to its origin', () => {
@@ -71,8 +78,51 @@ describe('parseSpec', () => {
       { dataTier: { kind: 'gcp' } },
       /dataTier.kind: must have `kind` set to "in-cluster" or "aws" \(got "gcp"\)/,
     ],
-    [{ dataTier: { kind: 'aws', region: 'mars-1' } }, /dataTier.region: must be an AWS region/],
-    [{ dataTier: { kind: 'aws' } }, /dataTier.region: is required/],
+    [
+      { dataTier: { kind: 'aws', region: 'mars-1', vpcCidrs: ['10.0.0.0/16'] } },
+      /dataTier.region: must be an AWS region/,
+    ],
+    [{ dataTier: { kind: 'aws', vpcCidrs: ['10.0.0.0/16'] } }, /dataTier.region: is required/],
+    [
+      { dataTier: { kind: 'aws', region: 'eu-west-1', vpcCidrs: [] } },
+      /dataTier.vpcCidrs: must list at least one CIDR/,
+    ],
+    [
+      { dataTier: { kind: 'aws', region: 'eu-west-1', vpcCidrs: ['10.0.0.0'] } },
+      /dataTier.vpcCidrs\[0\]: must be an IPv4 CIDR/,
+    ],
+    [
+      { dataTier: { kind: 'in-cluster', postgresStorage: '10GB' } },
+      /dataTier.postgresStorage: must be a storage size/,
+    ],
+    [{ replicas: 3, maxReplicas: 2 }, /maxReplicas: must be at least replicas \(3\)/],
+    [
+      { routing: { kind: 'loadbalancer' } },
+      /routing.kind: must have `kind` set to "ingress" or "gateway-api"/,
+    ],
+    [{ routing: { kind: 'ingress', controller: 'traefik' } }, /routing.controller: must be nginx or aws-alb/],
+    [{ routing: { kind: 'gateway-api' } }, /routing: must set exactly one of `gateway`/],
+    [
+      { tls: { clusterIssuer: 'a', acmeEmail: 'a@example.com' } },
+      /tls: must set only one of clusterIssuer, acmeEmail/,
+    ],
+    [{ tls: { acmeEmail: 'not-an-email' } }, /tls.acmeEmail: must be an email address/],
+    [
+      { oauth: { issuer: 'http://auth.example.com', jwksUrl: 'https://auth.example.com/jwks' } },
+      /oauth.issuer: must be an https URL/,
+    ],
+    [
+      { network: { ingressNamespace: 'Ingress_NGINX' } },
+      /network.ingressNamespace: must be a namespace name/,
+    ],
+    [
+      { monitoring: { labels: { release: 'has spaces' } } },
+      /monitoring.labels.release: must be a label value/,
+    ],
+    [
+      { monitoring: { runbookBaseUrl: 'runbooks' } },
+      /monitoring.runbookBaseUrl: must be an absolute https URL/,
+    ],
     [{ dataTier: { kind: 'in-cluster', region: 'eu-west-1' } }, /dataTier: unknown key "region"/],
   ])('rejects %j', (override, expected) => {
     expect(() => parseSpec({ ...valid, ...override })).toThrow(expected);

@@ -9,7 +9,7 @@ export function awsSpec(overrides: Partial<McpEnvironmentSpecInput> = {}) {
     name: 'prod',
     image: 'ghcr.io/example/server:1.2.3',
     publicUrl: 'https://mcp.example.com',
-    dataTier: { kind: 'aws', region: 'eu-west-1' },
+    dataTier: { kind: 'aws', region: 'eu-west-1', vpcCidrs: ['10.0.0.0/16'] },
     ...overrides,
   });
 }

@@ -1,5 +1,6 @@
 import { Testing } from 'cdk8s';
-import { EnvironmentChart } from '../../stacks/environment-chart';
+import { loadEnvironment } from '../../app/environments';
+import { EnvironmentChart, type environmentProps } from '../../stacks/environment-chart';
 import { awsSpec, inClusterSpec } from '../helpers/fixtures';
 
 describe('EnvironmentChart', () => {
@@ -8,18 +9,74 @@ describe('EnvironmentChart', () => {
       new EnvironmentChart(Testing.app(), inClusterSpec({ namespace: 'team-mcp' })),
     );
     expect(objects.length).toBeGreaterThan(0);
-    for (const object of objects) {
+    for (const object of objects.filter((o) => o.kind !== 'ClusterIssuer')) {
       expect(object.metadata.namespace).toBe('team-mcp');
       expect(object.metadata.labels['mcpenv.dev/environment']).toBe('dev');
     }
   });
 
-  test('runs the spec image with its replicas and public URL', () => {
-    const objects = Testing.synth(new EnvironmentChart(Testing.app(), awsSpec({ replicas: 4 })));
+  test('runs the spec image, autoscaled from replicas to maxReplicas, with its public URL', () => {
+    const objects = Testing.synth(
+      new EnvironmentChart(Testing.app(), awsSpec({ replicas: 4, maxReplicas: 8 })),
+    );
     const deployment = objects.find((o) => o.kind === 'Deployment');
-    expect(deployment?.spec.replicas).toBe(4);
     const container = deployment?.spec.template.spec.containers[0];
     expect(container.image).toBe('ghcr.io/example/server:1.2.3');
     expect(container.env).toContainEqual({ name: 'PUBLIC_URL', value: 'https://mcp.example.com' });
+    expect(objects.find((o) => o.kind === 'HorizontalPodAutoscaler')?.spec).toMatchObject({
+      minReplicas: 4,
+      maxReplicas: 8,
+    });
+  });
+
+  test('dev (in-cluster data, Ingress) and prod (external data, Gateway API) contain every object they need', () => {
+    const kinds = (spec: Parameters<typeof environmentProps>[0]) =>
+      [...new Set(Testing.synth(new EnvironmentChart(Testing.app(), spec)).map((o) => o.kind))].sort();
+    const common = [
+      'ConfigMap',
+      'Deployment',
+      'HorizontalPodAutoscaler',
+      'NetworkPolicy',
+      'PodDisruptionBudget',
+      'PrometheusRule',
+      'Service',
+      'ServiceAccount',
+      'ServiceMonitor',
+    ];
+    expect(kinds(loadEnvironment('dev'))).toEqual([...common, 'Ingress', 'StatefulSet'].sort());
+    expect(kinds(loadEnvironment('prod'))).toEqual(
+      [...common, 'Certificate', 'ClusterIssuer', 'Gateway', 'HTTPRoute'].sort(),
+    );
+  });
+
+  test('wires the data tier by reference: no Secret object and no secret value in the manifests', () => {
+    for (const name of ['dev', 'prod']) {
+      const objects = Testing.synth(new EnvironmentChart(Testing.app(), loadEnvironment(name)));
+      expect(objects.some((o) => o.kind === 'Secret')).toBe(false);
+      const env = objects.find((o) => o.kind === 'Deployment')?.spec.template.spec.containers[0].env;
+      expect(env).toContainEqual({
+        name: 'PGPASSWORD',
+        valueFrom: { secretKeyRef: { name: expect.stringMatching(/^mcp-postgres/), key: 'password' } },
+      });
+      expect(env).toContainEqual({
+        name: 'REDIS_PASSWORD',
+        valueFrom: { secretKeyRef: { name: expect.stringMatching(/^mcp-redis/), key: 'password' } },
+      });
+    }
+  });
+
+  test('passes the OAuth issuer to the server and opens HTTPS egress only then', () => {
+    const prod = Testing.synth(new EnvironmentChart(Testing.app(), loadEnvironment('prod')));
+    const env = prod.find((o) => o.kind === 'Deployment')?.spec.template.spec.containers[0].env;
+    expect(env).toContainEqual({ name: 'OAUTH_ISSUER', value: 'https://auth.example.com/' });
+    const serverPolicy = (objects: typeof prod) =>
+      objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'mcp-server');
+    const ports = (objects: typeof prod) =>
+      serverPolicy(objects)?.spec.egress.flatMap((rule: { ports: { port: number }[] }) =>
+        rule.ports.map((p) => p.port),
+      );
+    expect(ports(prod)).toContain(443);
+    const dev = Testing.synth(new EnvironmentChart(Testing.app(), loadEnvironment('dev')));
+    expect(ports(dev)).not.toContain(443);
   });
 });

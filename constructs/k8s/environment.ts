@@ -1,0 +1,203 @@
+import type { NetworkPolicyPeer } from 'cdk8s-plus-28/lib/imports/k8s';
+import { Construct } from 'constructs';
+import { invalidProp } from '../errors';
+import { Cache, Database } from './data';
+import { McpMonitoring } from './monitoring';
+import { McpNetworkPolicies, namespaceNamed } from './network-policies';
+import { McpRouting, Routing, type Tls } from './routing';
+import { McpServerWorkload } from './workload';
+
+/** OAuth 2.1 authorization server whose JWTs the server accepts. */
+export interface OAuthSettings {
+  /** The issuer (`iss`). */
+  readonly issuer: string;
+  /** Its JWKS URL. */
+  readonly jwksUrl: string;
+  /**
+   * JWT claim naming the tenant.
+   * @default 'tenant_id'
+   */
+  readonly tenantClaim?: string;
+}
+
+export interface McpEnvironmentProps {
+  /** Server image, pinned by tag or digest. */
+  readonly image: string;
+  /** Public HTTPS origin: host, certificate and the server's allow-list and OAuth audience. */
+  readonly publicUrl: string;
+  /**
+   * Environment name, the `app.kubernetes.io/instance` label of every object.
+   * @default 'mcp'
+   */
+  readonly instance?: string;
+  /**
+   * Server pods (with autoscaling, the minimum).
+   * @default 2
+   */
+  readonly replicas?: number;
+  /**
+   * Most server pods the autoscaler may run.
+   * @default - three times `replicas`
+   */
+  readonly maxReplicas?: number;
+  /**
+   * Where Postgres runs.
+   * @default Database.inCluster()
+   */
+  readonly database?: Database;
+  /**
+   * Where Redis runs.
+   * @default Cache.inCluster()
+   */
+  readonly cache?: Cache;
+  /**
+   * How clients reach the server.
+   * @default Routing.ingress()
+   */
+  readonly routing?: Routing;
+  /**
+   * Where the certificate comes from.
+   * @default - McpRouting's default for the routing
+   */
+  readonly tls?: Tls;
+  /**
+   * OAuth issuer whose tokens the server accepts, besides API keys.
+   * @default - API keys only, and no HTTPS egress from the server
+   */
+  readonly oauth?: OAuthSettings;
+  /**
+   * Namespace of the ingress controller or gateway pods, admitted to the server.
+   * @default 'ingress-nginx'
+   */
+  readonly ingressNamespace?: string;
+  /**
+   * Namespace of Prometheus, admitted to the metrics port.
+   * @default 'monitoring'
+   */
+  readonly monitoringNamespace?: string;
+  /**
+   * Labels on the ServiceMonitor and PrometheusRule for the Prometheus's selectors, e.g.
+   * `{ release: 'kube-prometheus-stack' }`.
+   * @default - none
+   */
+  readonly monitoringLabels?: Readonly<Record<string, string>>;
+  /**
+   * Labels that make Grafana's sidecar load the dashboard ConfigMap.
+   * @default { grafana_dashboard: '1' }
+   */
+  readonly dashboardLabels?: Readonly<Record<string, string>>;
+  /**
+   * Base URL of the runbooks linked from alerts.
+   * @default - alerts carry no runbook link
+   */
+  readonly runbookBaseUrl?: string;
+  /**
+   * Longest tool call the routing must keep a stream open for, in seconds.
+   * @default 3600
+   */
+  readonly requestTimeoutSeconds?: number;
+  /**
+   * Server container resources.
+   * @default - McpServerWorkload's defaults
+   */
+  readonly resources?: {
+    readonly cpuRequest?: string;
+    readonly cpuLimit?: string;
+    readonly memoryRequest?: string;
+    readonly memoryLimit?: string;
+  };
+}
+
+const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+
+function checkUrl(prop: string, value: string) {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw invalidProp('McpEnvironment', prop, 'be an absolute https URL', value);
+  }
+  if (url.protocol !== 'https:') throw invalidProp('McpEnvironment', prop, 'use https', value);
+}
+
+/**
+ * A whole MCP environment on Kubernetes: the server workload, its Postgres and Redis, routing
+ * with TLS, NetworkPolicies and the monitoring objects, from one set of props.
+ */
+export class McpEnvironment extends Construct {
+  readonly server: McpServerWorkload;
+  readonly routing: McpRouting;
+  readonly networkPolicies: McpNetworkPolicies;
+  readonly monitoring: McpMonitoring;
+
+  constructor(scope: Construct, id: string, props: McpEnvironmentProps) {
+    super(scope, id);
+    const instance = props.instance ?? 'mcp';
+    for (const [prop, value] of [
+      ['instance', instance],
+      ['ingressNamespace', props.ingressNamespace ?? 'ingress-nginx'],
+      ['monitoringNamespace', props.monitoringNamespace ?? 'monitoring'],
+    ] as const) {
+      if (!DNS_LABEL.test(value)) throw invalidProp('McpEnvironment', prop, 'be a DNS label', value);
+    }
+    if (props.oauth) {
+      checkUrl('oauth.issuer', props.oauth.issuer);
+      checkUrl('oauth.jwksUrl', props.oauth.jwksUrl);
+    }
+
+    const database = props.database ?? Database.inCluster();
+    const cache = props.cache ?? Cache.inCluster();
+    const dataStores = [database.bind(this, { instance }), cache.bind(this, { instance })];
+
+    this.server = new McpServerWorkload(this, 'Server', {
+      image: props.image,
+      instance,
+      publicUrl: new URL(props.publicUrl).origin,
+      ...(props.replicas === undefined ? {} : { replicas: props.replicas }),
+      ...(props.maxReplicas === undefined ? {} : { maxReplicas: props.maxReplicas }),
+      ...(props.resources ?? {}),
+      ...(props.oauth
+        ? {
+            env: {
+              OAUTH_ISSUER: props.oauth.issuer,
+              OAUTH_JWKS_URL: props.oauth.jwksUrl,
+              OAUTH_TENANT_CLAIM: props.oauth.tenantClaim ?? 'tenant_id',
+            },
+          }
+        : {}),
+      referencedEnv: dataStores.flatMap((store) => store.env),
+      ...(database.caBundleConfigMap ? { caBundleConfigMap: database.caBundleConfigMap } : {}),
+    });
+
+    this.routing = new McpRouting(this, 'Routing', {
+      publicUrl: props.publicUrl,
+      serviceName: this.server.name,
+      instance,
+      routing: props.routing ?? Routing.ingress(),
+      ...(props.tls ? { tls: props.tls } : {}),
+      ...(props.requestTimeoutSeconds === undefined
+        ? {}
+        : { requestTimeoutSeconds: props.requestTimeoutSeconds }),
+    });
+
+    const ingressFrom: NetworkPolicyPeer[] = [namespaceNamed(props.ingressNamespace ?? 'ingress-nginx')];
+    this.networkPolicies = new McpNetworkPolicies(this, 'NetworkPolicies', {
+      serverPodSelector: this.server.podSelector,
+      serverPort: this.server.port,
+      dataStores,
+      ingressFrom,
+      metricsFrom: [namespaceNamed(props.monitoringNamespace ?? 'monitoring')],
+      allowHttpsEgress: props.oauth !== undefined,
+    });
+
+    this.monitoring = new McpMonitoring(this, 'Monitoring', {
+      name: this.server.name,
+      instance,
+      ...(props.monitoringLabels ? { labels: props.monitoringLabels } : {}),
+      ...(props.dashboardLabels ? { sidecarLabels: props.dashboardLabels } : {}),
+      ...(props.runbookBaseUrl ? { runbookBaseUrl: props.runbookBaseUrl } : {}),
+      memoryLimitBytes: this.server.memoryLimitBytes,
+      cpuLimitCores: this.server.cpuLimitCores,
+    });
+  }
+}

@@ -1,0 +1,456 @@
+/**
+ * Alerting rules for the MCP server, as plain data: the PrometheusRule construct, the CLI's
+ * `rules.yaml` and promtool all read the same groups.
+ *
+ * Severity: `critical` when users are failing right now (5xx errors, every pod down, Postgres
+ * unreachable: storage is the product); `warning` for what degrades service or predicts an
+ * outage but leaves requests answered (latency, memory and CPU near their limits, tool errors,
+ * rate-limit rejections, a pod not ready, Redis down, auth failures).
+ */
+import { stringify } from 'yaml';
+import { invalidProp } from '../errors';
+import {
+  absent,
+  assertKnownMetrics,
+  checkSelector,
+  isPositiveDuration,
+  metric,
+  rate,
+  ratio,
+  recorded,
+  type Selector,
+  sum,
+} from './promql';
+import { buildRecordingRules, RECORDING_WINDOW, type RecordingRule } from './recording-rules';
+
+/** How urgently an alert needs a human; routed by Alertmanager on the `severity` label. */
+export enum Severity {
+  /** Page: users are affected now. */
+  CRITICAL = 'critical',
+  /** Ticket or chat: degraded, or an outage is coming. */
+  WARNING = 'warning',
+}
+
+/** A Prometheus alerting rule. */
+export interface AlertingRule {
+  readonly alert: string;
+  readonly expr: string;
+  readonly for: string;
+  readonly labels: { readonly severity: Severity };
+  readonly annotations: {
+    readonly summary: string;
+    readonly description: string;
+    readonly runbook_url?: string;
+  };
+}
+
+/** A recording or alerting rule. */
+export type Rule = RecordingRule | AlertingRule;
+
+/** A Prometheus rule group: rules evaluated together, in order. */
+export interface RuleGroup {
+  readonly name: string;
+  readonly rules: readonly Rule[];
+}
+
+/** Scrape job label of the server's Service when the Prometheus Operator scrapes it. */
+export const DEFAULT_SELECTOR: Selector = { job: 'mcp-server' };
+/** Name of the group holding the recording rules. */
+export const RECORDING_GROUP = 'mcp-server.recording';
+/** Name of the group holding the alerts. */
+export const ALERT_GROUP = 'mcp-server.alerts';
+
+export interface AlertRulesProps {
+  /**
+   * Target labels that scope every expression to this deployment of the server.
+   * @default { job: 'mcp-server' }
+   */
+  readonly selector?: Selector;
+  /**
+   * Base of each alert's `runbook_url` annotation, an absolute https URL; the alert's name in
+   * lower case is appended as the last path segment.
+   * @default - alerts carry no `runbook_url` annotation
+   */
+  readonly runbookBaseUrl?: string;
+  /**
+   * Share of requests answered with a 5xx status above which `McpHighErrorRatio` fires.
+   * @default 0.05
+   */
+  readonly errorRatioThreshold?: number;
+  /**
+   * How long the error ratio must stay high before `McpHighErrorRatio` fires.
+   * @default '10m'
+   */
+  readonly errorRatioFor?: string;
+  /**
+   * 95th percentile request duration, in seconds, above which `McpHighLatency` fires.
+   * @default 1
+   */
+  readonly latencyP95ThresholdSeconds?: number;
+  /**
+   * How long the p95 latency must stay high before `McpHighLatency` fires.
+   * @default '10m'
+   */
+  readonly latencyFor?: string;
+  /**
+   * How long no target may be up (or none discovered) before `McpServerDown` fires.
+   * @default '5m'
+   */
+  readonly serverDownFor?: string;
+  /**
+   * The server container's memory limit in bytes, the base of `McpHighMemory`; the default is
+   * 512Mi, the workload's default limit.
+   * @default 536870912
+   */
+  readonly memoryLimitBytes?: number;
+  /**
+   * Share of the memory limit a pod's resident memory may use before `McpHighMemory` fires.
+   * @default 0.9
+   */
+  readonly memoryUsageThreshold?: number;
+  /**
+   * How long memory must stay high before `McpHighMemory` fires.
+   * @default '15m'
+   */
+  readonly memoryFor?: string;
+  /**
+   * The server container's CPU limit in cores, the base of `McpHighCpu`; the default is the
+   * workload's default limit.
+   * @default 1
+   */
+  readonly cpuLimitCores?: number;
+  /**
+   * Share of the CPU limit a pod may use before `McpHighCpu` fires.
+   * @default 0.9
+   */
+  readonly cpuUsageThreshold?: number;
+  /**
+   * How long CPU must stay high before `McpHighCpu` fires.
+   * @default '15m'
+   */
+  readonly cpuFor?: string;
+  /**
+   * Share of a tool's calls that fail above which `McpHighToolErrorRatio` fires.
+   * @default 0.1
+   */
+  readonly toolErrorRatioThreshold?: number;
+  /**
+   * How long a tool's error ratio must stay high before `McpHighToolErrorRatio` fires.
+   * @default '15m'
+   */
+  readonly toolErrorFor?: string;
+  /**
+   * Share of requests rejected by the rate limit above which `McpRateLimitRejections` fires.
+   * @default 0.1
+   */
+  readonly rateLimitRejectionRatioThreshold?: number;
+  /**
+   * How long rejections must stay high before `McpRateLimitRejections` fires.
+   * @default '10m'
+   */
+  readonly rateLimitRejectionFor?: string;
+  /**
+   * How long a pod may report not ready before `McpNotReady` fires.
+   * @default '5m'
+   */
+  readonly notReadyFor?: string;
+  /**
+   * How long a pod may fail its Postgres health check before `McpPostgresDown` fires.
+   * @default '2m'
+   */
+  readonly postgresDownFor?: string;
+  /**
+   * How long a pod may fail its Redis health check before `McpRedisDown` fires.
+   * @default '5m'
+   */
+  readonly redisDownFor?: string;
+  /**
+   * Share of requests rejected by authentication above which `McpAuthFailures` fires.
+   * @default - no `McpAuthFailures` alert
+   */
+  readonly authFailureRatioThreshold?: number;
+  /**
+   * How long auth failures must stay high before `McpAuthFailures` fires.
+   * @default '10m'
+   */
+  readonly authFailureFor?: string;
+}
+
+const WHERE = 'McpAlertRules';
+
+function checkRatio(prop: string, value: number): void {
+  if (typeof value !== 'number' || !(value > 0 && value <= 1)) {
+    throw invalidProp(WHERE, prop, 'be a ratio greater than 0 and at most 1', value, 'write 5% as 0.05');
+  }
+}
+
+function checkDuration(prop: string, value: string): void {
+  if (typeof value !== 'string' || !isPositiveDuration(value)) {
+    throw invalidProp(WHERE, prop, 'be a positive Prometheus duration such as "5m" or "1h30m"', value);
+  }
+}
+
+function checkPositive(prop: string, value: number, fix: string): void {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw invalidProp(WHERE, prop, 'be a number greater than 0', value, fix);
+  }
+}
+
+function runbookBase(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || url.protocol !== 'https:' || url.search !== '' || url.hash !== '') {
+    throw invalidProp(
+      WHERE,
+      'runbookBaseUrl',
+      'be an absolute https URL without query or fragment',
+      value,
+      'e.g. "https://runbooks.example.com/mcp"',
+    );
+  }
+  return value.replace(/\/+$/, '');
+}
+
+/** Bytes as Kubernetes writes them when they divide evenly ("512Mi"), else as a number. */
+function formatBytes(bytes: number): string {
+  for (const [unit, size] of [
+    ['Gi', 1024 ** 3],
+    ['Mi', 1024 ** 2],
+  ] as const) {
+    if (bytes % size === 0) return `${bytes / size}${unit}`;
+  }
+  return `${bytes} bytes`;
+}
+
+const percent = (ratioValue: number): string => `${+(ratioValue * 100).toFixed(4)}%`;
+
+/**
+ * The recording group and the alert group for one deployment of the server, in a fixed order.
+ * Every expression is checked against the metric catalogue.
+ */
+export function buildAlertRules(props: AlertRulesProps = {}): RuleGroup[] {
+  const selector = props.selector ?? DEFAULT_SELECTOR;
+  checkSelector(WHERE, selector);
+  const runbook = runbookBase(props.runbookBaseUrl);
+
+  const errorRatio = props.errorRatioThreshold ?? 0.05;
+  const latencySeconds = props.latencyP95ThresholdSeconds ?? 1;
+  const memoryLimitBytes = props.memoryLimitBytes ?? 512 * 1024 ** 2;
+  const memoryUsage = props.memoryUsageThreshold ?? 0.9;
+  const cpuLimitCores = props.cpuLimitCores ?? 1;
+  const cpuUsage = props.cpuUsageThreshold ?? 0.9;
+  const toolErrorRatio = props.toolErrorRatioThreshold ?? 0.1;
+  const rejectionRatio = props.rateLimitRejectionRatioThreshold ?? 0.1;
+  const authFailureRatio = props.authFailureRatioThreshold;
+  const durations = {
+    errorRatioFor: props.errorRatioFor ?? '10m',
+    latencyFor: props.latencyFor ?? '10m',
+    serverDownFor: props.serverDownFor ?? '5m',
+    memoryFor: props.memoryFor ?? '15m',
+    cpuFor: props.cpuFor ?? '15m',
+    toolErrorFor: props.toolErrorFor ?? '15m',
+    rateLimitRejectionFor: props.rateLimitRejectionFor ?? '10m',
+    notReadyFor: props.notReadyFor ?? '5m',
+    postgresDownFor: props.postgresDownFor ?? '2m',
+    redisDownFor: props.redisDownFor ?? '5m',
+    authFailureFor: props.authFailureFor ?? '10m',
+  };
+
+  checkRatio('errorRatioThreshold', errorRatio);
+  checkRatio('memoryUsageThreshold', memoryUsage);
+  checkRatio('cpuUsageThreshold', cpuUsage);
+  checkRatio('toolErrorRatioThreshold', toolErrorRatio);
+  checkRatio('rateLimitRejectionRatioThreshold', rejectionRatio);
+  if (authFailureRatio !== undefined) checkRatio('authFailureRatioThreshold', authFailureRatio);
+  checkPositive('latencyP95ThresholdSeconds', latencySeconds, 'write 250 ms as 0.25');
+  checkPositive(
+    'memoryLimitBytes',
+    memoryLimitBytes,
+    'pass the container memory limit, e.g. 536870912 for 512Mi',
+  );
+  checkPositive('cpuLimitCores', cpuLimitCores, 'pass the container CPU limit, e.g. 0.5 for 500m');
+  for (const [prop, value] of Object.entries(durations)) checkDuration(prop, value);
+
+  const keep = Object.keys(selector).sort();
+  const window = RECORDING_WINDOW;
+  const scoped = Object.entries(selector)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([label, value]) => `${label}=${JSON.stringify(value)}`)
+    .join(',');
+
+  const alert = (
+    name: string,
+    severity: Severity,
+    expr: string,
+    forDuration: string,
+    summary: string,
+    description: string,
+  ): AlertingRule => ({
+    alert: name,
+    expr,
+    for: forDuration,
+    labels: { severity },
+    annotations: {
+      description,
+      ...(runbook ? { runbook_url: `${runbook}/${name.toLowerCase()}` } : {}),
+      summary,
+    },
+  });
+
+  const alerts: AlertingRule[] = [
+    alert(
+      'McpHighErrorRatio',
+      Severity.CRITICAL,
+      `${recorded('requestErrorRatio', {}, selector)} > ${errorRatio}`,
+      durations.errorRatioFor,
+      'MCP server requests are failing with 5xx errors',
+      `{{ $value | humanizePercentage }} of requests to {{ $labels.endpoint }} ended with a 5xx status ` +
+        `over the last ${window} (threshold ${percent(errorRatio)}).`,
+    ),
+    alert(
+      'McpHighLatency',
+      Severity.WARNING,
+      `${recorded('requestDurationP95', {}, selector)} > ${latencySeconds}`,
+      durations.latencyFor,
+      'MCP server requests are slow',
+      `The 95th percentile duration of requests to {{ $labels.endpoint }} is {{ $value | humanizeDuration }} ` +
+        `over the last ${window} (threshold ${latencySeconds}s).`,
+    ),
+    alert(
+      'McpServerDown',
+      Severity.CRITICAL,
+      `${sum(metric('up', {}, selector), keep)} == 0 or ${absent(metric('up', {}, selector))}`,
+      durations.serverDownFor,
+      'No MCP server target is up',
+      `Prometheus has scraped no target matching {${scoped}} successfully: every pod is down, ` +
+        'or none is discovered (check the ServiceMonitor and its labels).',
+    ),
+    alert(
+      'McpHighMemory',
+      Severity.WARNING,
+      `${metric('residentMemoryBytes', {}, selector)} / ${memoryLimitBytes} > ${memoryUsage}`,
+      durations.memoryFor,
+      'MCP server memory is close to its limit',
+      `{{ $labels.instance }} uses {{ $value | humanizePercentage }} of its ${formatBytes(memoryLimitBytes)} ` +
+        `memory limit (threshold ${percent(memoryUsage)}); at the limit it is OOM-killed.`,
+    ),
+    alert(
+      'McpHighCpu',
+      Severity.WARNING,
+      `${rate(metric('cpuSecondsTotal', {}, selector), window)} / ${cpuLimitCores} > ${cpuUsage}`,
+      durations.cpuFor,
+      'MCP server CPU is close to its limit',
+      `{{ $labels.instance }} uses {{ $value | humanizePercentage }} of its CPU limit of ${cpuLimitCores} ` +
+        `${cpuLimitCores === 1 ? 'core' : 'cores'} (threshold ${percent(cpuUsage)}); at the limit it is throttled.`,
+    ),
+    alert(
+      'McpHighToolErrorRatio',
+      Severity.WARNING,
+      `${recorded('toolErrorRatio', {}, selector)} > ${toolErrorRatio}`,
+      durations.toolErrorFor,
+      'An MCP tool is failing',
+      `{{ $value | humanizePercentage }} of calls to the tool {{ $labels.tool_name }} failed over the last ` +
+        `${window} (threshold ${percent(toolErrorRatio)}).`,
+    ),
+    alert(
+      'McpRateLimitRejections',
+      Severity.WARNING,
+      `${ratio(
+        sum(rate(metric('rateLimitRejectionsTotal', {}, selector), window), [...keep, 'endpoint']),
+        sum(recorded('requestRate', {}, selector), [...keep, 'endpoint']),
+      )} > ${rejectionRatio}`,
+      durations.rateLimitRejectionFor,
+      'Many MCP requests are rejected by the rate limit',
+      `{{ $value | humanizePercentage }} of requests to {{ $labels.endpoint }} were rejected with 429 over ` +
+        `the last ${window} (threshold ${percent(rejectionRatio)}): a client may be looping, or the limit is too low.`,
+    ),
+    alert(
+      'McpNotReady',
+      Severity.WARNING,
+      `${metric('ready', {}, selector)} == 0`,
+      durations.notReadyFor,
+      'An MCP server pod is not ready',
+      '{{ $labels.instance }} reports not ready, so it receives no traffic: Postgres is unreachable, ' +
+        'migrations are not current, or it is draining.',
+    ),
+    alert(
+      'McpPostgresDown',
+      Severity.CRITICAL,
+      `${metric('postgresUp', {}, selector)} == 0`,
+      durations.postgresDownFor,
+      'The MCP server cannot reach Postgres',
+      '{{ $labels.instance }} fails its Postgres health check; tools that read or write memories fail.',
+    ),
+    alert(
+      'McpRedisDown',
+      Severity.WARNING,
+      `${metric('redisUp', {}, selector)} == 0`,
+      durations.redisDownFor,
+      'The MCP server cannot reach Redis',
+      '{{ $labels.instance }} fails its Redis health check: responses are not cached and rate limits ' +
+        'fail open or closed as configured.',
+    ),
+  ];
+  if (authFailureRatio !== undefined) {
+    alerts.push(
+      alert(
+        'McpAuthFailures',
+        Severity.WARNING,
+        `${ratio(
+          sum(rate(metric('authFailuresTotal', {}, selector), window), keep),
+          sum(recorded('requestRate', {}, selector), keep),
+        )} > ${authFailureRatio}`,
+        durations.authFailureFor,
+        'Many MCP requests fail authentication',
+        `{{ $value | humanizePercentage }} of requests were rejected by authentication over the last ` +
+          `${window} (threshold ${percent(authFailureRatio)}): a client has a bad credential, or someone ` +
+          'is guessing keys.',
+      ),
+    );
+  }
+
+  for (const rule of alerts) assertKnownMetrics(rule.expr);
+  return [
+    { name: RECORDING_GROUP, rules: buildRecordingRules(selector) },
+    { name: ALERT_GROUP, rules: alerts },
+  ];
+}
+
+function sortedRecord(record: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const sorted: Record<string, string> = {};
+  for (const key of Object.keys(record).sort()) {
+    const value = record[key];
+    if (value !== undefined) sorted[key] = value;
+  }
+  return sorted;
+}
+
+/**
+ * The plain Prometheus rule file (`groups:`) that `promtool check rules` and Prometheus's
+ * `rule_files` read. Keys come in a fixed order (record/alert, expr, for, labels, annotations;
+ * label and annotation names sorted) and long expressions are never folded.
+ */
+export function toPrometheusRulesYaml(groups: readonly RuleGroup[]): string {
+  const document = {
+    groups: groups.map((group) => ({
+      name: group.name,
+      rules: group.rules.map((rule) =>
+        'record' in rule
+          ? { record: rule.record, expr: rule.expr }
+          : {
+              alert: rule.alert,
+              expr: rule.expr,
+              for: rule.for,
+              labels: sortedRecord(rule.labels),
+              annotations: sortedRecord(rule.annotations),
+            },
+      ),
+    })),
+  };
+  return stringify(document, { lineWidth: 0, aliasDuplicateObjects: false });
+}

@@ -1,0 +1,134 @@
+import {
+  buildDashboard,
+  DASHBOARD_SCHEMA_VERSION,
+  type DashboardProps,
+  dashboardExpressions,
+  dashboardToJson,
+} from '../../../constructs/monitoring/dashboard';
+import { metricNamesIn } from '../../../constructs/monitoring/promql';
+import { RECORDED_SERIES } from '../../../constructs/monitoring/recording-rules';
+
+function panel(title: string, props: DashboardProps = {}) {
+  const found = buildDashboard(props).panels.find((p) => p.title === title);
+  if (!found) throw new Error(`no panel ${title}`);
+  return found;
+}
+
+describe('buildDashboard', () => {
+  test('is a schema version 39 dashboard with a Prometheus data source variable', () => {
+    const dashboard = buildDashboard();
+    expect(dashboard.schemaVersion).toBe(DASHBOARD_SCHEMA_VERSION);
+    expect(dashboard.schemaVersion).toBe(39);
+    expect(dashboard.templating.list).toEqual([
+      expect.objectContaining({ name: 'datasource', type: 'datasource', query: 'prometheus' }),
+    ]);
+    for (const p of dashboard.panels) {
+      expect(p.datasource).toEqual({ type: 'prometheus', uid: '${datasource}' });
+      for (const target of p.targets) expect(target.datasource).toEqual(p.datasource);
+    }
+  });
+
+  test('derives its uid and title from the name and the instance', () => {
+    expect(buildDashboard()).toMatchObject({ uid: 'mcpenv-mcp-server', title: 'MCP server mcp-server' });
+    expect(buildDashboard({ instance: 'prod' })).toMatchObject({
+      uid: 'mcpenv-mcp-server-prod',
+      title: 'MCP server mcp-server (prod)',
+    });
+    expect(buildDashboard({ uid: 'mcp', title: 'MCP' })).toMatchObject({ uid: 'mcp', title: 'MCP' });
+  });
+
+  test('has the panels operators need, in a fixed order', () => {
+    expect(buildDashboard().panels.map((p) => [p.id, p.title, p.type])).toEqual([
+      [1, 'Request rate', 'timeseries'],
+      [2, 'Latency', 'timeseries'],
+      [3, 'Error ratio', 'timeseries'],
+      [4, 'Active connections', 'timeseries'],
+      [5, 'Tool executions', 'timeseries'],
+      [6, 'Resource access', 'timeseries'],
+      [7, 'Rate-limited requests', 'timeseries'],
+      [8, 'Authentication failures', 'timeseries'],
+      [9, 'Memory per pod', 'timeseries'],
+      [10, 'CPU per pod', 'timeseries'],
+      [11, 'Readiness', 'state-timeline'],
+      [12, 'Scrape targets up', 'timeseries'],
+    ]);
+  });
+
+  test('lays panels out two per row on the 24-column grid without overlaps', () => {
+    const panels = buildDashboard().panels;
+    expect(panels.slice(0, 3).map((p) => p.gridPos)).toEqual([
+      { h: 8, w: 12, x: 0, y: 0 },
+      { h: 8, w: 12, x: 12, y: 0 },
+      { h: 8, w: 12, x: 0, y: 8 },
+    ]);
+    const cells = panels.map((p) => `${p.gridPos.x},${p.gridPos.y}`);
+    expect(new Set(cells).size).toBe(panels.length);
+  });
+
+  test('reads the recorded series for requests, latency, errors and tools', () => {
+    expect(panel('Request rate').targets.map((t) => [t.legendFormat, t.expr])).toEqual([
+      ['total', 'sum(mcp:mcp_requests:rate5m{job="mcp-server"})'],
+      ['success (2xx)', 'sum(mcp:mcp_requests:rate5m{job="mcp-server",status_class="2xx"})'],
+      ['error (5xx)', 'sum(mcp:mcp_requests:rate5m{job="mcp-server",status_class="5xx"})'],
+    ]);
+    expect(panel('Latency').targets.map((t) => t.expr)).toEqual([
+      'max by (endpoint) (mcp:mcp_request_duration_seconds:p50_rate5m{job="mcp-server"})',
+      'max by (endpoint) (mcp:mcp_request_duration_seconds:p95_rate5m{job="mcp-server"})',
+      'max by (endpoint) (mcp:mcp_request_duration_seconds:p99_rate5m{job="mcp-server"})',
+    ]);
+    expect(metricNamesIn(panel('Error ratio').targets[0]?.expr ?? '')).toEqual([
+      RECORDED_SERIES.requestRate.name,
+    ]);
+    expect(metricNamesIn(panel('Tool executions').targets[0]?.expr ?? '')).toEqual([
+      RECORDED_SERIES.toolExecutionRate.name,
+    ]);
+  });
+
+  test('takes rates of raw counters over $__rate_interval and shows process metrics per pod', () => {
+    expect(panel('CPU per pod').targets[0]?.expr).toBe(
+      'sum by (pod) (rate(process_cpu_seconds_total{job="mcp-server"}[$__rate_interval]))',
+    );
+    expect(panel('Memory per pod').fieldConfig.defaults).toMatchObject({ unit: 'bytes' });
+    expect(panel('Readiness').targets.map((t) => metricNamesIn(t.expr)[0])).toEqual([
+      'mcp_ready',
+      'mcp_postgres_up',
+      'mcp_redis_up',
+    ]);
+  });
+
+  test('scopes every query with the selector', () => {
+    const dashboard = buildDashboard({ selector: { namespace: 'mcp-prod', job: 'mcp-server' } });
+    for (const expr of dashboardExpressions(dashboard)) {
+      for (const name of metricNamesIn(expr)) {
+        const uses = expr.split(name).length - 1;
+        const scoped = expr.split(`${name}{job="mcp-server",namespace="mcp-prod"`).length - 1;
+        expect(`${name}: ${scoped}`).toBe(`${name}: ${uses}`);
+      }
+    }
+  });
+
+  test('is deterministic and carries no timestamps', () => {
+    const json = dashboardToJson(buildDashboard({ instance: 'prod' }));
+    expect(dashboardToJson(buildDashboard({ instance: 'prod' }))).toBe(json);
+    expect(json).not.toMatch(/\d{4}-\d{2}-\d{2}T|"(created|updated|timestamp)"/);
+    expect(json.endsWith('}\n')).toBe(true);
+    expect(JSON.parse(json)).toMatchObject({ id: null, version: 1 });
+  });
+
+  test.each<[string, DashboardProps, RegExp]>([
+    [
+      'a uid with a slash',
+      { uid: 'mcp/server' },
+      /^McpDashboard: `uid` must be 1 to 40 letters, digits, "-" or "_" \(got "mcp\/server"\)$/,
+    ],
+    [
+      'a derived uid over 40 characters',
+      { name: 'a'.repeat(30), instance: 'production' },
+      /`uid` must be 1 to 40 .*; pass a shorter `uid`/,
+    ],
+    ['an empty title', { title: ' ' }, /`title` must not be empty/],
+    ['an invalid selector', { selector: {} }, /^McpDashboard: `selector` must have at least one label/],
+  ])('rejects %s', (_case, props, message) => {
+    expect(() => buildDashboard(props)).toThrow(message);
+  });
+});

@@ -1,0 +1,195 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { stringify } from 'yaml';
+import {
+  type AlertRulesProps,
+  buildAlertRules,
+  toPrometheusRulesYaml,
+} from '../../constructs/monitoring/alerts';
+import { removeTempDirs, tempDir } from '../helpers/fixtures';
+import { requireProgram, run } from '../helpers/programs';
+
+afterAll(removeTempDirs);
+
+/** Writes the rules for `props` as rules.yaml in a fresh folder and returns the folder. */
+function writeRules(props: AlertRulesProps = {}): string {
+  const dir = tempDir('mcpenv-promtool-');
+  fs.writeFileSync(path.join(dir, 'rules.yaml'), toPrometheusRulesYaml(buildAlertRules(props)));
+  return dir;
+}
+
+const JOB = 'job="mcp-server",instance="10.0.0.7:3000"';
+const requests = (status: string, values: string) => ({
+  series: `mcp_requests_total{${JOB},method="tools/call",status="${status}",endpoint="/mcp"}`,
+  values,
+});
+
+describe('the alert rules under the real promtool', () => {
+  const promtool = requireProgram('promtool', 'the Debian package prometheus');
+
+  test('promtool check rules accepts the default rules and counts 8 recording rules and 10 alerts', () => {
+    const dir = writeRules();
+    const result = run(promtool, ['check', 'rules', 'rules.yaml'], { cwd: dir });
+    expect(result.stdout).toContain('SUCCESS: 18 rules found');
+  });
+
+  test('promtool check rules accepts scoped rules with the optional auth alert and runbook links', () => {
+    const dir = writeRules({
+      selector: { namespace: 'mcp-prod', job: 'mcp-server' },
+      authFailureRatioThreshold: 0.2,
+      runbookBaseUrl: 'https://runbooks.example.com/mcp',
+    });
+    const result = run(promtool, ['check', 'rules', 'rules.yaml'], { cwd: dir });
+    expect(result.stdout).toContain('SUCCESS: 19 rules found');
+  });
+
+  test('promtool test rules: the rules record, fire and stay quiet on synthetic series', () => {
+    const dir = writeRules();
+    const tests = {
+      rule_files: ['rules.yaml'],
+      evaluation_interval: '1m',
+      tests: [
+        {
+          name: 'half the requests fail with 500',
+          interval: '1m',
+          input_series: [requests('200', '0+60x30'), requests('500', '0+60x30')],
+          promql_expr_test: [
+            {
+              expr: 'mcp:mcp_requests:rate5m',
+              eval_time: '10m',
+              exp_samples: [
+                {
+                  labels: 'mcp:mcp_requests:rate5m{job="mcp-server",endpoint="/mcp",status_class="2xx"}',
+                  value: 1,
+                },
+                {
+                  labels: 'mcp:mcp_requests:rate5m{job="mcp-server",endpoint="/mcp",status_class="5xx"}',
+                  value: 1,
+                },
+              ],
+            },
+            {
+              expr: 'mcp:mcp_request_errors:ratio_rate5m',
+              eval_time: '10m',
+              exp_samples: [
+                {
+                  labels: 'mcp:mcp_request_errors:ratio_rate5m{job="mcp-server",endpoint="/mcp"}',
+                  value: 0.5,
+                },
+              ],
+            },
+          ],
+          alert_rule_test: [
+            { alertname: 'McpHighErrorRatio', eval_time: '5m', exp_alerts: [] },
+            {
+              alertname: 'McpHighErrorRatio',
+              eval_time: '25m',
+              exp_alerts: [
+                {
+                  exp_labels: { severity: 'critical', job: 'mcp-server', endpoint: '/mcp' },
+                  exp_annotations: {
+                    summary: 'MCP server requests are failing with 5xx errors',
+                    description:
+                      '50% of requests to /mcp ended with a 5xx status over the last 5m (threshold 5%).',
+                  },
+                },
+              ],
+            },
+          ],
+        },
+        {
+          name: 'no request has failed yet: the error ratio is 0, not absent',
+          interval: '1m',
+          input_series: [requests('200', '0+60x30')],
+          promql_expr_test: [
+            {
+              expr: 'mcp:mcp_request_errors:ratio_rate5m',
+              eval_time: '10m',
+              exp_samples: [
+                { labels: 'mcp:mcp_request_errors:ratio_rate5m{job="mcp-server",endpoint="/mcp"}', value: 0 },
+              ],
+            },
+          ],
+          alert_rule_test: [{ alertname: 'McpHighErrorRatio', eval_time: '25m', exp_alerts: [] }],
+        },
+        {
+          name: 'every request takes between 1 and 2.5 seconds',
+          interval: '1m',
+          input_series: ['0.5', '1', '2.5', '+Inf'].map((le) => ({
+            series: `mcp_request_duration_seconds_bucket{${JOB},method="tools/call",endpoint="/mcp",le="${le}"}`,
+            values: Number(le) >= 2.5 ? '0+60x30' : '0x30',
+          })),
+          alert_rule_test: [
+            {
+              alertname: 'McpHighLatency',
+              eval_time: '25m',
+              exp_alerts: [
+                {
+                  exp_labels: { severity: 'warning', job: 'mcp-server', endpoint: '/mcp' },
+                  exp_annotations: {
+                    summary: 'MCP server requests are slow',
+                    description:
+                      'The 95th percentile duration of requests to /mcp is 2.425s over the last 5m (threshold 1s).',
+                  },
+                },
+              ],
+            },
+          ],
+        },
+        {
+          name: 'Prometheus scrapes no target of the server',
+          interval: '1m',
+          input_series: [{ series: 'up{job="another-app",instance="10.0.0.9:8080"}', values: '1x20' }],
+          alert_rule_test: [
+            {
+              alertname: 'McpServerDown',
+              eval_time: '10m',
+              exp_alerts: [
+                {
+                  exp_labels: { severity: 'critical', job: 'mcp-server' },
+                  exp_annotations: {
+                    summary: 'No MCP server target is up',
+                    description:
+                      'Prometheus has scraped no target matching {job="mcp-server"} successfully: every pod is ' +
+                      'down, or none is discovered (check the ServiceMonitor and its labels).',
+                  },
+                },
+              ],
+            },
+          ],
+        },
+        {
+          name: 'a pod cannot reach Postgres while the server is scraped',
+          interval: '1m',
+          input_series: [
+            { series: `up{${JOB}}`, values: '1x20' },
+            { series: `mcp_postgres_up{${JOB}}`, values: '0x20' },
+          ],
+          alert_rule_test: [
+            { alertname: 'McpServerDown', eval_time: '10m', exp_alerts: [] },
+            {
+              alertname: 'McpPostgresDown',
+              eval_time: '10m',
+              exp_alerts: [
+                {
+                  exp_labels: { severity: 'critical', job: 'mcp-server', instance: '10.0.0.7:3000' },
+                  exp_annotations: {
+                    summary: 'The MCP server cannot reach Postgres',
+                    description:
+                      '10.0.0.7:3000 fails its Postgres health check; tools that read or write memories fail.',
+                  },
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    };
+    fs.writeFileSync(path.join(dir, 'tests.yaml'), stringify(tests, { lineWidth: 0 }));
+    const result = run(promtool, ['test', 'rules', 'tests.yaml'], { cwd: dir, allowFailure: true });
+    expect({ status: result.status, output: `${result.stdout}${result.stderr}` }).toEqual({
+      status: 0,
+      output: expect.stringContaining('SUCCESS'),
+    });
+  });
+});
