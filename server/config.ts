@@ -82,6 +82,8 @@ export interface ServerConfig {
   readonly drainTimeoutSeconds: number;
   /** Proxy hops in front of the server whose X-Forwarded-For to trust (for client IPs). */
   readonly trustProxyHops: number;
+  /** Idle keep-alive connections close after this; must exceed any load balancer's idle timeout. */
+  readonly keepAliveTimeoutSeconds: number;
 }
 
 const int = (min: number, max: number, fallback: number, what = 'a whole number') =>
@@ -163,6 +165,7 @@ const EnvSchema = z.object({
   SHUTDOWN_DELAY_SECONDS: int(0, 300, 5),
   SHUTDOWN_DRAIN_SECONDS: int(0, 3600, 25),
   TRUST_PROXY_HOPS: int(0, 10, 0),
+  KEEPALIVE_TIMEOUT_SECONDS: int(1, 86_400, 65),
 });
 
 /** A bad variable: the message names it, shows the value and the rule. CLI exit code 2. */
@@ -381,5 +384,6 @@ export function parseServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
       relevant.SHUTDOWN_DELAY_SECONDS === undefined && embedded ? 0 : v.SHUTDOWN_DELAY_SECONDS,
     drainTimeoutSeconds: v.SHUTDOWN_DRAIN_SECONDS,
     trustProxyHops: v.TRUST_PROXY_HOPS,
+    keepAliveTimeoutSeconds: v.KEEPALIVE_TIMEOUT_SECONDS,
   };
 }

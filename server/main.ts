@@ -192,9 +192,10 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
       resolve(listening),
     );
   });
-  // Longer than typical load balancer idle timeouts, so the balancer closes first.
-  http.keepAliveTimeout = 65_000;
-  http.headersTimeout = 66_000;
+  // Longer than the load balancer's idle timeout, so the balancer closes idle connections first
+  // (otherwise it may reuse one the server just closed and answer 502).
+  http.keepAliveTimeout = config.keepAliveTimeoutSeconds * 1000;
+  http.headersTimeout = config.keepAliveTimeoutSeconds * 1000 + 1000;
   const { address, port } = http.address() as AddressInfo;
   const host = address.includes(':') ? `[${address}]` : address;
   const url = `http://${host}:${port}`;

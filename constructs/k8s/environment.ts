@@ -66,6 +66,11 @@ export interface McpEnvironmentProps {
    */
   readonly oauth?: OAuthSettings;
   /**
+   * Where the server may open HTTPS connections when OAuth is on (the issuer's JWKS).
+   * @default - public internet addresses on 443, never private ranges or the metadata API
+   */
+  readonly oauthEgressCidrs?: readonly string[];
+  /**
    * Namespace of the ingress controller or gateway pods, admitted to the server.
    * @default 'ingress-nginx'
    */
@@ -156,15 +161,17 @@ export class McpEnvironment extends Construct {
       ...(props.replicas === undefined ? {} : { replicas: props.replicas }),
       ...(props.maxReplicas === undefined ? {} : { maxReplicas: props.maxReplicas }),
       ...(props.resources ?? {}),
-      ...(props.oauth
-        ? {
-            env: {
+      env: {
+        // Idle keep-alive above the routing's stream timeout: the proxy closes idle connections first.
+        KEEPALIVE_TIMEOUT_SECONDS: String(Math.max(65, (props.requestTimeoutSeconds ?? 3600) + 5)),
+        ...(props.oauth
+          ? {
               OAUTH_ISSUER: props.oauth.issuer,
               OAUTH_JWKS_URL: props.oauth.jwksUrl,
               OAUTH_TENANT_CLAIM: props.oauth.tenantClaim ?? 'tenant_id',
-            },
-          }
-        : {}),
+            }
+          : {}),
+      },
       referencedEnv: dataStores.flatMap((store) => store.env),
       ...(database.caBundleConfigMap ? { caBundleConfigMap: database.caBundleConfigMap } : {}),
     });
@@ -188,6 +195,7 @@ export class McpEnvironment extends Construct {
       ingressFrom,
       metricsFrom: [namespaceNamed(props.monitoringNamespace ?? 'monitoring')],
       allowHttpsEgress: props.oauth !== undefined,
+      ...(props.oauthEgressCidrs ? { httpsEgressCidrs: props.oauthEgressCidrs } : {}),
     });
 
     this.monitoring = new McpMonitoring(this, 'Monitoring', {

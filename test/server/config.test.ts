@@ -54,7 +54,9 @@ describe('parseServerConfig', () => {
       MIGRATE_ON_START: 'true',
       SHUTDOWN_DELAY_SECONDS: '0',
       SHUTDOWN_DRAIN_SECONDS: '5',
+      KEEPALIVE_TIMEOUT_SECONDS: '3605',
     });
+    expect(config.keepAliveTimeoutSeconds).toBe(3605);
     expect(config.auth).toEqual({
       enabled: true,
       requiredScope: 'mcp:memory',

@@ -39,6 +39,12 @@ describe('McpEnvironment', () => {
     expect(env).toContainEqual({ name: 'PUBLIC_URL', value: 'https://mcp.acme.dev' });
   });
 
+  test('keeps idle connections open longer than the routing keeps streams, so the proxy closes first', () => {
+    const env = synth({ requestTimeoutSeconds: 900 }).find((o) => o.kind === 'Deployment')?.spec.template.spec
+      .containers[0].env;
+    expect(env).toContainEqual({ name: 'KEEPALIVE_TIMEOUT_SECONDS', value: '905' });
+  });
+
   test('scopes the alerts to the chart namespace and the server job', () => {
     const rule = synth().find((o) => o.kind === 'PrometheusRule');
     const alert = rule?.spec.groups[1].rules[0];
