@@ -109,8 +109,123 @@ export const AwsDataTierSchema = z
       })
       .min(1, { error: 'must list at least one CIDR block (the VPC the data tier lives in)' })
       .describe('CIDR blocks of the VPC holding RDS and ElastiCache, for the egress NetworkPolicy.'),
+    network: z
+      .strictObject({
+        vpcId: z
+          .string()
+          .regex(/^vpc-[0-9a-f]{8,17}$/, { error: 'must be a VPC id such as "vpc-0123456789abcdef0"' })
+          .optional(),
+        privateSubnetIds: z
+          .array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, { error: 'must be a subnet id' }))
+          .optional()
+          .describe('Private subnets of an existing VPC, in at least two availability zones.'),
+        availabilityZones: z
+          .array(
+            z
+              .string()
+              .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/, {
+                error: 'must be an availability zone such as "eu-west-1a"',
+              }),
+          )
+          .optional()
+          .describe("Zones for a new VPC's private subnets (at least two)."),
+        clientSecurityGroupIds: z
+          .array(
+            z
+              .string()
+              .regex(/^sg-[0-9a-f]{8,17}$/, {
+                error: 'must be a security group id such as "sg-0123456789abcdef0"',
+              }),
+          )
+          .min(1, { error: 'must list the security group of the cluster nodes or pods' })
+          .describe('Security groups allowed to reach Postgres and Redis (the cluster nodes or pods).'),
+      })
+      .describe(
+        'An existing VPC (vpcId + privateSubnetIds) or a new one (availabilityZones; CIDR from vpcCidrs[0]).',
+      ),
+    production: z
+      .boolean({ error: 'must be true or false' })
+      .default(true)
+      .describe('Deletion protection and a final snapshot for the database. Default true.'),
+    postgres: z
+      .strictObject({
+        engineVersion: z.string().optional().describe('Pinned Postgres version, e.g. "16.6".'),
+        instanceClass: z.string().optional().describe('RDS instance class, e.g. "db.t4g.medium".'),
+        allocatedStorageGb: z.number().int().optional().describe('Initial storage in GiB.'),
+        backupRetentionDays: z
+          .number()
+          .int()
+          .optional()
+          .describe('Automated backup retention, 7 to 35 days.'),
+        multiAz: z.boolean().optional().describe('A standby in a second zone.'),
+      })
+      .default({})
+      .describe('RDS settings.'),
+    redis: z
+      .strictObject({
+        engineVersion: z.string().optional().describe('Pinned Redis version, e.g. "7.1".'),
+        nodeType: z.string().optional().describe('ElastiCache node type, e.g. "cache.t4g.small".'),
+        nodes: z.number().int().optional().describe('Cache nodes (1 to 6); more than one enables failover.'),
+      })
+      .default({})
+      .describe('ElastiCache settings.'),
+  })
+  .superRefine((tier, ctx) => {
+    const existing = tier.network.vpcId !== undefined || tier.network.privateSubnetIds !== undefined;
+    if (existing && (tier.network.vpcId === undefined || (tier.network.privateSubnetIds ?? []).length < 2)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['network'],
+        message: 'must give vpcId and at least two privateSubnetIds to use an existing VPC',
+        input: tier.network,
+      });
+    }
+    if (existing && tier.network.availabilityZones !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['network', 'availabilityZones'],
+        message: 'must not be set with an existing VPC',
+        input: tier.network.availabilityZones,
+      });
+    }
+    if (!existing && (tier.network.availabilityZones ?? []).length < 2) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['network', 'availabilityZones'],
+        message: 'must list at least two zones to create a VPC (or give vpcId and privateSubnetIds)',
+        input: tier.network.availabilityZones,
+      });
+    }
   })
   .describe('Postgres on RDS and Redis on ElastiCache, created by the Terraform stack.');
+
+export const TerraformBackendSchema = z
+  .discriminatedUnion(
+    'kind',
+    [
+      z.strictObject({ kind: z.literal('local') }).describe('State files next to the synthesized stacks.'),
+      z
+        .strictObject({
+          kind: z.literal('s3'),
+          bucket: z
+            .string()
+            .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: 'must be an S3 bucket name' }),
+          region: z.string().regex(AWS_REGION, { error: 'must be an AWS region such as "eu-west-1"' }),
+          keyPrefix: z
+            .string()
+            .regex(/^[\w.-]+(\/[\w.-]+)*$/, { error: 'must be an S3 key prefix such as "mcpenv/prod"' })
+            .optional()
+            .describe('Prefix of the state objects. Default mcpenv/<name>.'),
+          kmsKeyId: z
+            .string()
+            .optional()
+            .describe("KMS key for the state objects. Default: the bucket's encryption."),
+        })
+        .describe('State in S3, encrypted, locked with an S3 lock file.'),
+    ],
+    { error: 'must have `kind` set to "local" or "s3"' },
+  )
+  .describe('Where Terraform keeps state.');
 
 export const DataTierSchema = z.discriminatedUnion('kind', [InClusterDataTierSchema, AwsDataTierSchema], {
   error: 'must have `kind` set to "in-cluster" or "aws"',
@@ -240,6 +355,9 @@ export const McpEnvironmentSpecSchema = z
         })
         .default({ ingressNamespace: 'ingress-nginx', monitoringNamespace: 'monitoring' })
         .describe('Namespaces admitted by the NetworkPolicies.'),
+      terraformBackend: TerraformBackendSchema.default({ kind: 'local' }).describe(
+        'Where Terraform keeps state: local (default) or S3 with locking.',
+      ),
       monitoring: z
         .strictObject({
           labels: LABELS.optional().describe(

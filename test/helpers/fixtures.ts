@@ -9,7 +9,12 @@ export function awsSpec(overrides: Partial<McpEnvironmentSpecInput> = {}) {
     name: 'prod',
     image: 'ghcr.io/example/server:1.2.3',
     publicUrl: 'https://mcp.example.com',
-    dataTier: { kind: 'aws', region: 'eu-west-1', vpcCidrs: ['10.0.0.0/16'] },
+    dataTier: {
+      kind: 'aws',
+      region: 'eu-west-1',
+      vpcCidrs: ['10.0.0.0/16'],
+      network: { availabilityZones: ['eu-west-1a', 'eu-west-1b'], clientSecurityGroupIds: ['sg-0123456789abcdef0'] },
+    },
     ...overrides,
   });
 }
