@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { McpEnvironmentSpec } from '../constructs/spec';
-import { buildKubernetesApp, buildTerraformApp } from './build';
+import { buildKubernetesApp, buildTerraformApp, chartObjects } from './build';
 import { assertReplaceable, carryOverWorkingFiles, OUTPUT_MARKER, swapInto } from './output';
 
 export interface SynthOptions {
@@ -52,10 +52,11 @@ export function synthEnvironment(spec: McpEnvironmentSpec, options: SynthOptions
   const staged = fs.mkdtempSync(path.join(parent, `.${path.basename(outDir)}.synth-`));
   try {
     const k8sApp = buildKubernetesApp(spec, path.join(staged, 'kubernetes'));
-    const kubernetesObjects = k8sApp.charts.reduce((sum, chart) => sum + chart.toJson().length, 0);
+    const objects = chartObjects(k8sApp);
+    const kubernetesObjects = objects.length;
     k8sApp.synth();
 
-    const tfApp = buildTerraformApp(spec, path.join(staged, 'terraform'));
+    const tfApp = buildTerraformApp(spec, path.join(staged, 'terraform'), objects);
     tfApp.synth();
     const stacksDir = path.join(staged, 'terraform', 'stacks');
     const terraformStacks = fs.existsSync(stacksDir) ? fs.readdirSync(stacksDir).sort() : [];

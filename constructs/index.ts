@@ -15,4 +15,4 @@ export * from './k8s/data';
 export * from './k8s/routing';
 export * from './k8s/network-policies';
 export * from './k8s/monitoring';
-export * from './tf/data-encryption-key';
+export * from './tf';

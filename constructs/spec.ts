@@ -121,21 +121,17 @@ export const AwsDataTierSchema = z
           .describe('Private subnets of an existing VPC, in at least two availability zones.'),
         availabilityZones: z
           .array(
-            z
-              .string()
-              .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/, {
-                error: 'must be an availability zone such as "eu-west-1a"',
-              }),
+            z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/, {
+              error: 'must be an availability zone such as "eu-west-1a"',
+            }),
           )
           .optional()
           .describe("Zones for a new VPC's private subnets (at least two)."),
         clientSecurityGroupIds: z
           .array(
-            z
-              .string()
-              .regex(/^sg-[0-9a-f]{8,17}$/, {
-                error: 'must be a security group id such as "sg-0123456789abcdef0"',
-              }),
+            z.string().regex(/^sg-[0-9a-f]{8,17}$/, {
+              error: 'must be a security group id such as "sg-0123456789abcdef0"',
+            }),
           )
           .min(1, { error: 'must list the security group of the cluster nodes or pods' })
           .describe('Security groups allowed to reach Postgres and Redis (the cluster nodes or pods).'),

@@ -7,6 +7,7 @@ import { type Finding, isRecord, objectRef, validateObjectSchema } from './schem
 
 export { checkPolicies, NEEDS_SERVICE_ACCOUNT_TOKEN, POLICY_RULES, type PolicyRule } from './policy';
 export { CRD_DIR, type Finding, SCHEMA_RULES, validateObjectSchema } from './schemas';
+export { checkTerraformSecrets, scanForCredentials } from './secrets';
 
 /** The checks on a set of manifests as a whole, by rule id. */
 export const MANIFEST_RULES = {

@@ -15,17 +15,18 @@ describe('synthEnvironment', () => {
       OUTPUT_MARKER,
       'terraform/manifest.json',
       'terraform/stacks/aws-data/cdk.tf.json',
+      'terraform/stacks/kubernetes/cdk.tf.json',
     ]);
     const manifest = fs.readFileSync(path.join(outDir, 'kubernetes', 'mcpenv.k8s.yaml'), 'utf8');
     expect(result.kubernetesObjects).toBe(manifest.split(/^---$/m).length);
     expect(result.kubernetesObjects).toBeGreaterThan(10);
-    expect(result.terraformStacks).toEqual(['aws-data']);
-    expect(result.terraformResources).toBe(2);
+    expect(result.terraformStacks).toEqual(['aws-data', 'kubernetes']);
+    expect(result.terraformResources).toBeGreaterThan(20);
   });
 
-  test('an in-cluster environment has no Terraform stacks', () => {
+  test('an in-cluster environment has only the Kubernetes stack', () => {
     const result = synthEnvironment(inClusterSpec(), { outDir: path.join(tempDir(), 'dev') });
-    expect(result.terraformStacks).toEqual([]);
+    expect(result.terraformStacks).toEqual(['kubernetes']);
   });
 
   test('gives byte-identical output for the same input, wherever it is written', () => {

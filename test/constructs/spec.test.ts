@@ -7,6 +7,11 @@ const valid = {
   publicUrl: 'https://mcp.example.com',
 };
 
+const NET = {
+  availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+  clientSecurityGroupIds: ['sg-0123456789abcdef0'],
+};
+
 describe('parseSpec', () => {
   test('applies defaults: two replicas, an in-cluster data tier, ingress-nginx and namespace mcp-<name>', () => {
     expect(parseSpec(valid)).toEqual({
@@ -17,17 +22,30 @@ describe('parseSpec', () => {
       routing: { kind: 'ingress', controller: 'nginx' },
       network: { ingressNamespace: 'ingress-nginx', monitoringNamespace: 'monitoring' },
       monitoring: {},
+      terraformBackend: { kind: 'local' },
     });
   });
 
   test('keeps an explicit namespace and an AWS data tier', () => {
+    const network = {
+      availabilityZones: ['us-east-1a', 'us-east-1b'],
+      clientSecurityGroupIds: ['sg-0123456789abcdef0'],
+    };
     const spec = parseSpec({
       ...valid,
       namespace: 'team-a',
-      dataTier: { kind: 'aws', region: 'us-east-1', vpcCidrs: ['10.1.0.0/16'] },
+      dataTier: { kind: 'aws', region: 'us-east-1', vpcCidrs: ['10.1.0.0/16'], network },
     });
     expect(spec.namespace).toBe('team-a');
-    expect(spec.dataTier).toEqual({ kind: 'aws', region: 'us-east-1', vpcCidrs: ['10.1.0.0/16'] });
+    expect(spec.dataTier).toEqual({
+      kind: 'aws',
+      region: 'us-east-1',
+      vpcCidrs: ['10.1.0.0/16'],
+      network,
+      production: true,
+      postgres: {},
+      redis: {},
+    });
   });
 
   test('normalizes the public URL to its origin', () => {
@@ -79,16 +97,57 @@ describe('parseSpec', () => {
       /dataTier.kind: must have `kind` set to "in-cluster" or "aws" \(got "gcp"\)/,
     ],
     [
-      { dataTier: { kind: 'aws', region: 'mars-1', vpcCidrs: ['10.0.0.0/16'] } },
+      { dataTier: { kind: 'aws', region: 'mars-1', vpcCidrs: ['10.0.0.0/16'], network: NET } },
       /dataTier.region: must be an AWS region/,
     ],
-    [{ dataTier: { kind: 'aws', vpcCidrs: ['10.0.0.0/16'] } }, /dataTier.region: is required/],
+    [{ dataTier: { kind: 'aws', vpcCidrs: ['10.0.0.0/16'], network: NET } }, /dataTier.region: is required/],
     [
-      { dataTier: { kind: 'aws', region: 'eu-west-1', vpcCidrs: [] } },
+      {
+        dataTier: {
+          kind: 'aws',
+          region: 'eu-west-1',
+          vpcCidrs: ['10.0.0.0/16'],
+          network: { clientSecurityGroupIds: ['sg-0123456789abcdef0'] },
+        },
+      },
+      /dataTier.network.availabilityZones: must list at least two zones/,
+    ],
+    [
+      {
+        dataTier: {
+          kind: 'aws',
+          region: 'eu-west-1',
+          vpcCidrs: ['10.0.0.0/16'],
+          network: { ...NET, vpcId: 'vpc-0123456789abcdef0' },
+        },
+      },
+      /dataTier.network: must give vpcId and at least two privateSubnetIds/,
+    ],
+    [
+      {
+        dataTier: {
+          kind: 'aws',
+          region: 'eu-west-1',
+          vpcCidrs: ['10.0.0.0/16'],
+          network: { ...NET, clientSecurityGroupIds: [] },
+        },
+      },
+      /dataTier.network.clientSecurityGroupIds: must list the security group/,
+    ],
+    [
+      { terraformBackend: { kind: 's3', bucket: 'Bad_Bucket', region: 'eu-west-1' } },
+      /terraformBackend.bucket: must be an S3 bucket name/,
+    ],
+    [
+      { terraformBackend: { kind: 'consul' } },
+      /terraformBackend.kind: must have `kind` set to "local" or "s3"/,
+    ],
+    [
+      { dataTier: { kind: 'aws', region: 'eu-west-1', vpcCidrs: [], network: NET } },
       /dataTier.vpcCidrs: must list at least one CIDR/,
     ],
     [
-      { dataTier: { kind: 'aws', region: 'eu-west-1', vpcCidrs: ['10.0.0.0'] } },
+      { dataTier: { kind: 'aws', region: 'eu-west-1', vpcCidrs: ['10.0.0.0'], network: NET } },
       /dataTier.vpcCidrs\[0\]: must be an IPv4 CIDR/,
     ],
     [

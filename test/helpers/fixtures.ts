@@ -13,7 +13,10 @@ export function awsSpec(overrides: Partial<McpEnvironmentSpecInput> = {}) {
       kind: 'aws',
       region: 'eu-west-1',
       vpcCidrs: ['10.0.0.0/16'],
-      network: { availabilityZones: ['eu-west-1a', 'eu-west-1b'], clientSecurityGroupIds: ['sg-0123456789abcdef0'] },
+      network: {
+        availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+        clientSecurityGroupIds: ['sg-0123456789abcdef0'],
+      },
     },
     ...overrides,
   });

@@ -35,7 +35,12 @@ export class OfflineTerraform {
   readonly dir: string;
   private readonly env: NodeJS.ProcessEnv;
 
-  constructor(stackDir: string, workDir: string, providerVersion = '5.100.0') {
+  constructor(
+    stackDir: string,
+    workDir: string,
+    providerVersion = '5.100.0',
+    extraEnv: Readonly<Record<string, string>> = {},
+  ) {
     const mirror = findMirror(providerVersion);
     this.dir = path.join(workDir, 'stack');
     fs.cpSync(stackDir, this.dir, { recursive: true });
@@ -79,6 +84,7 @@ export class OfflineTerraform {
       AWS_EC2_METADATA_DISABLED: 'true',
       AWS_CONFIG_FILE: '/dev/null',
       AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+      ...extraEnv,
     };
   }
 
