@@ -1,6 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { App as Cdk8sApp } from 'cdk8s';
+import { toPrometheusRulesYaml } from '../constructs/monitoring/alerts';
 import type { McpEnvironmentSpec } from '../constructs/spec';
+import { EnvironmentChart } from '../stacks/environment-chart';
 import { buildKubernetesApp, buildTerraformApp, chartObjects } from './build';
 import { assertReplaceable, carryOverWorkingFiles, OUTPUT_MARKER, swapInto } from './output';
 
@@ -33,6 +36,24 @@ function listFiles(root: string, dir = root): string[] {
   return out.sort();
 }
 
+/**
+ * The monitoring outputs as plain files for tools outside Kubernetes: the PrometheusRule's rule
+ * groups as `rules.yaml` (what promtool and a plain Prometheus read) and each dashboard as JSON.
+ */
+function writeMonitoring(app: Cdk8sApp, dir: string): void {
+  for (const chart of app.charts) {
+    if (!(chart instanceof EnvironmentChart)) continue;
+    const { monitoring } = (chart as EnvironmentChart).environment;
+    fs.mkdirSync(path.join(dir, 'dashboards'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'rules.yaml'), toPrometheusRulesYaml(monitoring.ruleGroups));
+    const json = monitoring.dashboardJson;
+    fs.writeFileSync(
+      path.join(dir, 'dashboards', monitoring.dashboard.fileName),
+      json.endsWith('\n') ? json : `${json}\n`,
+    );
+  }
+}
+
 function countResources(stackJson: string): number {
   const { resource = {} } = JSON.parse(stackJson) as { resource?: Record<string, Record<string, unknown>> };
   return Object.values(resource).reduce((sum, byName) => sum + Object.keys(byName).length, 0);
@@ -40,7 +61,8 @@ function countResources(stackJson: string): number {
 
 /**
  * Synthesizes every output of an environment into `outDir`: Kubernetes manifests under
- * `kubernetes/` and Terraform JSON under `terraform/stacks/<stack>/cdk.tf.json`. The output is
+ * `kubernetes/`, Terraform JSON under `terraform/stacks/<stack>/cdk.tf.json`, and the alert
+ * rules and dashboards as plain files under `monitoring/`. The output is
  * staged next to `outDir` and swapped in only when complete; Terraform working files (provider
  * cache, lock file, local state) of the previous output are carried over.
  */
@@ -55,6 +77,7 @@ export function synthEnvironment(spec: McpEnvironmentSpec, options: SynthOptions
     const objects = chartObjects(k8sApp);
     const kubernetesObjects = objects.length;
     k8sApp.synth();
+    writeMonitoring(k8sApp, path.join(staged, 'monitoring'));
 
     const tfApp = buildTerraformApp(spec, path.join(staged, 'terraform'), objects);
     tfApp.synth();

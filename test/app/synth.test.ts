@@ -13,6 +13,8 @@ describe('synthEnvironment', () => {
     expect(result.files).toEqual([
       'kubernetes/mcpenv.k8s.yaml',
       OUTPUT_MARKER,
+      'monitoring/dashboards/mcpenv-mcp-server-prod.json',
+      'monitoring/rules.yaml',
       'terraform/manifest.json',
       'terraform/stacks/aws-data/cdk.tf.json',
       'terraform/stacks/kubernetes/cdk.tf.json',
@@ -22,6 +24,21 @@ describe('synthEnvironment', () => {
     expect(result.kubernetesObjects).toBeGreaterThan(10);
     expect(result.terraformStacks).toEqual(['aws-data', 'kubernetes']);
     expect(result.terraformResources).toBeGreaterThan(20);
+  });
+
+  test('writes the alert rules as plain YAML and the dashboard as JSON, the same as in the manifests', () => {
+    const outDir = path.join(tempDir(), 'prod');
+    synthEnvironment(awsSpec(), { outDir });
+    const rules = fs.readFileSync(path.join(outDir, 'monitoring', 'rules.yaml'), 'utf8');
+    expect(rules).toMatch(/^groups:\n/);
+    expect(rules).toContain('alert: McpHighErrorRatio');
+    const manifest = fs.readFileSync(path.join(outDir, 'kubernetes', 'mcpenv.k8s.yaml'), 'utf8');
+    expect(manifest).toContain('alert: McpHighErrorRatio');
+    const dashboard = JSON.parse(
+      fs.readFileSync(path.join(outDir, 'monitoring', 'dashboards', 'mcpenv-mcp-server-prod.json'), 'utf8'),
+    );
+    expect(dashboard.uid).toBe('mcpenv-mcp-server-prod');
+    expect(dashboard.panels.length).toBeGreaterThan(5);
   });
 
   test('an in-cluster environment has only the Kubernetes stack', () => {
