@@ -7,6 +7,7 @@ import { registerApiKey } from './commands/apikey';
 import { registerMigrate } from './commands/migrate';
 import { registerServe } from './commands/serve';
 import { registerSynth } from './commands/synth';
+import { registerValidate } from './commands/validate';
 import { out } from './output';
 
 const { version } = JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as {
@@ -29,6 +30,7 @@ async function main(argv: readonly string[]): Promise<void> {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerSynth(program);
+  registerValidate(program);
   registerServe(program, version);
   registerMigrate(program);
   registerApiKey(program);

@@ -24,6 +24,21 @@ function findMirror(version: string): string {
 }
 
 /**
+ * A CLI config installing hashicorp/aws from the local mirror and nothing from the network:
+ * direct installation is excluded for every provider, so tests never leave this machine.
+ */
+export function offlineCliConfig(providerVersion = '5.100.0'): string {
+  const mirror = findMirror(providerVersion);
+  return [
+    'provider_installation {',
+    `  filesystem_mirror {\n    path    = ${JSON.stringify(mirror)}\n    include = ["${AWS_PROVIDER}"]\n  }`,
+    '  direct {\n    exclude = ["*/*/*"]\n  }',
+    '}',
+    '',
+  ].join('\n');
+}
+
+/**
  * A terraform working copy of one synthesized stack, initialised offline against the provider
  * mirror. Credentials and `skip_*` settings go into an override file in the copy only.
  */
@@ -41,20 +56,10 @@ export class OfflineTerraform {
     providerVersion = '5.100.0',
     extraEnv: Readonly<Record<string, string>> = {},
   ) {
-    const mirror = findMirror(providerVersion);
     this.dir = path.join(workDir, 'stack');
     fs.cpSync(stackDir, this.dir, { recursive: true });
     const cliConfig = path.join(workDir, 'terraform.rc');
-    fs.writeFileSync(
-      cliConfig,
-      [
-        'provider_installation {',
-        `  filesystem_mirror {\n    path    = ${JSON.stringify(mirror)}\n    include = ["${AWS_PROVIDER}"]\n  }`,
-        `  direct {\n    exclude = ["${AWS_PROVIDER}"]\n  }`,
-        '}',
-        '',
-      ].join('\n'),
-    );
+    fs.writeFileSync(cliConfig, offlineCliConfig(providerVersion));
     fs.writeFileSync(
       path.join(this.dir, 'test_override.tf.json'),
       JSON.stringify(

@@ -1,0 +1,44 @@
+import * as fs from 'node:fs';
+import type { Command } from 'commander';
+import { ValidationError } from '../../constructs/errors';
+import { DEFAULT_ENVIRONMENT, defaultOutDir } from '../../app/paths';
+import { out } from '../output';
+
+export function registerValidate(program: Command): void {
+  program
+    .command('validate')
+    .description(
+      'Check a synth output: schemas, policies, secrets, promtool check rules and terraform validate (when installed)',
+    )
+    .argument('[dir]', 'output folder to check', defaultOutDir(DEFAULT_ENVIRONMENT))
+    .option('--json', 'print the report as JSON on stdout')
+    .action(async (dir: string, flags: { json?: boolean }) => {
+      if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
+        throw new ValidationError(
+          `${dir} is not a folder: run \`mcpenv synth\` first or pass the output folder`,
+        );
+      }
+      const { validateOutput } = await import('../../app/validate/output-dir.js');
+      const reports = validateOutput(dir);
+      const failed = reports.filter((r) => r.status === 'failed');
+      if (flags.json) {
+        out.data(JSON.stringify({ dir, ok: failed.length === 0, checks: reports }));
+      } else {
+        for (const r of reports) {
+          const line = `${r.status.padEnd(7)} ${r.check}: ${r.detail}`;
+          if (r.status === 'skipped') out.warn(line);
+          else out.progress(line);
+          for (const finding of r.findings) {
+            const where = finding.file ? `${finding.file}${finding.line ? `:${finding.line}` : ''} ` : '';
+            out.error(
+              `${where}${finding.objectRef}${finding.path ? ` ${finding.path}` : ''}: ${finding.message} [${finding.rule}]`,
+            );
+          }
+        }
+      }
+      if (failed.length > 0) {
+        const count = failed.reduce((sum, r) => sum + r.findings.length, 0);
+        throw new ValidationError(`${count} finding(s) in ${failed.map((r) => r.check).join(', ')}`);
+      }
+    });
+}

@@ -1,0 +1,66 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { loadEnvironment } from '../../app/environments';
+import { synthEnvironment } from '../../app/synth';
+import { runCli } from '../helpers/cli';
+import { removeTempDirs, tempDir } from '../helpers/fixtures';
+
+afterAll(removeTempDirs);
+
+describe('mcpenv validate', () => {
+  const out = path.join(tempDir(), 'dev');
+  beforeAll(() => {
+    synthEnvironment(loadEnvironment('dev'), { outDir: out });
+  });
+
+  // Only node on the PATH: no terraform or promtool here (the integration tier runs them), so
+  // nothing in the unit tier reaches beyond this machine.
+  const nodeBin = tempDir('mcpenv-path-');
+  fs.symlinkSync(process.execPath, path.join(nodeBin, 'node'));
+  const nodeOnly = { PATH: nodeBin };
+
+  test('passes a fresh synth output and reports every check as JSON', () => {
+    const result = runCli(['validate', out, '--json'], { env: nodeOnly });
+    expect(result.status).toBe(0);
+    const report = JSON.parse(result.stdout) as { ok: boolean; checks: { check: string; status: string }[] };
+    expect(report.ok).toBe(true);
+    expect(report.checks.map((c) => c.check)).toEqual(
+      expect.arrayContaining(['kubernetes', 'secrets', 'promtool', 'terraform:kubernetes']),
+    );
+    expect(report.checks.find((c) => c.check === 'kubernetes')?.status).toBe('passed');
+    // A check whose program is missing says so instead of passing.
+    expect(report.checks.find((c) => c.check === 'promtool')).toMatchObject({
+      status: 'skipped',
+      detail: expect.stringContaining('promtool is not on the PATH'),
+    });
+    expect(report.checks.find((c) => c.check === 'terraform:kubernetes')).toMatchObject({
+      status: 'skipped',
+      detail: expect.stringContaining('terraform is not on the PATH'),
+    });
+  });
+
+  test('fails with exit 2 and lists every finding with its file, object and rule', () => {
+    const broken = path.join(tempDir(), 'broken');
+    fs.cpSync(out, broken, { recursive: true });
+    const manifest = path.join(broken, 'kubernetes', 'mcpenv.k8s.yaml');
+    const text = fs.readFileSync(manifest, 'utf8');
+    fs.writeFileSync(
+      manifest,
+      text.replace('readOnlyRootFilesystem: true', 'readOnlyRootFilesystem: false') +
+        '---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: leaked\n  namespace: mcp-dev\nstringData:\n  password: hunter2\n',
+    );
+    const result = runCli(['validate', broken], { env: nodeOnly });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(
+      /mcpenv\.k8s\.yaml:\d+ .*StatefulSet mcp-dev\/mcp-postgres .*readOnlyRootFilesystem.*\[read-only-root-filesystem\]/,
+    );
+    expect(result.stderr).toMatch(/Secret mcp-dev\/leaked.*\[no-literal-secrets\]/);
+    expect(result.stderr).toMatch(/error: \d+ finding\(s\) in kubernetes/);
+  });
+
+  test('fails with exit 2 for a folder that does not exist', () => {
+    const result = runCli(['validate', '/nonexistent/out']);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('/nonexistent/out is not a folder: run `mcpenv synth` first');
+  });
+});
