@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { PACKAGE_ROOT } from '../app/paths';
 import { registerApiKey } from './commands/apikey';
 import { registerMigrate } from './commands/migrate';
+import { registerSchema } from './commands/schema';
 import { registerServe } from './commands/serve';
 import { registerSynth } from './commands/synth';
 import { registerValidate } from './commands/validate';
@@ -31,6 +32,7 @@ async function main(argv: readonly string[]): Promise<void> {
     .exitOverride();
   registerSynth(program);
   registerValidate(program);
+  registerSchema(program);
   registerServe(program, version);
   registerMigrate(program);
   registerApiKey(program);

@@ -1,12 +1,14 @@
 import type { Command } from 'commander';
-import { loadEnvironment } from '../../app/environments';
+import { loadEnvironment, loadSpecFile } from '../../app/environments';
+import { ValidationError } from '../../constructs/errors';
 import { DEFAULT_ENVIRONMENT, defaultOutDir } from '../../app/paths';
 import { out } from '../output';
 
 const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
 interface SynthFlags {
-  readonly env: string;
+  readonly env?: string;
+  readonly config?: string;
   readonly out?: string;
   readonly json?: boolean;
 }
@@ -15,11 +17,21 @@ export function registerSynth(program: Command): void {
   program
     .command('synth')
     .description('Synthesize the Kubernetes manifests and Terraform JSON of an environment')
-    .option('-e, --env <name>', 'environment to synthesize (a file in app/environments)', DEFAULT_ENVIRONMENT)
+    .option(
+      '-e, --env <name>',
+      `environment to synthesize (a file in app/environments; default ${DEFAULT_ENVIRONMENT})`,
+    )
+    .option('-c, --config <file>', 'environment file to synthesize instead of --env')
     .option('-o, --out <dir>', 'output folder, replaced atomically (default: dist/<env>)')
     .option('--json', 'print the summary as JSON on stdout')
     .action(async (flags: SynthFlags) => {
-      const spec = loadEnvironment(flags.env);
+      if (flags.env !== undefined && flags.config !== undefined) {
+        throw new ValidationError('--env and --config name the environment twice: pass one of them');
+      }
+      const spec =
+        flags.config !== undefined
+          ? loadSpecFile(flags.config)
+          : loadEnvironment(flags.env ?? DEFAULT_ENVIRONMENT);
       // Loaded on demand: cdktf, cdk8s and the providers are only needed here.
       const { synthEnvironment } = await import('../../app/synth.js');
       const outDir = flags.out ?? defaultOutDir(spec.name);

@@ -55,3 +55,54 @@ describe('mcpenv synth', () => {
     expect(result.stdout.trim()).toBe(version);
   });
 });
+
+describe('mcpenv synth --config', () => {
+  test('synthesizes an environment file outside app/environments, into dist/<name>', () => {
+    const cwd = tempDir();
+    const file = path.join(cwd, 'team.yaml');
+    fs.writeFileSync(
+      file,
+      'name: team\nimage: ghcr.io/acme/mcp:1.0.0\npublicUrl: https://mcp.team.example\n',
+    );
+    const result = runCli(['synth', '--config', file], { cwd });
+    expect(result.status).toBe(0);
+    expect(fs.existsSync(path.join(cwd, 'dist', 'team', 'kubernetes', 'mcpenv.k8s.yaml'))).toBe(true);
+  });
+
+  test('fails with exit 2, naming the field, for a bad file, and writes nothing', () => {
+    const cwd = tempDir();
+    const file = path.join(cwd, 'team.yaml');
+    fs.writeFileSync(
+      file,
+      'name: team\nimage: ghcr.io/acme/mcp\npublicUrl: https://mcp.team.example\nreplica: 3\n',
+    );
+    const result = runCli(['synth', '--config', file], { cwd });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('image: must be pinned');
+    expect(result.stderr).toContain('unknown key "replica"');
+    expect(fs.existsSync(path.join(cwd, 'dist'))).toBe(false);
+  });
+
+  test('rejects --env together with --config', () => {
+    const result = runCli(['synth', '--env', 'dev', '--config', 'x.yaml']);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('--env and --config name the environment twice');
+  });
+});
+
+describe('mcpenv schema', () => {
+  test('prints a JSON Schema of environment files with every top-level field described', () => {
+    const result = runCli(['schema']);
+    expect(result.status).toBe(0);
+    const schema = JSON.parse(result.stdout) as {
+      $schema: string;
+      properties: Record<string, { description?: string }>;
+      required: string[];
+    };
+    expect(schema.$schema).toContain('json-schema.org');
+    expect(schema.required).toEqual(expect.arrayContaining(['name', 'image', 'publicUrl']));
+    for (const [field, property] of Object.entries(schema.properties)) {
+      expect({ field, described: Boolean(property.description) }).toEqual({ field, described: true });
+    }
+  });
+});
