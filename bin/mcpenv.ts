@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { PACKAGE_ROOT } from '../app/paths';
 import { registerApiKey } from './commands/apikey';
+import { registerDiff } from './commands/diff';
 import { registerMigrate } from './commands/migrate';
 import { registerSchema } from './commands/schema';
 import { registerServe } from './commands/serve';
@@ -32,6 +33,7 @@ async function main(argv: readonly string[]): Promise<void> {
     .exitOverride();
   registerSynth(program);
   registerValidate(program);
+  registerDiff(program);
   registerSchema(program);
   registerServe(program, version);
   registerMigrate(program);

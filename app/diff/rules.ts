@@ -1,0 +1,147 @@
+/**
+ * What makes a change risky, in one place: stateful resources, attributes that force
+ * replacement, and changes that weaken security. The diff reads these tables; nothing else
+ * decides risk.
+ */
+
+/** Terraform resource types whose destruction loses data or keys. */
+export const STATEFUL_TERRAFORM_TYPES = new Set([
+  'aws_db_instance',
+  'aws_elasticache_replication_group',
+  'aws_kms_key',
+  'aws_secretsmanager_secret',
+  'kubernetes_manifest',
+  'kubernetes_namespace_v1',
+]);
+
+/** Attributes whose change makes Terraform destroy and recreate the resource (hashicorp/aws 5.x). */
+export const FORCE_NEW_ATTRIBUTES: Readonly<Record<string, readonly string[]>> = {
+  aws_db_instance: [
+    'identifier',
+    'engine',
+    'storage_encrypted',
+    'kms_key_id',
+    'db_name',
+    'username',
+    'availability_zone',
+    'character_set_name',
+  ],
+  aws_elasticache_replication_group: [
+    'replication_group_id',
+    'at_rest_encryption_enabled',
+    'kms_key_id',
+    'engine',
+    'subnet_group_name',
+  ],
+  aws_kms_key: ['customer_master_key_spec', 'key_usage', 'multi_region'],
+  aws_vpc: ['cidr_block'],
+  aws_subnet: ['cidr_block', 'availability_zone', 'vpc_id'],
+  aws_db_subnet_group: ['name'],
+  aws_elasticache_subnet_group: ['name'],
+  aws_security_group: ['name', 'vpc_id'],
+  kubernetes_namespace_v1: ['metadata.name'],
+};
+
+/** Kubernetes kinds whose removal deletes data or needs a migration. */
+export const STATEFUL_KINDS = new Set(['StatefulSet', 'PersistentVolumeClaim']);
+
+/** Kubernetes fields that are immutable: changing them means delete and recreate. */
+export const IMMUTABLE_KUBERNETES_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  StatefulSet: ['spec.volumeClaimTemplates', 'spec.selector', 'spec.serviceName'],
+  Deployment: ['spec.selector'],
+  PersistentVolumeClaim: ['spec.resources.requests.storage', 'spec.storageClassName', 'spec.accessModes'],
+  Job: ['spec.template'],
+};
+
+/** A value that weakens security when a field at `path` takes it. */
+export interface SecurityRule {
+  readonly path: RegExp;
+  readonly weakens: (before: unknown, after: unknown) => boolean;
+  readonly message: string;
+}
+
+const becomes = (value: unknown) => (_before: unknown, after: unknown) => after === value;
+const becomesFalsy = (_before: unknown, after: unknown) =>
+  after === false || after === undefined || after === 'false';
+const OPEN_CIDRS = new Set(['0.0.0.0/0', '::/0']);
+
+export const SECURITY_RULES: readonly SecurityRule[] = [
+  {
+    path: /(^|\.)publicly_accessible$/,
+    weakens: becomes(true),
+    message: 'the database becomes publicly accessible',
+  },
+  { path: /(^|\.)storage_encrypted$/, weakens: becomesFalsy, message: 'storage encryption is turned off' },
+  { path: /(^|\.)deletion_protection$/, weakens: becomesFalsy, message: 'deletion protection is turned off' },
+  {
+    path: /(^|\.)transit_encryption_enabled$/,
+    weakens: becomesFalsy,
+    message: 'TLS in transit is turned off',
+  },
+  {
+    path: /(^|\.)at_rest_encryption_enabled$/,
+    weakens: becomesFalsy,
+    message: 'encryption at rest is turned off',
+  },
+  {
+    path: /(^|\.)auth_token$/,
+    weakens: (_b, a) => a === undefined,
+    message: 'Redis authentication is removed',
+  },
+  {
+    path: /(^|\.)(cidr_ipv4|cidr_ipv6|cidr_blocks(\[\d+\])?|ipv6_cidr_blocks(\[\d+\])?)$/,
+    weakens: (_b, a) => typeof a === 'string' && OPEN_CIDRS.has(a),
+    message: 'a security group opens to the whole internet',
+  },
+  { path: /securityContext\.runAsNonRoot$/, weakens: becomesFalsy, message: 'containers may run as root' },
+  {
+    path: /securityContext\.allowPrivilegeEscalation$/,
+    weakens: (_b, a) => a !== false,
+    message: 'privilege escalation is allowed',
+  },
+  { path: /securityContext\.privileged$/, weakens: becomes(true), message: 'a container becomes privileged' },
+  {
+    path: /securityContext\.readOnlyRootFilesystem$/,
+    weakens: becomesFalsy,
+    message: 'the root filesystem becomes writable',
+  },
+  {
+    path: /securityContext\.capabilities\.drop/,
+    weakens: () => true,
+    message: 'dropped capabilities change',
+  },
+  {
+    path: /securityContext\.capabilities\.add/,
+    weakens: (_b, a) => a !== undefined,
+    message: 'capabilities are added',
+  },
+  { path: /securityContext\.seccompProfile/, weakens: () => true, message: 'the seccomp profile changes' },
+  {
+    path: /automountServiceAccountToken$/,
+    weakens: (_b, a) => a !== false,
+    message: 'the service-account token is mounted',
+  },
+  { path: /^spec\.tls/, weakens: (_b, a) => a === undefined, message: 'TLS is removed from a route' },
+  { path: /listeners\[\d+\]\.protocol$/, weakens: becomes('HTTP'), message: 'a Gateway listener drops TLS' },
+  {
+    path: /^spec\.(ingress|egress|podSelector|policyTypes)/,
+    weakens: () => true,
+    message: 'a NetworkPolicy changes: check it does not widen access',
+  },
+  {
+    path: /\.env\[\d+\]\.name$/,
+    weakens: (b, a) => b === 'PGHOST' || b === 'DATABASE_URL' || a === 'AUTH_DISABLED',
+    message:
+      'the server may lose its database settings and fall back to the embedded mode, where auth is off',
+  },
+];
+
+/** Removing one of these kinds weakens security. */
+export const SECURITY_KINDS_ON_REMOVAL: Readonly<Record<string, string>> = {
+  NetworkPolicy: 'a NetworkPolicy is removed',
+  PodDisruptionBudget: 'a PodDisruptionBudget is removed',
+  aws_vpc_security_group_ingress_rule: 'a security group rule is removed (check what replaces it)',
+};
+
+/** Keys whose values are masked in every report. */
+export const SECRET_KEY = /(password|passwd|secret|token|private_?key|access_?key|credential|auth)/i;

@@ -1,0 +1,172 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { diffOutputs, diffValues } from '../../app/diff';
+import { formatMarkdown, formatText } from '../../app/diff/format';
+import { loadEnvironment } from '../../app/environments';
+import { synthEnvironment } from '../../app/synth';
+import { runCli } from '../helpers/cli';
+import { removeTempDirs, tempDir } from '../helpers/fixtures';
+
+afterAll(removeTempDirs);
+
+const base = path.join(tempDir(), 'base');
+beforeAll(() => {
+  synthEnvironment(loadEnvironment('prod'), { outDir: base });
+});
+
+/** A copy of the base output with `edit` applied to one file. */
+function headWith(file: string, edit: (text: string) => string): string {
+  const head = path.join(tempDir(), 'head');
+  fs.cpSync(base, head, { recursive: true });
+  const target = path.join(head, file);
+  fs.writeFileSync(target, edit(fs.readFileSync(target, 'utf8')));
+  return head;
+}
+
+const tfFile = 'terraform/stacks/aws-data/cdk.tf.json';
+const k8sFile = 'kubernetes/mcpenv.k8s.yaml';
+
+function editTerraform(
+  edit: (json: { resource: Record<string, Record<string, Record<string, unknown>>> }) => void,
+) {
+  return headWith(tfFile, (text) => {
+    const json = JSON.parse(text);
+    edit(json);
+    return JSON.stringify(json, null, 2);
+  });
+}
+
+function dbOf(json: { resource: Record<string, Record<string, Record<string, unknown>>> }) {
+  return Object.values(json.resource.aws_db_instance ?? {})[0] as Record<string, unknown>;
+}
+
+describe('diffOutputs', () => {
+  test('reports no change between identical outputs, and markdown says so in one line', () => {
+    const report = diffOutputs(base, base);
+    expect(report.items).toEqual([]);
+    expect(formatMarkdown(report)).toBe('**mcpenv diff:** No changes.\n');
+  });
+
+  test('ignores cdktf metadata and key order', () => {
+    const head = headWith(tfFile, (text) => {
+      const json = JSON.parse(text);
+      json['//'].metadata.version = '9.9.9';
+      return JSON.stringify(Object.fromEntries(Object.entries(json).reverse()));
+    });
+    expect(diffOutputs(base, head).items).toEqual([]);
+  });
+
+  test('shows attribute paths with before and after values', () => {
+    const head = editTerraform((json) => {
+      dbOf(json).backup_retention_period = 30;
+    });
+    const [item] = diffOutputs(base, head).items;
+    expect(item).toMatchObject({ side: 'terraform', action: 'changed', risks: [] });
+    expect(item?.changes).toEqual([{ path: 'backup_retention_period', before: 14, after: 30 }]);
+  });
+
+  test('flags a replacement when a force-new attribute of a stateful resource changes', () => {
+    const head = editTerraform((json) => {
+      dbOf(json).identifier = 'mcpenv-prod-2';
+    });
+    const report = diffOutputs(base, head);
+    expect(report.summary.replace).toBe(1);
+    expect(report.items[0]?.risks).toContainEqual({
+      level: 'replace',
+      message: 'changing identifier replaces the aws_db_instance',
+    });
+  });
+
+  test('flags destroy risk when a stateful resource disappears', () => {
+    const head = editTerraform((json) => {
+      delete json.resource.aws_elasticache_replication_group;
+    });
+    const report = diffOutputs(base, head);
+    expect(report.summary.destroy).toBe(1);
+    expect(report.items.find((i) => i.action === 'removed')?.risks[0]?.level).toBe('destroy');
+  });
+
+  test('flags security-relevant changes: public database, open security group, loosened pod security, removed NetworkPolicy', () => {
+    const head = editTerraform((json) => {
+      dbOf(json).publicly_accessible = true;
+      const rule = Object.values(json.resource.aws_vpc_security_group_ingress_rule ?? {})[0] as Record<
+        string,
+        unknown
+      >;
+      delete rule.referenced_security_group_id;
+      rule.cidr_ipv4 = '0.0.0.0/0';
+    });
+    fs.writeFileSync(
+      path.join(head, k8sFile),
+      fs
+        .readFileSync(path.join(head, k8sFile), 'utf8')
+        .replace('readOnlyRootFilesystem: true', 'readOnlyRootFilesystem: false')
+        .replace(
+          /---\napiVersion: networking.k8s.io\/v1\nkind: NetworkPolicy\nmetadata:\n(?: {2}.*\n)*? {2}name: default-deny\n(?:.*\n)*?(?=---)/,
+          '',
+        ),
+    );
+    const report = diffOutputs(base, head);
+    const messages = report.items.flatMap((item) =>
+      item.risks.filter((r) => r.level === 'security').map((r) => r.message),
+    );
+    expect(messages).toEqual(
+      expect.arrayContaining([
+        'the database becomes publicly accessible (publicly_accessible)',
+        expect.stringMatching(/^a security group opens to the whole internet/),
+        expect.stringMatching(/^the root filesystem becomes writable/),
+        'a NetworkPolicy is removed',
+      ]),
+    );
+  });
+
+  test('masks secret-looking values in every format', () => {
+    const head = editTerraform((json) => {
+      dbOf(json).password = 'hunter2hunter2';
+    });
+    const report = diffOutputs(base, head);
+    expect(formatText(report)).toContain('password: (none) -> (masked)');
+    expect(formatText(report)).not.toContain('hunter2');
+    expect(formatMarkdown(report)).not.toContain('hunter2');
+  });
+
+  test('keeps markdown under the comment limit with a note when it has to cut', () => {
+    const head = editTerraform((json) => {
+      for (const [type, byName] of Object.entries(json.resource)) {
+        for (const config of Object.values(byName))
+          (config as Record<string, unknown>).description = `changed ${type}`;
+      }
+    });
+    const markdown = formatMarkdown(diffOutputs(base, head), 2000);
+    expect(markdown.length).toBeLessThanOrEqual(2000);
+    expect(markdown).toMatch(/^\*\*mcpenv diff:\*\* \d+ changed/);
+    expect(markdown).toContain("Cut to stay under GitHub's comment limit");
+    expect(markdown).toContain('<details>');
+  });
+});
+
+describe('diffValues', () => {
+  test('compares objects by key and arrays by position', () => {
+    expect(diffValues({ a: 1, b: [1, 2] }, { b: [1, 3], a: 1 })).toEqual([
+      { path: 'b[1]', before: 2, after: 3 },
+    ]);
+  });
+});
+
+describe('mcpenv diff', () => {
+  test('exits 2 with --fail-on replace when a replacement is planned, 0 without it', () => {
+    const head = editTerraform((json) => {
+      dbOf(json).identifier = 'mcpenv-prod-2';
+    });
+    const failing = runCli(['diff', '--base', base, '--head', head, '--fail-on', 'replace']);
+    expect(failing.status).toBe(2);
+    expect(failing.stdout).toContain('! replace: changing identifier replaces the aws_db_instance');
+    expect(runCli(['diff', '--base', base, '--head', head, '--format', 'json']).status).toBe(0);
+  });
+
+  test('rejects an unknown format with exit 2', () => {
+    const result = runCli(['diff', '--base', base, '--format', 'html']);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('--format must be one of md, json, text (got "html")');
+  });
+});
