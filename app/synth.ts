@@ -7,9 +7,17 @@ import { EnvironmentChart } from '../stacks/environment-chart';
 import { buildKubernetesApp, buildTerraformApp, chartObjects } from './build';
 import { assertReplaceable, carryOverWorkingFiles, OUTPUT_MARKER, swapInto } from './output';
 
+/** The parts of a synth output, each a folder of it. */
+export const OUTPUT_PARTS = ['kubernetes', 'terraform', 'monitoring'] as const;
+export type OutputPart = (typeof OUTPUT_PARTS)[number];
+
 export interface SynthOptions {
   /** Output folder; replaced as a whole when the synth succeeds, untouched when it fails. */
   readonly outDir: string;
+  /** Regenerate only this part; the others are kept from the previous output. Default: all. */
+  readonly only?: OutputPart;
+  /** Called after each step with its name and duration, for progress output. */
+  readonly onStep?: (step: string, milliseconds: number) => void;
 }
 
 export interface SynthResult {
@@ -72,15 +80,30 @@ export function synthEnvironment(spec: McpEnvironmentSpec, options: SynthOptions
   const parent = path.dirname(outDir);
   fs.mkdirSync(parent, { recursive: true });
   const staged = fs.mkdtempSync(path.join(parent, `.${path.basename(outDir)}.synth-`));
+  const wanted = (part: OutputPart) => options.only === undefined || options.only === part;
+  const step = <T>(name: string, run: () => T): T => {
+    const started = performance.now();
+    const result = run();
+    options.onStep?.(name, performance.now() - started);
+    return result;
+  };
   try {
-    const k8sApp = buildKubernetesApp(spec, path.join(staged, 'kubernetes'));
+    // The chart is built in every case: Terraform deploys its objects, monitoring reads its rules.
+    const k8sApp = step('build chart', () => buildKubernetesApp(spec, path.join(staged, 'kubernetes')));
     const objects = chartObjects(k8sApp);
     const kubernetesObjects = objects.length;
-    k8sApp.synth();
-    writeMonitoring(k8sApp, path.join(staged, 'monitoring'));
-
-    const tfApp = buildTerraformApp(spec, path.join(staged, 'terraform'), objects);
-    tfApp.synth();
+    if (wanted('kubernetes')) step('write kubernetes', () => k8sApp.synth());
+    if (wanted('monitoring'))
+      step('write monitoring', () => writeMonitoring(k8sApp, path.join(staged, 'monitoring')));
+    if (wanted('terraform')) {
+      step('write terraform', () => buildTerraformApp(spec, path.join(staged, 'terraform'), objects).synth());
+    }
+    // Parts not regenerated stay as they were.
+    for (const part of OUTPUT_PARTS) {
+      const previous = path.join(outDir, part);
+      if (!wanted(part) && fs.existsSync(previous))
+        fs.cpSync(previous, path.join(staged, part), { recursive: true });
+    }
     const stacksDir = path.join(staged, 'terraform', 'stacks');
     const terraformStacks = fs.existsSync(stacksDir) ? fs.readdirSync(stacksDir).sort() : [];
     const terraformResources = terraformStacks.reduce(
@@ -94,7 +117,8 @@ export function synthEnvironment(spec: McpEnvironmentSpec, options: SynthOptions
       `${JSON.stringify({ environment: spec.name, generator: 'mcpenv' }, null, 2)}\n`,
     );
     const files = listFiles(staged);
-    const orphanedStacks = carryOverWorkingFiles(outDir, staged);
+    // With terraform/ copied whole, its working files came along already.
+    const orphanedStacks = wanted('terraform') ? carryOverWorkingFiles(outDir, staged) : [];
     swapInto(staged, outDir);
     return { outDir, files, kubernetesObjects, terraformStacks, terraformResources, orphanedStacks };
   } catch (error) {

@@ -2,11 +2,13 @@ import type { Command } from 'commander';
 import { loadEnvironment, loadSpecFile } from '../../app/environments';
 import { ValidationError } from '../../constructs/errors';
 import { DEFAULT_ENVIRONMENT, defaultOutDir } from '../../app/paths';
+import type { OutputPart } from '../../app/synth';
 import { out } from '../output';
 
 const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
 interface SynthFlags {
+  readonly only?: string;
   readonly env?: string;
   readonly config?: string;
   readonly out?: string;
@@ -23,6 +25,7 @@ export function registerSynth(program: Command): void {
     )
     .option('-c, --config <file>', 'environment file to synthesize instead of --env')
     .option('-o, --out <dir>', 'output folder, replaced atomically (default: dist/<env>)')
+    .option('--only <part>', 'regenerate only kubernetes, terraform or monitoring; keep the rest')
     .option('--json', 'print the summary as JSON on stdout')
     .action(async (flags: SynthFlags) => {
       if (flags.env !== undefined && flags.config !== undefined) {
@@ -33,9 +36,19 @@ export function registerSynth(program: Command): void {
           ? loadSpecFile(flags.config)
           : loadEnvironment(flags.env ?? DEFAULT_ENVIRONMENT);
       // Loaded on demand: cdktf, cdk8s and the providers are only needed here.
-      const { synthEnvironment } = await import('../../app/synth.js');
+      const { OUTPUT_PARTS, synthEnvironment } = await import('../../app/synth.js');
       const outDir = flags.out ?? defaultOutDir(spec.name);
-      const result = synthEnvironment(spec, { outDir });
+      if (flags.only !== undefined && !(OUTPUT_PARTS as readonly string[]).includes(flags.only)) {
+        throw new ValidationError(`--only must be one of ${OUTPUT_PARTS.join(', ')} (got "${flags.only}")`);
+      }
+      const result = synthEnvironment(spec, {
+        outDir,
+        ...(flags.only ? { only: flags.only as OutputPart } : {}),
+        // Step timings on stderr; quiet with --json, where a machine reads stdout.
+        ...(flags.json
+          ? {}
+          : { onStep: (name: string, ms: number) => out.progress(`  ${name} ${ms.toFixed(0)} ms`) }),
+      });
       // performance.now() counts from process start, so the figure includes loading the libraries.
       const seconds = (performance.now() / 1000).toFixed(2);
       for (const stack of result.orphanedStacks) {

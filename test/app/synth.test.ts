@@ -121,3 +121,38 @@ describe('synthEnvironment', () => {
     expect(fs.existsSync(path.join(outDir, OUTPUT_MARKER))).toBe(true);
   });
 });
+
+describe('synthEnvironment with only one part', () => {
+  test('regenerates that part and keeps the others, Terraform state included', () => {
+    const outDir = path.join(tempDir(), 'prod');
+    synthEnvironment(awsSpec(), { outDir });
+    const state = path.join(outDir, 'terraform', 'stacks', 'aws-data', 'terraform.aws-data.tfstate');
+    fs.writeFileSync(state, '{"serial": 9}');
+    const before = readTree(outDir);
+    const steps: string[] = [];
+    synthEnvironment(awsSpec({ replicas: 7, maxReplicas: 9 }), {
+      outDir,
+      only: 'monitoring',
+      onStep: (name) => steps.push(name),
+    });
+    expect(steps).toEqual(['build chart', 'write monitoring']);
+    const after = readTree(outDir);
+    expect(after.get('kubernetes/mcpenv.k8s.yaml')).toEqual(before.get('kubernetes/mcpenv.k8s.yaml'));
+    expect(after.get('terraform/stacks/aws-data/cdk.tf.json')).toEqual(
+      before.get('terraform/stacks/aws-data/cdk.tf.json'),
+    );
+    expect(fs.readFileSync(state, 'utf8')).toBe('{"serial": 9}');
+  });
+
+  test('regenerating Kubernetes alone changes only the manifests', () => {
+    const outDir = path.join(tempDir(), 'prod');
+    synthEnvironment(awsSpec(), { outDir });
+    const before = readTree(outDir);
+    synthEnvironment(awsSpec({ replicas: 5, maxReplicas: 9 }), { outDir, only: 'kubernetes' });
+    const after = readTree(outDir);
+    expect(after.get('kubernetes/mcpenv.k8s.yaml')).not.toEqual(before.get('kubernetes/mcpenv.k8s.yaml'));
+    expect(after.get('terraform/stacks/kubernetes/cdk.tf.json')).toEqual(
+      before.get('terraform/stacks/kubernetes/cdk.tf.json'),
+    );
+  });
+});

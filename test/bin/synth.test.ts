@@ -10,7 +10,7 @@ describe('mcpenv synth', () => {
     const cwd = tempDir();
     const result = runCli(['synth'], { cwd });
     expect(result.stderr).toMatch(
-      /^synthesized dev into dist\/dev in [\d.]+s: 6 files, \d+ Kubernetes objects/,
+      /^synthesized dev into dist\/dev in [\d.]+s: 6 files, \d+ Kubernetes objects/m,
     );
     expect(result.status).toBe(0);
     expect(result.stdout).toBe('');
@@ -40,6 +40,16 @@ describe('mcpenv synth', () => {
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('error: unknown environment "nosuch": known environments are dev, prod');
     expect(readTree(out)).toEqual(before);
+  });
+
+  test('prints step timings on stderr and rejects an unknown --only part with exit 2', () => {
+    const out = path.join(tempDir(), 'out');
+    const result = runCli(['synth', '--out', out]);
+    expect(result.stderr).toMatch(/^ {2}build chart \d+ ms$/m);
+    expect(result.stderr).toMatch(/^ {2}write terraform \d+ ms$/m);
+    const bad = runCli(['synth', '--out', out, '--only', 'helm']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('--only must be one of kubernetes, terraform, monitoring (got "helm")');
   });
 
   test('fails with exit 2 for an unknown flag', () => {
