@@ -1,21 +1,25 @@
 /**
- * Synth benchmark: `mcpenv synth --env prod` against the upstream route to the same files
- * (`cdktf synth` plus `cdk8s synth`), measured in one run, alternating, so machine noise hits
- * both alike. Prints median wall times, peak RSS and the ratio.
+ * Synth benchmark: `mcpenv synth --env prod` (every output) against the upstream route to the
+ * same files (`cdktf synth` plus `cdk8s synth`), measured in one run, alternating, so machine
+ * noise hits both alike. Prints median wall times, peak RSS and the ratio, then the median time
+ * of `mcpenv diff` between two prod outputs.
  *
- *   npx tsx bench/synth.ts [--runs N]   (default 5)
+ *   npm run bench -- [--runs N]   (default 5)
+ *
+ * mcpenv runs as a production build would: bundled with esbuild and started with plain node.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { buildSync } from 'esbuild';
 
 const ROOT = path.resolve(__dirname, '..');
 const bin = (name: string) => path.join(ROOT, 'node_modules', '.bin', name);
 const runsFlag = process.argv.indexOf('--runs');
 const RUNS = runsFlag > 0 ? Number(process.argv[runsFlag + 1]) : 5;
 if (!Number.isInteger(RUNS) || RUNS < 1 || RUNS > 50) {
-  console.error('--runs must be a whole number from 1 to 50');
+  process.stderr.write('--runs must be a whole number from 1 to 50\n');
   process.exit(2);
 }
 const ENV = {
@@ -33,7 +37,7 @@ interface Sample {
   readonly peakRssMb: number;
 }
 
-/** Runs one command under /usr/bin/time to read its peak RSS (largest of the process tree's members). */
+/** Runs one command under /usr/bin/time for its peak RSS (the largest member of its process tree). */
 function measure(command: string, args: readonly string[]): Sample {
   const started = process.hrtime.bigint();
   const result = spawnSync('/usr/bin/time', ['-f', '%M', command, ...args], {
@@ -51,30 +55,79 @@ function measure(command: string, args: readonly string[]): Sample {
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 };
+
+// Inside the repository, so the bundle resolves dependencies and the package root from it.
+const cacheDir = path.join(ROOT, 'node_modules', '.cache');
+fs.mkdirSync(cacheDir, { recursive: true });
+const buildDir = fs.mkdtempSync(path.join(cacheDir, 'mcpenv-bench-synth-'));
+const cli = path.join(buildDir, 'mcpenv.js');
+buildSync({
+  entryPoints: [path.join(ROOT, 'bin', 'mcpenv.ts')],
+  outfile: cli,
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  packages: 'external',
+  logLevel: 'error',
+});
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mcpenv-bench-'));
 const mcpenv: Sample[] = [];
 const upstream: Sample[] = [];
+const diffs: number[] = [];
 try {
   for (let i = 0; i < RUNS; i++) {
     mcpenv.push(
-      measure(bin('tsx'), ['bin/mcpenv.ts', 'synth', '--env', 'prod', '--out', path.join(work, 'mcpenv')]),
+      measure(process.execPath, [
+        cli,
+        'synth',
+        '--env',
+        'prod',
+        '--out',
+        path.join(work, 'mcpenv'),
+        '--json',
+      ]),
     );
     const tf = measure(bin('cdktf'), ['synth', '--output', path.join(work, 'cdktf')]);
     const k8s = measure(bin('cdk8s'), ['synth', '--output', path.join(work, 'cdk8s')]);
     upstream.push({ seconds: tf.seconds + k8s.seconds, peakRssMb: Math.max(tf.peakRssMb, k8s.peakRssMb) });
   }
+  fs.cpSync(path.join(work, 'mcpenv'), path.join(work, 'base'), { recursive: true });
+  for (let i = 0; i < RUNS; i++) {
+    diffs.push(
+      measure(process.execPath, [
+        cli,
+        'diff',
+        '--base',
+        path.join(work, 'base'),
+        '--head',
+        path.join(work, 'mcpenv'),
+        '--format',
+        'md',
+      ]).seconds,
+    );
+  }
 } finally {
   fs.rmSync(work, { recursive: true, force: true });
+  fs.rmSync(buildDir, { recursive: true, force: true });
 }
 
+const out = (line: string) => process.stdout.write(`${line}\n`);
 const row = (name: string, samples: Sample[]) =>
   `${name.padEnd(28)} median ${median(samples.map((s) => s.seconds)).toFixed(3)} s   ` +
   `peak RSS ${Math.max(...samples.map((s) => s.peakRssMb)).toFixed(0)} MB`;
-process.stdout.write(`synth of prod, ${RUNS} runs each, alternating\n`);
-process.stdout.write(`${row('mcpenv synth', mcpenv)}\n`);
-process.stdout.write(`${row('cdktf synth + cdk8s synth', upstream)}\n`);
-const ratio = median(upstream.map((s) => s.seconds)) / median(mcpenv.map((s) => s.seconds));
-process.stdout.write(`ratio (upstream / mcpenv): ${ratio.toFixed(2)}x\n`);
+out(`synth of prod (every output), ${RUNS} runs each, alternating`);
+out(row('mcpenv synth', mcpenv));
+out(row('cdktf synth + cdk8s synth', upstream));
+const mcpenvMedian = median(mcpenv.map((s) => s.seconds));
+const ratio = median(upstream.map((s) => s.seconds)) / mcpenvMedian;
+out(`ratio (upstream / mcpenv): ${ratio.toFixed(2)}x  (target >= 3.00x)`);
+out(
+  `mcpenv median ${mcpenvMedian.toFixed(3)} s (target < 1.5 s), peak RSS ${Math.max(...mcpenv.map((s) => s.peakRssMb)).toFixed(0)} MB (target < 300 MB)`,
+);
+out(`mcpenv diff of two prod outputs: median ${median(diffs).toFixed(3)} s`);
