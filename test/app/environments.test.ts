@@ -8,7 +8,7 @@ afterAll(removeTempDirs);
 
 describe('example environments', () => {
   test('dev and prod ship with mcpenv', () => {
-    expect(listEnvironments()).toEqual(expect.arrayContaining(['dev', 'prod']));
+    expect(listEnvironments()).toEqual(['dev', 'prod', 'staging']);
   });
 
   test('dev runs everything in the cluster and prod uses an AWS data tier', () => {

@@ -38,7 +38,9 @@ describe('mcpenv synth', () => {
     const before = readTree(out);
     const result = runCli(['synth', '--env', 'nosuch', '--out', out]);
     expect(result.status).toBe(2);
-    expect(result.stderr).toContain('error: unknown environment "nosuch": known environments are dev, prod');
+    expect(result.stderr).toContain(
+      'error: unknown environment "nosuch": known environments are dev, prod, staging',
+    );
     expect(readTree(out)).toEqual(before);
   });
 
@@ -56,6 +58,12 @@ describe('mcpenv synth', () => {
     const result = runCli(['synth', '--nope']);
     expect(result.status).toBe(2);
     expect(result.stderr).toContain("unknown option '--nope'");
+  });
+
+  test('writes no colour codes when stderr is not a terminal, even without NO_COLOR', () => {
+    const result = runCli(['synth', '--env', 'nosuch'], { env: { NO_COLOR: '' } });
+    expect(result.stderr).toContain('error: unknown environment');
+    expect(result.stderr).not.toMatch(/\u001b\[/);
   });
 
   test('prints the version', () => {

@@ -6,7 +6,7 @@ import { readTree, removeTempDirs, tempDir } from '../helpers/fixtures';
 
 afterAll(removeTempDirs);
 
-describe.each(['dev', 'prod'])('the %s manifests', (environment) => {
+describe.each(['dev', 'staging', 'prod'])('the %s manifests', (environment) => {
   const first = path.join(tempDir(), environment);
   const second = path.join(tempDir(), environment);
   beforeAll(() => {

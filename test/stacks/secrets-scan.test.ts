@@ -7,7 +7,7 @@ import { readTree, removeTempDirs, tempDir } from '../helpers/fixtures';
 
 afterAll(removeTempDirs);
 
-describe.each(['dev', 'prod'])('every file synthesized for %s', (environment) => {
+describe.each(['dev', 'staging', 'prod'])('every file synthesized for %s', (environment) => {
   const out = path.join(tempDir(), environment);
   beforeAll(() => {
     synthEnvironment(loadEnvironment(environment), { outDir: out });
