@@ -85,6 +85,21 @@ function checkQuantity(construct: string, prop: string, value: string) {
     throw invalidProp(construct, prop, 'be a Kubernetes quantity such as "10Gi"', value);
 }
 
+/** Pod-level settings of a restricted data-store pod running as the image's own non-root uid. */
+function restrictedPod(uid: number) {
+  return {
+    automountServiceAccountToken: false,
+    enableServiceLinks: false,
+    securityContext: {
+      runAsNonRoot: true,
+      runAsUser: uid,
+      runAsGroup: uid,
+      fsGroup: uid,
+      seccompProfile: { type: 'RuntimeDefault' },
+    },
+  };
+}
+
 /** Restricted-profile container security, with the image's own non-root uid. */
 function restrictedContainer(uid: number) {
   return {
@@ -213,15 +228,7 @@ class InClusterPostgres extends Database {
         template: {
           metadata: { labels },
           spec: {
-            automountServiceAccountToken: false,
-            enableServiceLinks: false,
-            securityContext: {
-              runAsNonRoot: true,
-              runAsUser: 999,
-              runAsGroup: 999,
-              fsGroup: 999,
-              seccompProfile: { type: 'RuntimeDefault' },
-            },
+            ...restrictedPod(999),
             containers: [
               {
                 name: 'postgres',
@@ -425,15 +432,7 @@ class InClusterRedis extends Cache {
         template: {
           metadata: { labels },
           spec: {
-            automountServiceAccountToken: false,
-            enableServiceLinks: false,
-            securityContext: {
-              runAsNonRoot: true,
-              runAsUser: 999,
-              runAsGroup: 999,
-              fsGroup: 999,
-              seccompProfile: { type: 'RuntimeDefault' },
-            },
+            ...restrictedPod(999),
             containers: [
               {
                 name: 'redis',
