@@ -221,7 +221,8 @@ function describeDatabase(url: string | undefined, host: string | undefined, por
   return `postgres://${host}:${port} (PG* variables)`;
 }
 
-function isLoopback(address: string): boolean {
+/** Whether a bind address is a loopback address. */
+export function isLoopback(address: string): boolean {
   return address === '::1' || address.startsWith('127.');
 }
 

@@ -6,7 +6,7 @@ import { createServer, type McpHttpServer } from './app';
 import { ApiKeyStore } from './auth/api-keys';
 import { OAuthVerifier } from './auth/oauth';
 import { type Cache, LocalCache, RedisCache } from './cache/cache';
-import type { RedisEndpoint, ServerConfig } from './config';
+import { isLoopback, type RedisEndpoint, type ServerConfig } from './config';
 import { allowListFor } from './guard';
 import { migrate } from './store/migrations';
 import { EmbeddedPostgres, PostgresPool, type SqlClient } from './store/sql';
@@ -57,10 +57,6 @@ export function createLogger(level: ServerConfig['logLevel'], destination?: pino
     },
   };
   return destination ? pino(options, destination) : pino(options);
-}
-
-function isLoopback(address: string): boolean {
-  return address === '::1' || address.startsWith('127.');
 }
 
 /** Host (and port) of a connection URL, without credentials, for logs. */

@@ -6,6 +6,7 @@ import { McpMonitoring } from './monitoring';
 import { McpNetworkPolicies, namespaceNamed } from './network-policies';
 import { McpRouting, Routing, type Tls } from './routing';
 import { McpServerWorkload } from './workload';
+import { DNS_LABEL } from './names';
 
 /** OAuth 2.1 authorization server whose JWTs the server accepts. */
 export interface OAuthSettings {
@@ -112,8 +113,6 @@ export interface McpEnvironmentProps {
     readonly memoryLimit?: string;
   };
 }
-
-const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 
 function checkUrl(prop: string, value: string) {
   let url: URL;

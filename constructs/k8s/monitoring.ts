@@ -19,8 +19,8 @@ import {
   ServiceMonitorSpecEndpointsRelabelingsAction,
 } from './imports/service-monitors-monitoring.coreos.com';
 import { commonLabels, selectorLabels } from './labels';
+import { DNS_LABEL } from './names';
 
-const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const LABEL_KEY =
   /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
