@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { App as Cdk8sApp } from 'cdk8s';
 import { toPrometheusRulesYaml } from '../constructs/monitoring/alerts';
+import { RULE_TESTS_FILE_NAME, RULES_FILE_NAME, toRuleTestsYaml } from '../constructs/monitoring/rule-tests';
 import type { McpEnvironmentSpec } from '../constructs/spec';
 import { EnvironmentChart } from '../stacks/environment-chart';
 import { buildKubernetesApp, buildTerraformApp, chartObjects } from './build';
@@ -46,14 +47,16 @@ function listFiles(root: string, dir = root): string[] {
 
 /**
  * The monitoring outputs as plain files for tools outside Kubernetes: the PrometheusRule's rule
- * groups as `rules.yaml` (what promtool and a plain Prometheus read) and each dashboard as JSON.
+ * groups as `rules.yaml` (what promtool and a plain Prometheus read), their `promtool test rules`
+ * cases as `rules.test.yaml`, and each dashboard as JSON.
  */
 function writeMonitoring(app: Cdk8sApp, dir: string): void {
   for (const chart of app.charts) {
     if (!(chart instanceof EnvironmentChart)) continue;
     const { monitoring } = (chart as EnvironmentChart).environment;
     fs.mkdirSync(path.join(dir, 'dashboards'), { recursive: true });
-    fs.writeFileSync(path.join(dir, 'rules.yaml'), toPrometheusRulesYaml(monitoring.ruleGroups));
+    fs.writeFileSync(path.join(dir, RULES_FILE_NAME), toPrometheusRulesYaml(monitoring.ruleGroups));
+    fs.writeFileSync(path.join(dir, RULE_TESTS_FILE_NAME), toRuleTestsYaml(monitoring.ruleTests));
     const json = monitoring.dashboardJson;
     fs.writeFileSync(
       path.join(dir, 'dashboards', monitoring.dashboard.fileName),

@@ -8,6 +8,7 @@ export * from './monitoring/catalogue';
 export * from './monitoring/promql';
 export * from './monitoring/alerts';
 export * from './monitoring/recording-rules';
+export * from './monitoring/rule-tests';
 export * from './monitoring/dashboard';
 export * from './k8s/environment';
 export * from './k8s/workload';

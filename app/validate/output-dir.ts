@@ -78,13 +78,27 @@ function promtoolCheck(dir: string): CheckReport {
       findings: [],
     };
   }
-  const result = spawnSync(promtool, ['check', 'rules', rules], { encoding: 'utf8', timeout: 60_000 });
-  const output = `${result.stdout}${result.stderr}`.trim();
-  if (result.status === 0) return report('promtool', [], (output.split('\n').pop() ?? 'rules valid').trim());
+  const check = spawnSync(promtool, ['check', 'rules', rules], { encoding: 'utf8', timeout: 60_000 });
+  const checkOutput = `${check.stdout}${check.stderr}`.trim();
+  if (check.status !== 0) {
+    return report(
+      'promtool',
+      [{ objectRef: 'monitoring/rules.yaml', path: '', rule: 'promtool', message: checkOutput }],
+      'promtool check rules',
+    );
+  }
+  const summary = (checkOutput.split('\n').pop() ?? 'rules valid').trim();
+  const tests = path.join(dir, 'monitoring', 'rules.test.yaml');
+  if (!fs.existsSync(tests))
+    return report('promtool', [], `${summary}; no monitoring/rules.test.yaml to run`);
+  // promtool resolves the tests' rule_files against the test file's folder: the rules beside it.
+  const unit = spawnSync(promtool, ['test', 'rules', tests], { encoding: 'utf8', timeout: 120_000 });
+  const unitOutput = `${unit.stdout}${unit.stderr}`.trim();
+  if (unit.status === 0) return report('promtool', [], `${summary}; rule tests passed`);
   return report(
     'promtool',
-    [{ objectRef: 'monitoring/rules.yaml', path: '', rule: 'promtool', message: output }],
-    'promtool check rules',
+    [{ objectRef: 'monitoring/rules.test.yaml', path: '', rule: 'promtool-test', message: unitOutput }],
+    'promtool test rules',
   );
 }
 

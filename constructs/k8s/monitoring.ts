@@ -10,6 +10,7 @@ import {
   type GrafanaDashboard,
 } from '../monitoring/dashboard';
 import type { Selector } from '../monitoring/promql';
+import { buildRuleTests, type RuleTestFile } from '../monitoring/rule-tests';
 import {
   PrometheusRule,
   PrometheusRuleSpecGroupsRulesExpr,
@@ -258,14 +259,21 @@ export class McpAlertRules extends Construct {
   readonly prometheusRule: PrometheusRule;
   /** The rule groups, also for writing a plain `rules.yaml` with `toPrometheusRulesYaml`. */
   readonly ruleGroups: readonly RuleGroup[];
+  /**
+   * `promtool test rules` cases for these rules, a firing and a silent one per alert, for
+   * writing `rules.test.yaml` next to `rules.yaml` with `toRuleTestsYaml`.
+   */
+  readonly ruleTests: RuleTestFile;
 
   constructor(scope: Construct, id: string, props: McpAlertRulesProps = {}) {
     super(scope, id);
     const target = resolveTarget('McpAlertRules', props);
-    this.ruleGroups = buildAlertRules({
+    const ruleProps = {
       ...props,
       selector: props.selector ?? defaultSelector(target.name, Chart.of(this).namespace),
-    });
+    };
+    this.ruleGroups = buildAlertRules(ruleProps);
+    this.ruleTests = buildRuleTests(ruleProps, this.ruleGroups);
 
     this.prometheusRule = new PrometheusRule(this, 'Resource', {
       metadata: { name: target.name, labels: target.labels },
@@ -361,6 +369,8 @@ export class McpMonitoring extends Construct {
   readonly dashboard: McpDashboard;
   /** The rule groups, for writing a plain `rules.yaml` with `toPrometheusRulesYaml`. */
   readonly ruleGroups: readonly RuleGroup[];
+  /** The rules' `promtool test rules` cases, for writing `rules.test.yaml` with `toRuleTestsYaml`. */
+  readonly ruleTests: RuleTestFile;
   /** The dashboard JSON, for writing a dashboard file. */
   readonly dashboardJson: string;
 
@@ -380,6 +390,7 @@ export class McpMonitoring extends Construct {
     this.serviceMonitor = new McpServiceMonitor(this, 'ServiceMonitor', props);
     this.dashboard = new McpDashboard(this, 'Dashboard', { ...props, selector });
     this.ruleGroups = this.alertRules.ruleGroups;
+    this.ruleTests = this.alertRules.ruleTests;
     this.dashboardJson = this.dashboard.dashboardJson;
   }
 

@@ -9,6 +9,7 @@
  */
 import { stringify } from 'yaml';
 import { invalidProp } from '../errors';
+import { METRICS } from './catalogue';
 import {
   absent,
   assertKnownMetrics,
@@ -83,7 +84,8 @@ export interface AlertRulesProps {
    */
   readonly errorRatioFor?: string;
   /**
-   * 95th percentile request duration, in seconds, above which `McpHighLatency` fires.
+   * 95th percentile request duration, in seconds, above which `McpHighLatency` fires; at least
+   * 0.005 and below 30, the latency histogram's finite bucket range.
    * @default 1
    */
   readonly latencyP95ThresholdSeconds?: number;
@@ -179,8 +181,8 @@ export interface AlertRulesProps {
 const WHERE = 'McpAlertRules';
 
 function checkRatio(prop: string, value: number): void {
-  if (typeof value !== 'number' || !(value > 0 && value <= 1)) {
-    throw invalidProp(WHERE, prop, 'be a ratio greater than 0 and at most 1', value, 'write 5% as 0.05');
+  if (typeof value !== 'number' || !(value > 0 && value < 1)) {
+    throw invalidProp(WHERE, prop, 'be a ratio greater than 0 and less than 1', value, 'write 5% as 0.05');
   }
 }
 
@@ -229,53 +231,123 @@ function formatBytes(bytes: number): string {
 
 const percent = (ratioValue: number): string => `${+(ratioValue * 100).toFixed(4)}%`;
 
+/** Every threshold and duration of the alerts, resolved from `AlertRulesProps` and checked. */
+export interface AlertSettings {
+  readonly selector: Selector;
+  readonly runbookBaseUrl?: string;
+  readonly errorRatioThreshold: number;
+  readonly latencyP95ThresholdSeconds: number;
+  readonly memoryLimitBytes: number;
+  readonly memoryUsageThreshold: number;
+  readonly cpuLimitCores: number;
+  readonly cpuUsageThreshold: number;
+  readonly toolErrorRatioThreshold: number;
+  readonly rateLimitRejectionRatioThreshold: number;
+  readonly authFailureRatioThreshold?: number;
+  readonly durations: {
+    readonly errorRatioFor: string;
+    readonly latencyFor: string;
+    readonly serverDownFor: string;
+    readonly memoryFor: string;
+    readonly cpuFor: string;
+    readonly toolErrorFor: string;
+    readonly rateLimitRejectionFor: string;
+    readonly notReadyFor: string;
+    readonly postgresDownFor: string;
+    readonly redisDownFor: string;
+    readonly authFailureFor: string;
+  };
+}
+
+/**
+ * The latency histogram's finite bucket bounds: a p95 threshold below the first cannot be told
+ * apart from zero, and one at or above the last can never be exceeded (a quantile in the `+Inf`
+ * bucket reads as the last finite bound).
+ */
+const LATENCY_BOUNDS = METRICS.requestDurationSeconds.buckets;
+
+/** Applies the defaults to `props` and checks every value; throws naming the bad prop. */
+export function resolveAlertSettings(props: AlertRulesProps = {}): AlertSettings {
+  const selector = props.selector ?? DEFAULT_SELECTOR;
+  checkSelector(WHERE, selector);
+  const runbook = runbookBase(props.runbookBaseUrl);
+  const settings: AlertSettings = {
+    selector,
+    ...(runbook !== undefined ? { runbookBaseUrl: runbook } : {}),
+    errorRatioThreshold: props.errorRatioThreshold ?? 0.05,
+    latencyP95ThresholdSeconds: props.latencyP95ThresholdSeconds ?? 1,
+    memoryLimitBytes: props.memoryLimitBytes ?? 512 * 1024 ** 2,
+    memoryUsageThreshold: props.memoryUsageThreshold ?? 0.9,
+    cpuLimitCores: props.cpuLimitCores ?? 1,
+    cpuUsageThreshold: props.cpuUsageThreshold ?? 0.9,
+    toolErrorRatioThreshold: props.toolErrorRatioThreshold ?? 0.1,
+    rateLimitRejectionRatioThreshold: props.rateLimitRejectionRatioThreshold ?? 0.1,
+    ...(props.authFailureRatioThreshold !== undefined
+      ? { authFailureRatioThreshold: props.authFailureRatioThreshold }
+      : {}),
+    durations: {
+      errorRatioFor: props.errorRatioFor ?? '10m',
+      latencyFor: props.latencyFor ?? '10m',
+      serverDownFor: props.serverDownFor ?? '5m',
+      memoryFor: props.memoryFor ?? '15m',
+      cpuFor: props.cpuFor ?? '15m',
+      toolErrorFor: props.toolErrorFor ?? '15m',
+      rateLimitRejectionFor: props.rateLimitRejectionFor ?? '10m',
+      notReadyFor: props.notReadyFor ?? '5m',
+      postgresDownFor: props.postgresDownFor ?? '2m',
+      redisDownFor: props.redisDownFor ?? '5m',
+      authFailureFor: props.authFailureFor ?? '10m',
+    },
+  };
+
+  checkRatio('errorRatioThreshold', settings.errorRatioThreshold);
+  checkRatio('memoryUsageThreshold', settings.memoryUsageThreshold);
+  checkRatio('cpuUsageThreshold', settings.cpuUsageThreshold);
+  checkRatio('toolErrorRatioThreshold', settings.toolErrorRatioThreshold);
+  checkRatio('rateLimitRejectionRatioThreshold', settings.rateLimitRejectionRatioThreshold);
+  if (settings.authFailureRatioThreshold !== undefined)
+    checkRatio('authFailureRatioThreshold', settings.authFailureRatioThreshold);
+  const latency = settings.latencyP95ThresholdSeconds;
+  const [lowest, highest] = [LATENCY_BOUNDS[0], LATENCY_BOUNDS[LATENCY_BOUNDS.length - 1]];
+  if (typeof latency !== 'number' || !(latency >= lowest && latency < highest)) {
+    throw invalidProp(
+      WHERE,
+      'latencyP95ThresholdSeconds',
+      `be at least ${lowest} and less than ${highest} seconds, the latency histogram's finite bucket range`,
+      latency,
+      'write 250 ms as 0.25',
+    );
+  }
+  checkPositive(
+    'memoryLimitBytes',
+    settings.memoryLimitBytes,
+    'pass the container memory limit, e.g. 536870912 for 512Mi',
+  );
+  checkPositive('cpuLimitCores', settings.cpuLimitCores, 'pass the container CPU limit, e.g. 0.5 for 500m');
+  for (const [prop, value] of Object.entries(settings.durations)) checkDuration(prop, value);
+  return settings;
+}
+
 /**
  * The recording group and the alert group for one deployment of the server, in a fixed order.
  * Every expression is checked against the metric catalogue.
  */
 export function buildAlertRules(props: AlertRulesProps = {}): RuleGroup[] {
-  const selector = props.selector ?? DEFAULT_SELECTOR;
-  checkSelector(WHERE, selector);
-  const runbook = runbookBase(props.runbookBaseUrl);
+  return rulesFromSettings(resolveAlertSettings(props));
+}
 
-  const errorRatio = props.errorRatioThreshold ?? 0.05;
-  const latencySeconds = props.latencyP95ThresholdSeconds ?? 1;
-  const memoryLimitBytes = props.memoryLimitBytes ?? 512 * 1024 ** 2;
-  const memoryUsage = props.memoryUsageThreshold ?? 0.9;
-  const cpuLimitCores = props.cpuLimitCores ?? 1;
-  const cpuUsage = props.cpuUsageThreshold ?? 0.9;
-  const toolErrorRatio = props.toolErrorRatioThreshold ?? 0.1;
-  const rejectionRatio = props.rateLimitRejectionRatioThreshold ?? 0.1;
-  const authFailureRatio = props.authFailureRatioThreshold;
-  const durations = {
-    errorRatioFor: props.errorRatioFor ?? '10m',
-    latencyFor: props.latencyFor ?? '10m',
-    serverDownFor: props.serverDownFor ?? '5m',
-    memoryFor: props.memoryFor ?? '15m',
-    cpuFor: props.cpuFor ?? '15m',
-    toolErrorFor: props.toolErrorFor ?? '15m',
-    rateLimitRejectionFor: props.rateLimitRejectionFor ?? '10m',
-    notReadyFor: props.notReadyFor ?? '5m',
-    postgresDownFor: props.postgresDownFor ?? '2m',
-    redisDownFor: props.redisDownFor ?? '5m',
-    authFailureFor: props.authFailureFor ?? '10m',
-  };
-
-  checkRatio('errorRatioThreshold', errorRatio);
-  checkRatio('memoryUsageThreshold', memoryUsage);
-  checkRatio('cpuUsageThreshold', cpuUsage);
-  checkRatio('toolErrorRatioThreshold', toolErrorRatio);
-  checkRatio('rateLimitRejectionRatioThreshold', rejectionRatio);
-  if (authFailureRatio !== undefined) checkRatio('authFailureRatioThreshold', authFailureRatio);
-  checkPositive('latencyP95ThresholdSeconds', latencySeconds, 'write 250 ms as 0.25');
-  checkPositive(
-    'memoryLimitBytes',
-    memoryLimitBytes,
-    'pass the container memory limit, e.g. 536870912 for 512Mi',
-  );
-  checkPositive('cpuLimitCores', cpuLimitCores, 'pass the container CPU limit, e.g. 0.5 for 500m');
-  for (const [prop, value] of Object.entries(durations)) checkDuration(prop, value);
-
+function rulesFromSettings(settings: AlertSettings): RuleGroup[] {
+  const { selector, durations } = settings;
+  const runbook = settings.runbookBaseUrl;
+  const errorRatio = settings.errorRatioThreshold;
+  const latencySeconds = settings.latencyP95ThresholdSeconds;
+  const memoryLimitBytes = settings.memoryLimitBytes;
+  const memoryUsage = settings.memoryUsageThreshold;
+  const cpuLimitCores = settings.cpuLimitCores;
+  const cpuUsage = settings.cpuUsageThreshold;
+  const toolErrorRatio = settings.toolErrorRatioThreshold;
+  const rejectionRatio = settings.rateLimitRejectionRatioThreshold;
+  const authFailureRatio = settings.authFailureRatioThreshold;
   const keep = Object.keys(selector).sort();
   const window = RECORDING_WINDOW;
   const scoped = Object.entries(selector)

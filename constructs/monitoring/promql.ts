@@ -104,6 +104,14 @@ export function isPositiveDuration(text: string): boolean {
   return text !== '' && parts !== null && parts.slice(1).some((n) => n !== undefined && Number(n) > 0);
 }
 
+/** The length of a Prometheus duration such as `1h30m`, in seconds; throws for anything else. */
+export function durationSeconds(text: string): number {
+  const parts = DURATION_PARTS.exec(text);
+  if (text === '' || parts === null) throw new Error(`${quote(text)} is not a Prometheus duration`);
+  const unitSeconds = [365 * 86_400, 7 * 86_400, 86_400, 3_600, 60, 1, 0.001];
+  return parts.slice(1).reduce((total, n, index) => total + Number(n ?? 0) * (unitSeconds[index] ?? 0), 0);
+}
+
 /** Every catalogued metric by name. */
 const BY_NAME: ReadonlyMap<string, MetricDefinition> = new Map(QUERYABLE_METRICS.map((d) => [d.name, d]));
 const BY_KEY: ReadonlyMap<string, MetricDefinition> = new Map(Object.entries(CATALOGUE));

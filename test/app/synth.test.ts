@@ -14,6 +14,7 @@ describe('synthEnvironment', () => {
       'kubernetes/mcpenv.k8s.yaml',
       OUTPUT_MARKER,
       'monitoring/dashboards/mcpenv-mcp-server-prod.json',
+      'monitoring/rules.test.yaml',
       'monitoring/rules.yaml',
       'terraform/manifest.json',
       'terraform/stacks/aws-data/cdk.tf.json',

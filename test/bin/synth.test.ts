@@ -10,7 +10,7 @@ describe('mcpenv synth', () => {
     const cwd = tempDir();
     const result = runCli(['synth'], { cwd });
     expect(result.stderr).toMatch(
-      /^synthesized dev into dist\/dev in [\d.]+s: 6 files, \d+ Kubernetes objects/m,
+      /^synthesized dev into dist\/dev in [\d.]+s: 7 files, \d+ Kubernetes objects/m,
     );
     expect(result.status).toBe(0);
     expect(result.stdout).toBe('');
@@ -24,7 +24,7 @@ describe('mcpenv synth', () => {
     expect(JSON.parse(result.stdout)).toEqual({
       environment: 'prod',
       outDir: out,
-      files: 7,
+      files: 8,
       kubernetesObjects: expect.any(Number),
       terraformStacks: 2,
       terraformResources: expect.any(Number),

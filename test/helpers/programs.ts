@@ -30,7 +30,7 @@ export interface RunResult {
 export function run(
   program: string,
   args: readonly string[],
-  options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; allowFailure?: boolean },
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; allowFailure?: boolean } = {},
 ): RunResult {
   const result = spawnSync(program, args, {
     cwd: options.cwd,

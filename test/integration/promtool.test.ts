@@ -1,11 +1,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
+import { loadEnvironment } from '../../app/environments';
+import { synthEnvironment } from '../../app/synth';
 import {
   type AlertRulesProps,
   buildAlertRules,
   toPrometheusRulesYaml,
 } from '../../constructs/monitoring/alerts';
+import { buildRuleTests, toRuleTestsYaml } from '../../constructs/monitoring/rule-tests';
 import { removeTempDirs, tempDir } from '../helpers/fixtures';
 import { requireProgram, run } from '../helpers/programs';
 
@@ -192,4 +195,82 @@ describe('the alert rules under the real promtool', () => {
       output: expect.stringContaining('SUCCESS'),
     });
   });
+});
+
+interface RulesFile {
+  groups: { name: string; rules: { alert?: string; record?: string }[] }[];
+}
+interface TestsFile {
+  rule_files: string[];
+  tests: { name: string; alert_rule_test: { alertname: string; exp_alerts: unknown[] }[] }[];
+}
+
+describe('the synthesized rules.yaml and its generated rules.test.yaml under the real promtool', () => {
+  const promtool = requireProgram('promtool', 'the Debian package prometheus');
+
+  test.each(['dev', 'staging', 'prod'])(
+    '%s: promtool checks the rules and passes a firing and a silent case for every alert',
+    (environment) => {
+      const out = path.join(tempDir('mcpenv-promtool-'), environment);
+      synthEnvironment(loadEnvironment(environment), { outDir: out, only: 'monitoring' });
+      const monitoring = path.join(out, 'monitoring');
+      const rules = parse(fs.readFileSync(path.join(monitoring, 'rules.yaml'), 'utf8')) as RulesFile;
+      const tests = parse(fs.readFileSync(path.join(monitoring, 'rules.test.yaml'), 'utf8')) as TestsFile;
+      const alerts = rules.groups.flatMap((g) => g.rules.flatMap((r) => (r.alert ? [r.alert] : [])));
+      expect(alerts.length).toBeGreaterThanOrEqual(10);
+      expect(tests.rule_files).toEqual(['rules.yaml']);
+      for (const alert of alerts) {
+        const mine = tests.tests.filter((t) => t.alert_rule_test.every((a) => a.alertname === alert));
+        const fires = mine.filter((t) => t.alert_rule_test.some((a) => a.exp_alerts.length > 0));
+        const silent = mine.filter((t) => t.alert_rule_test.every((a) => a.exp_alerts.length === 0));
+        expect({ alert, fires: fires.length, silent: silent.length }).toEqual({ alert, fires: 1, silent: 1 });
+      }
+
+      const check = run(promtool, ['check', 'rules', path.join(monitoring, 'rules.yaml')]);
+      expect(check.stdout).toContain(`SUCCESS: ${rules.groups.flatMap((g) => g.rules).length} rules found`);
+      // Run from elsewhere: promtool finds rules.yaml beside the test file, as `validate` relies on.
+      const unit = run(promtool, ['test', 'rules', path.join(monitoring, 'rules.test.yaml')], {
+        cwd: tempDir('mcpenv-promtool-cwd-'),
+        allowFailure: true,
+      });
+      expect({ status: unit.status, output: `${unit.stdout}${unit.stderr}` }).toEqual({
+        status: 0,
+        output: expect.stringContaining('SUCCESS'),
+      });
+    },
+    120_000,
+  );
+
+  test('the generated cases follow non-default thresholds, durations and the optional auth alert', () => {
+    const props: AlertRulesProps = {
+      selector: { namespace: 'mcp-test', job: 'mcp' },
+      errorRatioThreshold: 0.3,
+      errorRatioFor: '90s',
+      latencyP95ThresholdSeconds: 0.2,
+      memoryLimitBytes: 256 * 1024 ** 2,
+      memoryUsageThreshold: 0.75,
+      cpuLimitCores: 0.5,
+      toolErrorRatioThreshold: 0.02,
+      rateLimitRejectionRatioThreshold: 0.5,
+      notReadyFor: '1m',
+      authFailureRatioThreshold: 0.01,
+      authFailureFor: '2h',
+      runbookBaseUrl: 'https://runbooks.example.com/mcp',
+    };
+    const dir = writeRules(props);
+    fs.writeFileSync(path.join(dir, 'rules.test.yaml'), toRuleTestsYaml(buildRuleTests(props)));
+    const result = run(promtool, ['test', 'rules', 'rules.test.yaml'], { cwd: dir, allowFailure: true });
+    expect({ status: result.status, output: `${result.stdout}${result.stderr}` }).toEqual({
+      status: 0,
+      output: expect.stringContaining('SUCCESS'),
+    });
+  }, 120_000);
+
+  test('the generated cases fail when rules.yaml disagrees with them: a raised threshold never fires', () => {
+    const dir = writeRules({ toolErrorRatioThreshold: 0.2 });
+    fs.writeFileSync(path.join(dir, 'rules.test.yaml'), toRuleTestsYaml(buildRuleTests()));
+    const result = run(promtool, ['test', 'rules', 'rules.test.yaml'], { cwd: dir, allowFailure: true });
+    expect(result.status).toBe(1);
+    expect(`${result.stdout}${result.stderr}`).toMatch(/alertname: McpHighToolErrorRatio[\s\S]*got:\s*\[\]/);
+  }, 120_000);
 });

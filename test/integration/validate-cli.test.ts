@@ -31,7 +31,30 @@ describe('mcpenv validate with the real promtool and terraform', () => {
       // hashicorp/kubernetes is not in this machine's provider mirror: reported, not passed.
       'terraform:kubernetes': 'skipped',
     });
-    expect(report.checks.find((c) => c.check === 'promtool')?.detail).toMatch(/SUCCESS: \d+ rules found/);
+    expect(report.checks.find((c) => c.check === 'promtool')?.detail).toMatch(
+      /SUCCESS: \d+ rules found; rule tests passed/,
+    );
     expect(result.status).toBe(0);
   }, 300_000);
+
+  test('fails with exit 2 when rules.yaml was edited by hand and no longer passes its rule tests', () => {
+    requireProgram('promtool', 'the Debian package prometheus');
+    const out = path.join(tempDir(), 'dev');
+    synthEnvironment(loadEnvironment('dev'), { outDir: out, only: 'monitoring' });
+    const rules = path.join(out, 'monitoring', 'rules.yaml');
+    const edited = fs.readFileSync(rules, 'utf8').replace(/ > 0\.05\n/, ' > 0.5\n');
+    expect(edited).not.toBe(fs.readFileSync(rules, 'utf8'));
+    fs.writeFileSync(rules, edited);
+    const result = runCli(['validate', out, '--json']);
+    const report = JSON.parse(result.stdout) as {
+      checks: { check: string; status: string; findings: { objectRef: string; message: string }[] }[];
+    };
+    const promtool = report.checks.find((c) => c.check === 'promtool');
+    expect(promtool?.status).toBe('failed');
+    expect(promtool?.findings[0]).toMatchObject({
+      objectRef: 'monitoring/rules.test.yaml',
+      message: expect.stringContaining('McpHighErrorRatio'),
+    });
+    expect(result.status).toBe(2);
+  }, 120_000);
 });

@@ -166,12 +166,12 @@ describe('buildAlertRules', () => {
     [
       'an error ratio above 1',
       { errorRatioThreshold: 5 },
-      /`errorRatioThreshold` must be a ratio greater than 0 and at most 1 \(got 5\); write 5% as 0.05/,
+      /`errorRatioThreshold` must be a ratio greater than 0 and less than 1 \(got 5\); write 5% as 0.05/,
     ],
     [
       'a memory usage of 0',
       { memoryUsageThreshold: 0 },
-      /`memoryUsageThreshold` must be a ratio greater than 0 and at most 1 \(got 0\)/,
+      /`memoryUsageThreshold` must be a ratio greater than 0 and less than 1 \(got 0\)/,
     ],
     ['a CPU usage above 1', { cpuUsageThreshold: 1.5 }, /`cpuUsageThreshold` must be a ratio/],
     [
@@ -190,9 +190,19 @@ describe('buildAlertRules', () => {
       /`authFailureRatioThreshold` must be a ratio/,
     ],
     [
+      'an error ratio of exactly 1, which could never be exceeded',
+      { errorRatioThreshold: 1 },
+      /`errorRatioThreshold` must be a ratio greater than 0 and less than 1 \(got 1\)/,
+    ],
+    [
       'a latency of 0 seconds',
       { latencyP95ThresholdSeconds: 0 },
-      /`latencyP95ThresholdSeconds` must be a number greater than 0 \(got 0\); write 250 ms as 0.25/,
+      /`latencyP95ThresholdSeconds` must be at least 0.005 and less than 30 seconds, the latency histogram's finite bucket range \(got 0\); write 250 ms as 0.25/,
+    ],
+    [
+      'a latency at the largest bucket, which no p95 can exceed',
+      { latencyP95ThresholdSeconds: 30 },
+      /`latencyP95ThresholdSeconds` must be at least 0.005 and less than 30 seconds/,
     ],
     [
       'a memory limit of 0',

@@ -1,0 +1,465 @@
+/**
+ * `promtool test rules` cases for the alerts, generated from the same settings as the rules so
+ * that they follow every threshold and `for` duration a deployment sets. For each alert there is
+ * one case where synthetic series cross the threshold and the alert fires with the labels and
+ * annotations Alertmanager will receive, and one where the series stay below it and the alert is
+ * silent. The expected annotations come from rendering the rule's own templates here; promtool
+ * then checks that Prometheus renders them the same way.
+ *
+ * A new alert without a scenario below makes `buildRuleTests` throw, so no alert ships untested.
+ */
+import { stringify } from 'yaml';
+import {
+  ALERT_GROUP,
+  type AlertingRule,
+  type AlertRulesProps,
+  type AlertSettings,
+  buildAlertRules,
+  resolveAlertSettings,
+  type RuleGroup,
+} from './alerts';
+import { METRICS, PROCESS_METRICS } from './catalogue';
+import { durationSeconds } from './promql';
+
+/** Where the rule tests sit, next to the rules they test. */
+export const RULES_FILE_NAME = 'rules.yaml';
+export const RULE_TESTS_FILE_NAME = 'rules.test.yaml';
+
+/** One synthetic input series, in promtool's expanding notation. */
+export interface InputSeries {
+  readonly series: string;
+  readonly values: string;
+}
+
+/** An expected firing alert. */
+export interface ExpectedAlert {
+  readonly exp_labels: Readonly<Record<string, string>>;
+  readonly exp_annotations: Readonly<Record<string, string>>;
+}
+
+/** The alerts of one name expected to be firing at one time. */
+export interface AlertRuleTest {
+  readonly eval_time: string;
+  readonly alertname: string;
+  readonly exp_alerts: readonly ExpectedAlert[];
+}
+
+/** A PromQL expression and the samples it must return at one time. */
+export interface ExpressionTest {
+  readonly expr: string;
+  readonly eval_time: string;
+  readonly exp_samples: readonly { readonly labels: string; readonly value: number }[];
+}
+
+/** One `promtool test rules` test group. */
+export interface RuleTestCase {
+  readonly name: string;
+  readonly interval: string;
+  readonly input_series: readonly InputSeries[];
+  readonly alert_rule_test: readonly AlertRuleTest[];
+  readonly promql_expr_test?: readonly ExpressionTest[];
+}
+
+/** A `promtool test rules` file. */
+export interface RuleTestFile {
+  readonly rule_files: readonly string[];
+  readonly evaluation_interval: string;
+  readonly tests: readonly RuleTestCase[];
+}
+
+/** The pod the synthetic series come from. */
+const INSTANCE = '10.0.0.7:3000';
+/** Synthetic counters grow by this much per minute at full rate: one event per second. */
+const PER_MINUTE = 60;
+
+/** A synthetic series: a counter growing by `perMinute`, or a gauge holding `value`. */
+type SeriesSpec =
+  | { readonly name: string; readonly labels: Record<string, string>; readonly perMinute: number }
+  | { readonly name: string; readonly labels: Record<string, string>; readonly value: number };
+
+/** One side of a scenario: the series, and for a firing case the alert's labels and `$value`. */
+interface Situation {
+  readonly story: string;
+  readonly series: readonly SeriesSpec[];
+}
+
+interface Scenario {
+  readonly firing: Situation & {
+    /** Labels the alert carries besides the selector's and `severity`. */
+    readonly labels: Record<string, string>;
+    /** The alert expression's value, what `$value` renders. */
+    readonly value: number;
+  };
+  readonly silent: Situation;
+}
+
+/**
+ * Series where `share` of the events are bad: each bad series grows at `share` of one per
+ * second and each good series at the rest.
+ */
+function split(
+  share: number,
+  bad: readonly Omit<SeriesSpec, 'perMinute' | 'value'>[],
+  good: readonly Omit<SeriesSpec, 'perMinute' | 'value'>[],
+): SeriesSpec[] {
+  return [
+    ...bad.map((series) => ({ ...series, perMinute: PER_MINUTE * share })),
+    ...good.map((series) => ({ ...series, perMinute: PER_MINUTE * (1 - share) })),
+  ];
+}
+
+const requests = (status: string) => ({
+  name: METRICS.requestsTotal.name,
+  labels: { method: 'tools/call', status, endpoint: '/mcp' },
+});
+
+/**
+ * The latency scenario's series: every request lands in one histogram bucket, so the p95 is
+ * that bucket's lower bound plus 95% of its width (Prometheus interpolates linearly).
+ */
+function latencySeries(bucketIndex: number): SeriesSpec[] {
+  const bounds = METRICS.requestDurationSeconds.buckets;
+  return [...bounds.map(String), '+Inf'].map((le, index) => ({
+    name: `${METRICS.requestDurationSeconds.name}_bucket`,
+    labels: { method: 'tools/call', endpoint: '/mcp', le },
+    perMinute: index >= bucketIndex ? PER_MINUTE : 0,
+  }));
+}
+
+function latencyScenario(threshold: number): Scenario {
+  const bounds = METRICS.requestDurationSeconds.buckets;
+  const p95 = (index: number): number => {
+    const lower = index === 0 ? 0 : (bounds[index - 1] ?? 0);
+    // A quantile in the +Inf bucket reads as the largest finite bound.
+    if (index === bounds.length) return lower;
+    return lower + ((bounds[index] ?? 0) - lower) * 0.95;
+  };
+  const indexes = [...bounds.keys(), bounds.length];
+  const above = indexes.find((index) => p95(index) > threshold);
+  const below = [...indexes]
+    .reverse()
+    .find((index) => index < bounds.length && (bounds[index] ?? 0) <= threshold);
+  if (above === undefined || below === undefined) {
+    throw new Error(`no latency bucket layout puts the p95 on both sides of ${threshold}s`);
+  }
+  return {
+    firing: {
+      story: `every request takes ${p95(above)}s at the 95th percentile`,
+      series: latencySeries(above),
+      labels: { endpoint: '/mcp' },
+      value: p95(above),
+    },
+    silent: {
+      story: `every request finishes within ${bounds[below]}s`,
+      series: latencySeries(below),
+    },
+  };
+}
+
+/**
+ * The share of events (or of a limit) a firing case uses: half again the threshold, or halfway
+ * to 1 when that would pass 1. With the silent case at half the threshold, the two cases
+ * bracket the threshold closely, so a threshold edited in `rules.yaml` fails one of them.
+ */
+export function firingShare(threshold: number): number {
+  return threshold * 1.5 < 1 ? threshold * 1.5 : (1 + threshold) / 2;
+}
+
+const percentText = (share: number): string => `${+(share * 100).toFixed(4)}%`;
+
+/** A ratio alert. `what` completes "7.5% of ...", e.g. "requests fail with 500". */
+function ratioScenario(
+  what: string,
+  threshold: number,
+  labels: Record<string, string>,
+  bad: readonly Omit<SeriesSpec, 'perMinute' | 'value'>[],
+  good: readonly Omit<SeriesSpec, 'perMinute' | 'value'>[],
+): Scenario {
+  const share = firingShare(threshold);
+  return {
+    firing: {
+      story: `${percentText(share)} of ${what}`,
+      series: split(share, bad, good),
+      labels,
+      value: share,
+    },
+    silent: { story: `${percentText(threshold / 2)} of ${what}`, series: split(threshold / 2, bad, good) },
+  };
+}
+
+/** A usage alert on a gauge or a counter's rate, against a limit. */
+function usageScenario(
+  what: string,
+  threshold: number,
+  series: (share: number) => SeriesSpec,
+  value: (spec: SeriesSpec) => number,
+): Scenario {
+  const firing = series(firingShare(threshold));
+  return {
+    firing: {
+      story: `${what} is at ${percentText(value(firing))} of its limit`,
+      series: [firing],
+      labels: { instance: INSTANCE },
+      value: value(firing),
+    },
+    silent: {
+      story: `${what} is at ${percentText(threshold / 2)} of its limit`,
+      series: [series(threshold / 2)],
+    },
+  };
+}
+
+/** A 0-or-1 health gauge: 0 fires, 1 is silent. */
+function healthScenario(name: string, what: string, labels: Record<string, string>): Scenario {
+  return {
+    firing: { story: `${what} reports 0`, series: [{ name, labels: {}, value: 0 }], labels, value: 0 },
+    silent: { story: `${what} reports 1`, series: [{ name, labels: {}, value: 1 }] },
+  };
+}
+
+function scenarios(settings: AlertSettings): Record<string, Scenario> {
+  const instance = { instance: INSTANCE };
+  return {
+    McpHighErrorRatio: ratioScenario(
+      'requests fail with 500',
+      settings.errorRatioThreshold,
+      { endpoint: '/mcp' },
+      [requests('500')],
+      [requests('200')],
+    ),
+    McpHighLatency: latencyScenario(settings.latencyP95ThresholdSeconds),
+    McpServerDown: healthScenario('up', 'the scrape of the only target', {}),
+    McpHighMemory: usageScenario(
+      'resident memory',
+      settings.memoryUsageThreshold,
+      (share) => ({
+        name: PROCESS_METRICS.residentMemoryBytes.name,
+        labels: {},
+        value: Math.round(settings.memoryLimitBytes * share),
+      }),
+      (spec) => ('value' in spec ? spec.value : 0) / settings.memoryLimitBytes,
+    ),
+    McpHighCpu: usageScenario(
+      'CPU use',
+      settings.cpuUsageThreshold,
+      (share) => ({
+        name: PROCESS_METRICS.cpuSecondsTotal.name,
+        labels: {},
+        perMinute: 60 * settings.cpuLimitCores * share,
+      }),
+      (spec) => ('perMinute' in spec ? spec.perMinute : 0) / 60 / settings.cpuLimitCores,
+    ),
+    McpHighToolErrorRatio: ratioScenario(
+      'calls to search_memories fail',
+      settings.toolErrorRatioThreshold,
+      { tool_name: 'search_memories' },
+      [{ name: METRICS.toolExecutionsTotal.name, labels: { tool_name: 'search_memories', status: 'error' } }],
+      [
+        {
+          name: METRICS.toolExecutionsTotal.name,
+          labels: { tool_name: 'search_memories', status: 'success' },
+        },
+      ],
+    ),
+    McpRateLimitRejections: ratioScenario(
+      'requests are rejected with 429',
+      settings.rateLimitRejectionRatioThreshold,
+      { endpoint: '/mcp' },
+      [requests('429'), { name: METRICS.rateLimitRejectionsTotal.name, labels: { endpoint: '/mcp' } }],
+      [requests('200')],
+    ),
+    McpNotReady: healthScenario(METRICS.ready.name, 'the readiness gauge', instance),
+    McpPostgresDown: healthScenario(METRICS.postgresUp.name, 'the Postgres health check', instance),
+    McpRedisDown: healthScenario(METRICS.redisUp.name, 'the Redis health check', instance),
+    McpAuthFailures: ratioScenario(
+      'requests are rejected by authentication',
+      settings.authFailureRatioThreshold ?? 0,
+      {},
+      [requests('401'), { name: METRICS.authFailuresTotal.name, labels: { reason: 'unknown_key' } }],
+      [requests('200')],
+    ),
+  };
+}
+
+/** Go's `%.4g`, which Prometheus's humanize functions use. */
+function formatG4(value: number): string {
+  if (value === 0) return '0';
+  if (!Number.isFinite(value)) return Number.isNaN(value) ? 'NaN' : value > 0 ? '+Inf' : '-Inf';
+  const [mantissa = '', exponentText = '0'] = value.toExponential(3).split('e');
+  const exponent = Number(exponentText);
+  const trim = (digits: string): string => (digits.includes('.') ? digits.replace(/\.?0+$/, '') : digits);
+  if (exponent < -4 || exponent >= 4) {
+    const sign = exponent < 0 ? '-' : '+';
+    return `${trim(mantissa)}e${sign}${String(Math.abs(exponent)).padStart(2, '0')}`;
+  }
+  return trim(value.toFixed(3 - exponent));
+}
+
+/** Prometheus's `humanizeDuration` template function. */
+function humanizeDuration(seconds: number): string {
+  if (seconds === 0 || !Number.isFinite(seconds)) return `${formatG4(seconds)}${seconds === 0 ? 's' : ''}`;
+  const sign = seconds < 0 ? '-' : '';
+  let value = Math.abs(seconds);
+  if (value >= 1) {
+    const whole = Math.trunc(value);
+    const [days, hours, minutes, secs] = [
+      Math.trunc(whole / 86_400),
+      Math.trunc(whole / 3_600) % 24,
+      Math.trunc(whole / 60) % 60,
+      whole % 60,
+    ];
+    if (days !== 0) return `${sign}${days}d ${hours}h ${minutes}m ${secs}s`;
+    if (hours !== 0) return `${sign}${hours}h ${minutes}m ${secs}s`;
+    if (minutes !== 0) return `${sign}${minutes}m ${secs}s`;
+    return `${sign}${formatG4(value)}s`;
+  }
+  let prefix = '';
+  for (const next of ['m', 'u', 'n', 'p', 'f', 'a', 'z', 'y']) {
+    if (value >= 1) break;
+    prefix = next;
+    value *= 1000;
+  }
+  return `${sign}${formatG4(value)}${prefix}s`;
+}
+
+const TEMPLATE_ACTION = /\{\{\s*(.*?)\s*\}\}/g;
+
+/**
+ * Renders an annotation the way Prometheus will, for the template forms the alerts use:
+ * `{{ $labels.name }}`, `{{ $value }}` and `{{ $value | humanizePercentage }}` or
+ * `humanizeDuration`. Anything else throws, so the generator never guesses.
+ */
+export function renderAnnotation(
+  template: string,
+  labels: Readonly<Record<string, string>>,
+  value: number,
+): string {
+  return template.replace(TEMPLATE_ACTION, (_match, action: string) => {
+    const label = /^\$labels\.([a-zA-Z_][a-zA-Z0-9_]*)$/.exec(action);
+    if (label) return labels[label[1] ?? ''] ?? '';
+    if (action === '$value') return String(value);
+    if (action === '$value | humanizePercentage') return `${formatG4(value * 100)}%`;
+    if (action === '$value | humanizeDuration') return humanizeDuration(value);
+    throw new Error(`the rule tests cannot render the template action {{ ${action} }}`);
+  });
+}
+
+function seriesText(spec: SeriesSpec, selector: Readonly<Record<string, string>>): string {
+  const labels: Record<string, string> = { ...selector, instance: INSTANCE, ...spec.labels };
+  const body = Object.keys(labels)
+    .sort()
+    .map((name) => `${name}=${JSON.stringify(labels[name])}`)
+    .join(',');
+  return `${spec.name}{${body}}`;
+}
+
+/** Expanding notation for `samples` one-minute samples after the first. */
+function seriesValues(spec: SeriesSpec, samples: number): string {
+  // Twelve significant digits drop float noise such as 4.500000000000001.
+  const tidy = (value: number): number => Number(value.toPrecision(12));
+  return 'perMinute' in spec ? `0+${tidy(spec.perMinute)}x${samples}` : `${tidy(spec.value)}x${samples}`;
+}
+
+/**
+ * Splits `value > 0.05` or `value == 0` into the value and the comparison, so the silent case
+ * can show the value is there and below the threshold rather than missing.
+ */
+function splitCondition(expr: string): { value: string; negated: string } | undefined {
+  const match = /^(.*) (>|==) (-?[0-9.]+(?:e[-+]?[0-9]+)?)$/.exec(expr);
+  if (!match) return undefined;
+  const [, value = '', operator, threshold] = match;
+  return { value, negated: `${operator === '>' ? '<=' : '!='} ${threshold}` };
+}
+
+function sorted(record: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+function minutes(count: number): string {
+  return `${count}m`;
+}
+
+function casesFor(rule: AlertingRule, scenario: Scenario, settings: AlertSettings): RuleTestCase[] {
+  const forMinutes = Math.max(1, Math.ceil(durationSeconds(rule.for) / 60));
+  // Rates need two samples and the 5m windows need filling; six minutes past `for` leaves room.
+  const evalMinutes = forMinutes + 6;
+  const samples = evalMinutes + 2;
+  const input = (situation: Situation): InputSeries[] =>
+    situation.series.map((spec) => ({
+      series: seriesText(spec, settings.selector),
+      values: seriesValues(spec, samples),
+    }));
+
+  const expectedLabels = { ...settings.selector, ...scenario.firing.labels };
+  const annotations: Record<string, string> = {};
+  for (const key of Object.keys(rule.annotations).sort()) {
+    const template = rule.annotations[key as keyof AlertingRule['annotations']];
+    if (template !== undefined)
+      annotations[key] = renderAnnotation(template, expectedLabels, scenario.firing.value);
+  }
+  const fired: AlertRuleTest = {
+    eval_time: minutes(evalMinutes),
+    alertname: rule.alert,
+    exp_alerts: [{ exp_labels: sorted({ ...expectedLabels, ...rule.labels }), exp_annotations: annotations }],
+  };
+  const notYet: AlertRuleTest[] =
+    forMinutes > 1 ? [{ eval_time: minutes(forMinutes - 1), alertname: rule.alert, exp_alerts: [] }] : [];
+  const condition = splitCondition(rule.expr);
+
+  return [
+    {
+      name: `${rule.alert} fires when ${scenario.firing.story} for ${rule.for}`,
+      interval: '1m',
+      input_series: input(scenario.firing),
+      alert_rule_test: [...notYet, fired],
+    },
+    {
+      name: `${rule.alert} stays silent when ${scenario.silent.story}`,
+      interval: '1m',
+      input_series: input(scenario.silent),
+      alert_rule_test: [{ eval_time: minutes(evalMinutes), alertname: rule.alert, exp_alerts: [] }],
+      ...(condition
+        ? {
+            promql_expr_test: [
+              {
+                expr: `count(${condition.value} ${condition.negated})`,
+                eval_time: minutes(evalMinutes),
+                exp_samples: [{ labels: '{}', value: 1 }],
+              },
+            ],
+          }
+        : {}),
+    },
+  ];
+}
+
+/**
+ * The rule tests for the alerts `props` describe: a firing and a silent case for every alert, in
+ * the order of the alert group. `groups` defaults to `buildAlertRules(props)`.
+ */
+export function buildRuleTests(
+  props: AlertRulesProps = {},
+  groups: readonly RuleGroup[] = buildAlertRules(props),
+): RuleTestFile {
+  const settings = resolveAlertSettings(props);
+  const byAlert = scenarios(settings);
+  const alerts = groups
+    .find((group) => group.name === ALERT_GROUP)
+    ?.rules.filter((rule): rule is AlertingRule => 'alert' in rule);
+  if (!alerts || alerts.length === 0)
+    throw new Error(`the rule groups have no ${ALERT_GROUP} group with alerts`);
+  return {
+    rule_files: [RULES_FILE_NAME],
+    evaluation_interval: '1m',
+    tests: alerts.flatMap((rule) => {
+      const scenario = byAlert[rule.alert];
+      if (!scenario) throw new Error(`the alert ${rule.alert} has no rule-test scenario in rule-tests.ts`);
+      return casesFor(rule, scenario, settings);
+    }),
+  };
+}
+
+/** The rule tests as the YAML file promtool reads, with keys in a fixed order. */
+export function toRuleTestsYaml(file: RuleTestFile): string {
+  return stringify(file, { lineWidth: 0, aliasDuplicateObjects: false });
+}
