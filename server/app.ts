@@ -9,6 +9,7 @@ import type { Cache } from './cache/cache';
 import { type AllowList, hostAndOriginGuard } from './guard';
 import { createMcpHandler } from './mcp/handler';
 import { ServerMetrics } from './metrics';
+import { LABEL_VALUES } from '../constructs/monitoring/catalogue';
 import { RateLimitStoreError, rateLimitByPrincipal } from './rate-limit';
 import { MemoryRepository } from './store/memories';
 import { MemoryService } from './store/memory-service';
@@ -71,21 +72,9 @@ export interface McpHttpServer {
 }
 
 /** JSON-RPC methods are a closed set; anything else is labelled `other` to bound cardinality. */
-const KNOWN_METHODS = new Set([
-  'initialize',
-  'ping',
-  'tools/list',
-  'tools/call',
-  'resources/list',
-  'resources/templates/list',
-  'resources/read',
-  'prompts/list',
-  'prompts/get',
-  'completion/complete',
-  'logging/setLevel',
-  'notifications/initialized',
-  'notifications/cancelled',
-]);
+const KNOWN_METHODS: ReadonlySet<string> = new Set(
+  LABEL_VALUES.rpcMethod.filter((method) => !['other', 'invalid', 'batch', 'none'].includes(method)),
+);
 
 function rpcMethodLabel(body: unknown): string {
   if (body === undefined) return 'none';
@@ -115,6 +104,7 @@ const DEFAULT_INSTRUCTIONS =
 export function createServer(options: CreateServerOptions): McpHttpServer {
   const { logger, db, redis } = options;
   const metrics = new ServerMetrics();
+  metrics.initializeSeries((options.tools ?? MEMORY_TOOLS).map((tool) => tool.name));
   const memories = new MemoryService(new MemoryRepository(db), options.cache);
   const handleMcp = createMcpHandler({
     serverInfo: options.serverInfo ?? { name: 'mcpenv-reference-server', version: '0.0.0' },

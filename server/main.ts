@@ -107,6 +107,21 @@ export function connectRedis(
 }
 
 /**
+ * Closes the Redis connection. QUIT fails when Redis is unreachable, and the client would then
+ * keep reconnecting (and the process running) forever; disconnect() stops that.
+ */
+async function closeRedis(redis: Redis | undefined): Promise<void> {
+  if (!redis) return;
+  try {
+    await redis.quit();
+  } catch {
+    // Not connected: nothing to say goodbye to.
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/**
  * Starts the server from its configuration: opens Postgres (or PGlite) and Redis, migrates when
  * asked, listens, and keeps the up/down gauges fresh. Resolves once it is listening.
  */
@@ -250,7 +265,7 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
         });
         http.closeIdleConnections();
       });
-      await Promise.allSettled([db.close(), redis?.quit()]);
+      await Promise.allSettled([db.close(), closeRedis(redis)]);
       logger.info('stopped');
     })();
     return closing;

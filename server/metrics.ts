@@ -1,5 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import { METRICS, type MetricDefinition } from '../constructs/monitoring/catalogue';
+import { LABEL_VALUES, METRICS, type MetricDefinition } from '../constructs/monitoring/catalogue';
 
 type LabelsOf<D extends MetricDefinition> = D['labelNames'][number];
 
@@ -37,5 +37,29 @@ export class ServerMetrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+  }
+
+  /**
+   * Exposes the series the alerts divide by at 0 from the start. prom-client creates a labelled
+   * series on its first increment, and Prometheus's rate() cannot see the jump from "no series"
+   * to its first value: without these, the first burst of 5xx errors, auth failures or
+   * rejections after a pod starts would never reach the alerts.
+   */
+  initializeSeries(toolNames: readonly string[]): void {
+    for (const method of LABEL_VALUES.rpcMethod) {
+      for (const status of LABEL_VALUES.serverErrorStatus) {
+        this.requestsTotal.inc({ method, status, endpoint: '/mcp' }, 0);
+      }
+    }
+    this.rateLimitRejectionsTotal.inc({ endpoint: '/mcp' }, 0);
+    for (const reason of LABEL_VALUES.authFailureReason) this.authFailuresTotal.inc({ reason }, 0);
+    for (const tool_name of toolNames) {
+      for (const status of LABEL_VALUES.toolStatus) this.toolExecutionsTotal.inc({ tool_name, status }, 0);
+    }
+    for (const resource_type of LABEL_VALUES.resourceType) {
+      for (const operation of LABEL_VALUES.resourceOperation) {
+        this.resourceAccessTotal.inc({ resource_type, operation }, 0);
+      }
+    }
   }
 }

@@ -83,15 +83,21 @@ export const METRICS = {
 } as const satisfies Record<string, MetricDefinition>;
 
 /**
- * Metrics prom-client's default collectors register in the server process, which the alerts and
- * dashboards use for memory and CPU. Listed here so that every expression still resolves
- * against this catalogue.
+ * What prom-client's default collectors register in the server process (prom-client 15 on
+ * Linux), written out so the catalogue names every series the server exposes. The alerts and
+ * dashboards use the memory, CPU and heap ones; help texts are prom-client's.
  */
 export const PROCESS_METRICS = {
-  residentMemoryBytes: {
-    name: 'process_resident_memory_bytes',
-    type: 'gauge',
-    help: 'Resident memory size in bytes.',
+  cpuUserSecondsTotal: {
+    name: 'process_cpu_user_seconds_total',
+    type: 'counter',
+    help: 'Total user CPU time spent in seconds.',
+    labelNames: [],
+  },
+  cpuSystemSecondsTotal: {
+    name: 'process_cpu_system_seconds_total',
+    type: 'counter',
+    help: 'Total system CPU time spent in seconds.',
     labelNames: [],
   },
   cpuSecondsTotal: {
@@ -100,10 +106,130 @@ export const PROCESS_METRICS = {
     help: 'Total user and system CPU time spent in seconds.',
     labelNames: [],
   },
+  startTimeSeconds: {
+    name: 'process_start_time_seconds',
+    type: 'gauge',
+    help: 'Start time of the process since unix epoch in seconds.',
+    labelNames: [],
+  },
+  residentMemoryBytes: {
+    name: 'process_resident_memory_bytes',
+    type: 'gauge',
+    help: 'Resident memory size in bytes.',
+    labelNames: [],
+  },
+  virtualMemoryBytes: {
+    name: 'process_virtual_memory_bytes',
+    type: 'gauge',
+    help: 'Virtual memory size in bytes.',
+    labelNames: [],
+  },
+  processHeapBytes: {
+    name: 'process_heap_bytes',
+    type: 'gauge',
+    help: 'Process heap size in bytes.',
+    labelNames: [],
+  },
+  openFds: {
+    name: 'process_open_fds',
+    type: 'gauge',
+    help: 'Number of open file descriptors.',
+    labelNames: [],
+  },
+  maxFds: {
+    name: 'process_max_fds',
+    type: 'gauge',
+    help: 'Maximum number of open file descriptors.',
+    labelNames: [],
+  },
+  eventLoopLagSeconds: {
+    name: 'nodejs_eventloop_lag_seconds',
+    type: 'gauge',
+    help: 'Lag of event loop in seconds.',
+    labelNames: [],
+  },
+  eventLoopLagMinSeconds: {
+    name: 'nodejs_eventloop_lag_min_seconds',
+    type: 'gauge',
+    help: 'The minimum recorded event loop delay.',
+    labelNames: [],
+  },
+  eventLoopLagMaxSeconds: {
+    name: 'nodejs_eventloop_lag_max_seconds',
+    type: 'gauge',
+    help: 'The maximum recorded event loop delay.',
+    labelNames: [],
+  },
+  eventLoopLagMeanSeconds: {
+    name: 'nodejs_eventloop_lag_mean_seconds',
+    type: 'gauge',
+    help: 'The mean of the recorded event loop delays.',
+    labelNames: [],
+  },
+  eventLoopLagStddevSeconds: {
+    name: 'nodejs_eventloop_lag_stddev_seconds',
+    type: 'gauge',
+    help: 'The standard deviation of the recorded event loop delays.',
+    labelNames: [],
+  },
+  eventLoopLagP50Seconds: {
+    name: 'nodejs_eventloop_lag_p50_seconds',
+    type: 'gauge',
+    help: 'The 50th percentile of the recorded event loop delays.',
+    labelNames: [],
+  },
+  eventLoopLagP90Seconds: {
+    name: 'nodejs_eventloop_lag_p90_seconds',
+    type: 'gauge',
+    help: 'The 90th percentile of the recorded event loop delays.',
+    labelNames: [],
+  },
   eventLoopLagP99Seconds: {
     name: 'nodejs_eventloop_lag_p99_seconds',
     type: 'gauge',
     help: 'The 99th percentile of the recorded event loop delays.',
+    labelNames: [],
+  },
+  activeResources: {
+    name: 'nodejs_active_resources',
+    type: 'gauge',
+    help: 'Number of active resources that are currently keeping the event loop alive, grouped by async resource type.',
+    labelNames: ['type'],
+  },
+  activeResourcesTotal: {
+    name: 'nodejs_active_resources_total',
+    type: 'gauge',
+    help: 'Total number of active resources.',
+    labelNames: [],
+  },
+  activeHandles: {
+    name: 'nodejs_active_handles',
+    type: 'gauge',
+    help: 'Number of active libuv handles grouped by handle type. Every handle type is C++ class name.',
+    labelNames: ['type'],
+  },
+  activeHandlesTotal: {
+    name: 'nodejs_active_handles_total',
+    type: 'gauge',
+    help: 'Total number of active handles.',
+    labelNames: [],
+  },
+  activeRequests: {
+    name: 'nodejs_active_requests',
+    type: 'gauge',
+    help: 'Number of active libuv requests grouped by request type. Every request type is C++ class name.',
+    labelNames: ['type'],
+  },
+  activeRequestsTotal: {
+    name: 'nodejs_active_requests_total',
+    type: 'gauge',
+    help: 'Total number of active requests.',
+    labelNames: [],
+  },
+  heapSizeTotalBytes: {
+    name: 'nodejs_heap_size_total_bytes',
+    type: 'gauge',
+    help: 'Process heap size from Node.js in bytes.',
     labelNames: [],
   },
   heapUsedBytes: {
@@ -111,6 +237,43 @@ export const PROCESS_METRICS = {
     type: 'gauge',
     help: 'Process heap size used from Node.js in bytes.',
     labelNames: [],
+  },
+  externalMemoryBytes: {
+    name: 'nodejs_external_memory_bytes',
+    type: 'gauge',
+    help: 'Node.js external memory size in bytes.',
+    labelNames: [],
+  },
+  heapSpaceSizeTotalBytes: {
+    name: 'nodejs_heap_space_size_total_bytes',
+    type: 'gauge',
+    help: 'Process heap space size total from Node.js in bytes.',
+    labelNames: ['space'],
+  },
+  heapSpaceSizeUsedBytes: {
+    name: 'nodejs_heap_space_size_used_bytes',
+    type: 'gauge',
+    help: 'Process heap space size used from Node.js in bytes.',
+    labelNames: ['space'],
+  },
+  heapSpaceSizeAvailableBytes: {
+    name: 'nodejs_heap_space_size_available_bytes',
+    type: 'gauge',
+    help: 'Process heap space size available from Node.js in bytes.',
+    labelNames: ['space'],
+  },
+  versionInfo: {
+    name: 'nodejs_version_info',
+    type: 'gauge',
+    help: 'Node.js version info.',
+    labelNames: ['version', 'major', 'minor', 'patch'],
+  },
+  gcDurationSeconds: {
+    name: 'nodejs_gc_duration_seconds',
+    type: 'histogram',
+    help: 'Garbage collection duration by kind, one of major, minor, incremental or weakcb.',
+    labelNames: ['kind'],
+    buckets: [0.001, 0.01, 0.1, 1, 2, 5],
   },
 } as const satisfies Record<string, MetricDefinition>;
 
@@ -136,6 +299,31 @@ export const QUERYABLE_METRICS: readonly MetricDefinition[] = [
  * monitoring side build per-value panels without guessing.
  */
 export const LABEL_VALUES = {
+  /**
+   * `method` of the request metrics: the JSON-RPC methods of MCP, then `other` (any other
+   * method), `invalid` (no method), `batch` and `none` (no parsed body).
+   */
+  rpcMethod: [
+    'initialize',
+    'ping',
+    'tools/list',
+    'tools/call',
+    'resources/list',
+    'resources/templates/list',
+    'resources/read',
+    'prompts/list',
+    'prompts/get',
+    'completion/complete',
+    'logging/setLevel',
+    'notifications/initialized',
+    'notifications/cancelled',
+    'other',
+    'invalid',
+    'batch',
+    'none',
+  ],
+  /** The 5xx statuses the server answers with: an unexpected failure, or a backend unavailable. */
+  serverErrorStatus: ['500', '503'],
   toolStatus: ['success', 'error'],
   authFailureReason: [
     'missing_token',
@@ -151,6 +339,7 @@ export const LABEL_VALUES = {
     'issuer_unavailable',
   ],
   resourceOperation: ['read', 'list'],
+  resourceType: ['memory'],
 } as const;
 
 export type AuthFailureReason = (typeof LABEL_VALUES.authFailureReason)[number];

@@ -1,0 +1,292 @@
+/**
+ * End to end: the synthesized rules and dashboard against a real Prometheus scraping the real
+ * reference server (on real Postgres and Redis), under traffic of every kind the alerts and panels
+ * watch. Bounded: every wait has a deadline and every traffic loop a fixed count.
+ *
+ * Set MCPENV_DASHBOARD_PICTURE=<file.svg> to also draw the dashboard's panels from the query
+ * results (how the README's picture is made); MCPENV_E2E_TRAFFIC_ROUNDS lengthens the traffic
+ * for a fuller picture (default 15 rounds of about a second).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parse } from 'yaml';
+import { loadEnvironment } from '../../app/environments';
+import { synthEnvironment } from '../../app/synth';
+import type { GrafanaDashboard } from '../../constructs/monitoring/dashboard';
+import { queryableSeriesNames } from '../../constructs/monitoring/promql';
+import { renderDashboardSvg, type SeriesData } from '../helpers/dashboard-picture';
+import { removeTempDirs, tempDir } from '../helpers/fixtures';
+import { type PrometheusServer, type QuerySeries, startPrometheus } from '../helpers/prometheus';
+import {
+  type Backends,
+  callTool,
+  postMcp,
+  type ReferenceServer,
+  startBackends,
+} from '../helpers/reference-server';
+
+const ROUNDS = Math.min(Number(process.env.MCPENV_E2E_TRAFFIC_ROUNDS ?? 15) || 15, 600);
+const RATE_LIMIT_PER_MINUTE = 200;
+/** The pod name the Prometheus Operator would put on the target. */
+const POD = 'mcp-server-7d9f8-x2kq4';
+
+interface RulesFile {
+  groups: { name: string; rules: { alert?: string; record?: string; expr: string }[] }[];
+}
+
+let backends: Backends;
+let server: ReferenceServer;
+let prometheus: PrometheusServer;
+let rules: RulesFile;
+let dashboard: GrafanaDashboard;
+let startedAt: number;
+
+afterAll(async () => {
+  await Promise.allSettled([prometheus?.destroy(), backends?.destroy()]);
+  removeTempDirs();
+}, 60_000);
+
+/** The scope labels the synthesized rules select on, read from McpServerDown's `absent(up{...})`. */
+function ruleSelector(file: RulesFile): Record<string, string> {
+  const expr = file.groups.flatMap((g) => g.rules).find((r) => r.alert === 'McpServerDown')?.expr ?? '';
+  const body = /absent\(up\{([^}]*)\}\)/.exec(expr)?.[1];
+  if (body === undefined) throw new Error(`cannot find the selector in McpServerDown: ${expr}`);
+  return Object.fromEntries([...body.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+}
+
+/** Grafana's `$__rate_interval` for a query step: max(step + scrape interval, 4 × scrape interval). */
+function grafanaExpr(expr: string, stepSeconds: number, scrapeSeconds: number): string {
+  const rateInterval = Math.max(stepSeconds + scrapeSeconds, 4 * scrapeSeconds);
+  return expr
+    .replaceAll('$__rate_interval', `${rateInterval}s`)
+    .replaceAll('${__rate_interval}', `${rateInterval}s`);
+}
+
+const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function statusesOf(requests: Promise<{ status: number }>[]): Promise<number[]> {
+  return (await Promise.all(requests)).map((r) => r.status);
+}
+
+/** Alert state per name, from /api/v1/rules. */
+async function alertStates(): Promise<Record<string, string>> {
+  const states: Record<string, string> = {};
+  for (const rule of await prometheus.rules())
+    if (rule.type === 'alerting') states[rule.name] = rule.state ?? '';
+  return states;
+}
+
+beforeAll(async () => {
+  const out = path.join(tempDir('mcpenv-e2e-'), 'dev');
+  synthEnvironment(loadEnvironment('dev'), { outDir: out, only: 'monitoring' });
+  const rulesPath = path.join(out, 'monitoring', 'rules.yaml');
+  rules = parse(fs.readFileSync(rulesPath, 'utf8')) as RulesFile;
+  const [dashboardFile] = fs.readdirSync(path.join(out, 'monitoring', 'dashboards'));
+  dashboard = JSON.parse(
+    fs.readFileSync(path.join(out, 'monitoring', 'dashboards', dashboardFile ?? ''), 'utf8'),
+  ) as GrafanaDashboard;
+
+  backends = await startBackends({ tenants: ['steady', 'bursty'] });
+  server = await backends.startServer({
+    RATE_LIMIT_PER_MINUTE: String(RATE_LIMIT_PER_MINUTE),
+    RATE_LIMIT_ON_REDIS_ERROR: 'deny',
+  });
+  const { job, ...labels } = ruleSelector(rules);
+  prometheus = await startPrometheus({
+    targets: [
+      { address: new URL(server.url).host, job: job ?? 'mcp-server', labels: { ...labels, pod: POD } },
+    ],
+    ruleFiles: [rulesPath],
+  });
+  startedAt = Math.floor(Date.now() / 1000);
+  await prometheus.waitFor(
+    'the first successful scrape of the server',
+    async () => ((await prometheus.query('up == 1')).length === 1 ? true : undefined),
+    30_000,
+  );
+}, 180_000);
+
+describe('the synthesized monitoring against a real Prometheus scraping the reference server', () => {
+  const [steadyIndex, burstyIndex] = [0, 1];
+  const served: Record<string, number[]> = {};
+
+  test('traffic of every kind: successes, tool errors, resource reads, auth failures, 429s; no 5xx', async () => {
+    const steady = bearer(backends.keys[steadyIndex] ?? '');
+    const bursty = bearer(backends.keys[burstyIndex] ?? '');
+    Object.assign(served, { success: [], toolError: [], resources: [], auth: [], burst: [] });
+    const record = async (kind: string, requests: Promise<{ status: number }>[]) => {
+      served[kind]?.push(...(await statusesOf(requests)));
+    };
+    const rpc = (method: string, params?: Record<string, unknown>) => ({
+      jsonrpc: '2.0',
+      id: 1,
+      method,
+      params,
+    });
+    // The steady client makes two calls a round (120 a minute at most), under the limit of 200.
+    for (let round = 0; round < ROUNDS; round++) {
+      const roundStarted = Date.now();
+      await record('success', [
+        postMcp(server.url, callTool('memory_store', { text: `note ${round}`, tags: ['e2e'] }), steady),
+      ]);
+      await record(
+        round % 2 === 0 ? 'toolError' : 'resources',
+        round % 2 === 0
+          ? [
+              postMcp(
+                server.url,
+                callTool('memory_get', { id: '00000000-0000-4000-8000-000000000000' }),
+                steady,
+              ),
+            ]
+          : [postMcp(server.url, rpc('resources/list'), steady)],
+      );
+      await record('auth', [
+        postMcp(server.url, rpc('ping')),
+        postMcp(server.url, rpc('ping'), bearer('mcp_unknown_key_0000000000000000')),
+      ]);
+      if (round === Math.floor(ROUNDS / 2)) {
+        // One burst of the second client, past its limit.
+        await record(
+          'burst',
+          Array.from({ length: RATE_LIMIT_PER_MINUTE + 10 }, () => postMcp(server.url, rpc('ping'), bursty)),
+        );
+      }
+      await sleep(Math.max(0, 1000 - (Date.now() - roundStarted)));
+    }
+
+    expect(new Set(served.success)).toEqual(new Set([200]));
+    expect(new Set(served.toolError)).toEqual(new Set([200]));
+    expect(new Set(served.resources)).toEqual(new Set([200]));
+    expect(new Set(served.auth)).toEqual(new Set([401]));
+    expect(served.burst?.filter((s) => s === 429).length).toBeGreaterThanOrEqual(10);
+    expect(served.burst?.every((s) => s === 200 || s === 429)).toBe(true);
+  }, 900_000);
+
+  test('the server exposes only catalogued metrics, now that every code path has run', async () => {
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    const exposed = [...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => m[1] ?? '');
+    expect(exposed.length).toBeGreaterThan(10);
+    const known = new Set(queryableSeriesNames());
+    const families = (name: string) => [
+      name,
+      `${name}_bucket`,
+      `${name}_sum`,
+      `${name}_count`,
+      `${name}_total`,
+    ];
+    expect(exposed.filter((name) => !families(name).some((n) => known.has(n)))).toEqual([]);
+  });
+
+  test('Prometheus has scraped the traffic: the error ratio is recorded as 0 and the alert is inactive', async () => {
+    await prometheus.waitFor(
+      'recorded request rates for 2xx and 4xx, and tool errors',
+      async () => {
+        const classes = (await prometheus.query('mcp:mcp_requests:rate5m > 0')).map(
+          (s) => s.metric.status_class,
+        );
+        const toolErrors = await prometheus.query('mcp:mcp_tool_executions:rate5m{status="error"} > 0');
+        return classes.includes('2xx') && classes.includes('4xx') && toolErrors.length > 0 ? true : undefined;
+      },
+      30_000,
+    );
+    // Let one more evaluation run on the same data before reading the alert states.
+    await sleep(2 * prometheus.intervalSeconds * 1000);
+    const ratio = await prometheus.query('mcp:mcp_request_errors:ratio_rate5m');
+    expect(ratio.map((s) => [s.metric.endpoint, Number(s.value?.[1])])).toEqual([['/mcp', 0]]);
+    const states = await alertStates();
+    expect(states.McpHighErrorRatio).toBe('inactive');
+    expect(states).toMatchObject({
+      McpServerDown: 'inactive',
+      McpPostgresDown: 'inactive',
+      McpRedisDown: 'inactive',
+      McpNotReady: 'inactive',
+    });
+  }, 60_000);
+
+  test('every recording and alert expression evaluates without error, and every rule is healthy', async () => {
+    const all = rules.groups.flatMap((g) => g.rules);
+    expect(all.length).toBeGreaterThanOrEqual(18);
+    const failures: string[] = [];
+    for (const rule of all) {
+      await prometheus.query(rule.expr).catch((error: Error) => {
+        failures.push(`${rule.alert ?? rule.record}: ${error.message}`);
+      });
+    }
+    expect(failures).toEqual([]);
+    const states = await prometheus.rules();
+    expect(states.map((r) => r.name).sort()).toEqual(all.map((r) => r.alert ?? r.record).sort());
+    expect(states.filter((r) => r.health !== 'ok').map((r) => `${r.name}: ${r.lastError}`)).toEqual([]);
+  }, 60_000);
+
+  test('injected 5xx errors (Redis stopped, rate limiting fails closed) turn the error-ratio alert pending', async () => {
+    await backends.redis.stop();
+    const key = bearer(backends.keys[steadyIndex] ?? '');
+    const statuses: number[] = [];
+    for (let round = 0; round < 5; round++) {
+      statuses.push(
+        ...(await statusesOf(
+          Array.from({ length: 10 }, () =>
+            postMcp(server.url, { jsonrpc: '2.0', id: 1, method: 'ping' }, key),
+          ),
+        )),
+      );
+    }
+    expect(statuses.filter((s) => s >= 500).length).toBeGreaterThanOrEqual(40);
+    const state = await prometheus.waitFor(
+      'McpHighErrorRatio pending or firing',
+      async () => {
+        const s = (await alertStates()).McpHighErrorRatio;
+        return s === 'pending' || s === 'firing' ? s : undefined;
+      },
+      30_000,
+    );
+    expect(['pending', 'firing']).toContain(state);
+    const alerts = await prometheus.query('ALERTS{alertname="McpHighErrorRatio"}');
+    expect(alerts[0]?.metric).toMatchObject({ severity: 'critical', endpoint: '/mcp', alertstate: state });
+  }, 120_000);
+
+  test('every dashboard panel query evaluates, and every panel target returns data', async () => {
+    const end = Math.ceil(Date.now() / 1000);
+    const step = 1;
+    const results = new Map<number, Map<string, SeriesData[]>>();
+    const empty: string[] = [];
+    for (const panel of dashboard.panels) {
+      const byTarget = new Map<string, SeriesData[]>();
+      for (const target of panel.targets) {
+        const series: QuerySeries[] = await prometheus.queryRange(
+          grafanaExpr(target.expr, step, prometheus.intervalSeconds),
+          startedAt,
+          end,
+          step,
+        );
+        if (series.length === 0) empty.push(`${panel.title} / ${target.legendFormat}`);
+        byTarget.set(
+          target.refId,
+          series.map((s) => ({
+            labels: s.metric,
+            points: (s.values ?? []).map(([t, v]) => [t, Number(v)] as const),
+          })),
+        );
+      }
+      results.set(panel.id, byTarget);
+    }
+    expect(dashboard.panels.length).toBeGreaterThanOrEqual(12);
+    expect(empty).toEqual([]);
+
+    const picture = process.env.MCPENV_DASHBOARD_PICTURE;
+    if (picture) {
+      fs.writeFileSync(
+        picture,
+        renderDashboardSvg(dashboard, results, {
+          start: startedAt,
+          end,
+          caption:
+            `Real query results: Prometheus 2.42 scraping the reference server (Postgres, Redis) under ` +
+            `${ROUNDS} s of test traffic, then Redis stopped with rate limiting failing closed.`,
+        }),
+      );
+    }
+  }, 120_000);
+});
