@@ -16,6 +16,7 @@ import {
 } from '../../../constructs/k8s/monitoring';
 import { buildAlertRules } from '../../../constructs/monitoring/alerts';
 import { QUERYABLE_METRICS } from '../../../constructs/monitoring/catalogue';
+import { buildRuleTests } from '../../../constructs/monitoring/rule-tests';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Manifest = any;
@@ -318,6 +319,28 @@ describe('McpMonitoring', () => {
     const { construct, objects } = monitoring({}, 'mcp-prod');
     expect(only(objects, 'PrometheusRule').spec.groups).toEqual(construct.ruleGroups);
     expect(Object.values(only(objects, 'ConfigMap').data)).toEqual([construct.dashboardJson]);
+  });
+
+  test('exposes rule tests for its own rules: thresholds, runbook links and scope included', () => {
+    const { construct } = monitoring(
+      { errorRatioThreshold: 0.2, runbookBaseUrl: 'https://runbooks.example.com/mcp' },
+      'mcp-prod',
+    );
+    expect(construct.ruleTests).toEqual(
+      buildRuleTests(
+        {
+          errorRatioThreshold: 0.2,
+          runbookBaseUrl: 'https://runbooks.example.com/mcp',
+          selector: { job: 'mcp-server', namespace: 'mcp-prod' },
+        },
+        construct.ruleGroups,
+      ),
+    );
+    const firing = construct.ruleTests.tests[0];
+    expect(firing?.input_series[0]?.series).toContain('namespace="mcp-prod"');
+    expect(firing?.alert_rule_test.at(-1)?.exp_alerts[0]?.exp_annotations.description).toContain(
+      '(threshold 20%)',
+    );
   });
 
   test('scopes rules and panels alike, by the Service namespace when it is given', () => {
