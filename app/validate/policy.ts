@@ -366,6 +366,11 @@ function checkSecurityContext(
 /** Words that make a variable name look like it holds a secret (matched whole, between underscores). */
 const SECRET_WORDS =
   /(?:^|_)(?:PASSWORD|PASSWD|SECRET|TOKEN|CREDENTIALS?|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY)(?:_|$)/i;
+/**
+ * `*_FILE` or `*_PATH` holding an absolute path names a mounted file, the convention of official
+ * images (`POSTGRES_PASSWORD_FILE`): a reference, not the secret.
+ */
+const FILE_REFERENCE = { name: /_(?:FILE|PATH)$/i, value: /^\/[^\s]*$/ };
 /** A URL with a password in it: scheme://user:password@host. */
 const URL_WITH_PASSWORD = /^[a-z][a-z0-9+.-]*:\/\/[^/?#@\s]*:[^/?#@\s]+@/i;
 
@@ -393,7 +398,11 @@ function checkEnv(container: Record<string, unknown>, at: FieldPath, report: Rep
         valuePath,
         `${String(name)} holds a URL with a password; put the URL in a Secret and use valueFrom.secretKeyRef`,
       );
-    } else if (typeof name === 'string' && SECRET_WORDS.test(name)) {
+    } else if (
+      typeof name === 'string' &&
+      SECRET_WORDS.test(name) &&
+      !(FILE_REFERENCE.name.test(name) && FILE_REFERENCE.value.test(value))
+    ) {
       report(
         'no-literal-secrets',
         valuePath,

@@ -392,6 +392,40 @@ export abstract class Cache {
   abstract bind(scope: Construct, context: DataStoreContext): DataStoreBinding;
 }
 
+/** Where the in-cluster Redis container finds its password: the Secret, mounted as a file. */
+export const REDIS_PASSWORD_FILE = '/run/secrets/mcp-redis/password';
+const REDIS_SECRET_DIR = '/run/secrets/mcp-redis';
+
+/**
+ * How the in-cluster Redis starts: `sh -c REDIS_START_SCRIPT redis-server <args>`, with
+ * `REDIS_PASSWORD_FILE` naming the mounted Secret file. The password reaches redis-server as a
+ * `requirepass` line on its standard input (`redis-server -`): never in an argument or an
+ * environment variable, which the container runtime keeps in the container's spec on the node and
+ * `ps`/`/proc` show. Every byte is written as a `\xHH` escape in a quoted string, so quotes,
+ * backslashes, spaces and a trailing newline (common in a Secret made `--from-file`) arrive
+ * exactly as the MCP server sends them. The here-document keeps `exec`, so redis-server is PID 1
+ * and gets SIGTERM itself; dash, the image's /bin/sh, feeds it through a pipe, which a read-only
+ * root filesystem allows. An empty password would switch authentication off, so the script
+ * refuses to start without one.
+ */
+export const REDIS_START_SCRIPT = [
+  'set -eu',
+  '[ -s "$REDIS_PASSWORD_FILE" ] || {',
+  `  echo "$REDIS_PASSWORD_FILE is missing or empty: put the password under the key 'password' of the Secret" >&2`,
+  '  exit 1',
+  '}',
+  `hex=$(od -An -v -tx1 < "$REDIS_PASSWORD_FILE" | tr -d ' \\n' | sed 's/../\\\\x&/g')`,
+  'exec redis-server - "$@" <<EOF',
+  'requirepass "$hex"',
+  'EOF',
+].join('\n');
+
+/**
+ * The in-cluster Redis's readiness check: it answers commands and has finished loading. Without
+ * credentials the answer is NOAUTH, which proves both, so the probe never handles the password.
+ */
+export const REDIS_READY_SCRIPT = "redis-cli ping | grep -qE '^(PONG|NOAUTH)'";
+
 class InClusterRedis extends Cache {
   constructor(private readonly props: InClusterRedisProps) {
     super();
@@ -419,9 +453,7 @@ class InClusterRedis extends Cache {
         ports: [{ name: 'redis', port: 6379, targetPort: IntOrString.fromString('redis'), protocol: 'TCP' }],
       },
     });
-    // The manifest holds only a reference: Kubernetes expands $(REDIS_PASSWORD) from the Secret
-    // when it starts the container.
-    const args = ['--requirepass', '$(REDIS_PASSWORD)', '--protected-mode', 'yes', '--dir', '/data'];
+    const args = ['--protected-mode', 'yes', '--dir', '/data'];
     args.push(...(persistent ? ['--appendonly', 'yes'] : ['--save', '', '--appendonly', 'no']));
     new KubeStatefulSet(construct, 'Resource', {
       metadata: { name, labels },
@@ -437,26 +469,39 @@ class InClusterRedis extends Cache {
               {
                 name: 'redis',
                 image: this.props.image ?? 'redis:7.4.1-bookworm',
+                command: ['sh', '-c', REDIS_START_SCRIPT, 'redis-server'],
                 args,
                 ports: [{ name: 'redis', containerPort: 6379, protocol: 'TCP' }],
-                env: [secretEnv('REDIS_PASSWORD', { secretName: secret, key: 'password' })],
+                env: [{ name: 'REDIS_PASSWORD_FILE', value: REDIS_PASSWORD_FILE }],
                 resources: {
                   requests: { cpu: Quantity.fromString('50m'), memory: Quantity.fromString('64Mi') },
                   limits: { memory: Quantity.fromString('512Mi') },
                 },
                 readinessProbe: {
-                  exec: {
-                    command: ['sh', '-c', 'REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli ping | grep -q PONG'],
-                  },
+                  exec: { command: ['sh', '-c', REDIS_READY_SCRIPT] },
                   periodSeconds: 5,
                   timeoutSeconds: 2,
                 },
                 livenessProbe: { tcpSocket: { port: IntOrString.fromString('redis') }, periodSeconds: 10 },
                 securityContext: restrictedContainer(999),
-                volumeMounts: [{ name: 'data', mountPath: '/data' }],
+                volumeMounts: [
+                  { name: 'data', mountPath: '/data' },
+                  { name: 'password', mountPath: REDIS_SECRET_DIR, readOnly: true },
+                ],
               },
             ],
-            ...(persistent ? {} : { volumes: [{ name: 'data', emptyDir: {} }] }),
+            volumes: [
+              ...(persistent ? [] : [{ name: 'data', emptyDir: {} }]),
+              {
+                name: 'password',
+                // Readable by the pod's fsGroup (Redis's uid) only.
+                secret: {
+                  secretName: secret,
+                  items: [{ key: 'password', path: 'password' }],
+                  defaultMode: 0o440,
+                },
+              },
+            ],
           },
         },
         ...(persistent

@@ -307,6 +307,16 @@ describe('checkPolicies', () => {
       },
     );
 
+    test('accepts a *_FILE or *_PATH variable naming a mounted file, but not a secret under that name', () => {
+      const file = withValue(deployment(), `${CONTAINER}.env[1]`, {
+        name: 'REDIS_PASSWORD_FILE',
+        value: '/run/secrets/mcp-redis/password',
+      });
+      const notAPath = withValue(file, `${CONTAINER}.env[2]`, { name: 'API_TOKEN_PATH', value: 'hunter2' });
+      expect(pathsOf('no-literal-secrets', [file])).toEqual([]);
+      expect(pathsOf('no-literal-secrets', [notAPath])).toEqual([`${CONTAINER}.env[2].value`]);
+    });
+
     test('rejects a URL with a password in it, whatever the variable is called', () => {
       const url = withValue(deployment(), `${CONTAINER}.env[1]`, {
         name: 'DATABASE_URL',

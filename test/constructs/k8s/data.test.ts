@@ -1,5 +1,11 @@
 import { Chart, Testing } from 'cdk8s';
-import { Cache, Database } from '../../../constructs/k8s/data';
+import {
+  Cache,
+  Database,
+  REDIS_PASSWORD_FILE,
+  REDIS_READY_SCRIPT,
+  REDIS_START_SCRIPT,
+} from '../../../constructs/k8s/data';
 
 function bindBoth(database: Database, cache: Cache) {
   const chart = new Chart(Testing.app(), 'test');
@@ -53,9 +59,27 @@ describe('Database.inCluster and Cache.inCluster', () => {
       name: 'POSTGRES_PASSWORD',
       valueFrom: { secretKeyRef: { name: 'mcp-postgres', key: 'password' } },
     });
-    expect(statefulSet('mcp-redis').spec.template.spec.containers[0].args).toEqual(
-      expect.arrayContaining(['--requirepass', '$(REDIS_PASSWORD)']),
-    );
+    const redisPod = statefulSet('mcp-redis').spec.template.spec;
+    expect(redisPod.volumes).toContainEqual({
+      name: 'password',
+      secret: { secretName: 'mcp-redis', items: [{ key: 'password', path: 'password' }], defaultMode: 0o440 },
+    });
+  });
+
+  test('start Redis with its password read from the mounted Secret, never in arguments or environment', () => {
+    const pod = statefulSet('mcp-redis').spec.template.spec;
+    const [redis] = pod.containers;
+    expect(redis.command).toEqual(['sh', '-c', REDIS_START_SCRIPT, 'redis-server']);
+    expect(redis.env).toEqual([{ name: 'REDIS_PASSWORD_FILE', value: REDIS_PASSWORD_FILE }]);
+    expect(redis.volumeMounts).toContainEqual({
+      name: 'password',
+      mountPath: '/run/secrets/mcp-redis',
+      readOnly: true,
+    });
+    expect(JSON.stringify(redis)).not.toMatch(/requirepass"|\$\(REDIS_PASSWORD\)|REDISCLI_AUTH/);
+    expect(redis.readinessProbe.exec.command).toEqual(['sh', '-c', REDIS_READY_SCRIPT]);
+    // The pod's fsGroup is Redis's uid, which the 0440 mode lets read the file.
+    expect(pod.securityContext.fsGroup).toBe(redis.securityContext.runAsUser);
   });
 
   test('wire the server by PG* and REDIS_* variables, secrets by reference', () => {
