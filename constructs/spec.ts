@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { invalidSpec, showValue } from './errors';
+import { METRICS } from './monitoring/catalogue';
+import { isPositiveDuration } from './monitoring/promql';
 
 /**
  * The description of one MCP environment. The CLI reads it from YAML, constructs take the same
@@ -70,6 +72,50 @@ const LABELS = z
     { error: 'must be a mapping of Kubernetes labels' },
   )
   .describe('Kubernetes labels.');
+
+const ALERT_RATIO = z
+  .number({ error: 'must be a number' })
+  .gt(0, { error: 'must be greater than 0 (write 5% as 0.05)' })
+  .lt(1, { error: 'must be less than 1 (write 5% as 0.05)' });
+const ALERT_FOR = z
+  .string({ error: 'must be a string' })
+  .refine(isPositiveDuration, { error: 'must be a positive Prometheus duration such as "5m" or "1h30m"' });
+const LATENCY_BOUNDS = METRICS.requestDurationSeconds.buckets;
+
+/** Alert thresholds and durations an environment file may tune; see `AlertRulesProps`. */
+const ALERTS = z
+  .strictObject({
+    errorRatioThreshold: ALERT_RATIO.optional().describe('Share of 5xx responses (default 0.05).'),
+    errorRatioFor: ALERT_FOR.optional().describe('Default 10m.'),
+    latencyP95ThresholdSeconds: z
+      .number({ error: 'must be a number' })
+      .gte(LATENCY_BOUNDS[0], { error: `must be at least ${LATENCY_BOUNDS[0]} (write 250 ms as 0.25)` })
+      .lt(LATENCY_BOUNDS[LATENCY_BOUNDS.length - 1], {
+        error: `must be less than ${LATENCY_BOUNDS[LATENCY_BOUNDS.length - 1]}, the largest latency bucket`,
+      })
+      .optional()
+      .describe('p95 request duration in seconds (default 1).'),
+    latencyFor: ALERT_FOR.optional().describe('Default 10m.'),
+    serverDownFor: ALERT_FOR.optional().describe('Default 5m.'),
+    memoryUsageThreshold: ALERT_RATIO.optional().describe('Share of the memory limit (default 0.9).'),
+    memoryFor: ALERT_FOR.optional().describe('Default 15m.'),
+    cpuUsageThreshold: ALERT_RATIO.optional().describe('Share of the CPU limit (default 0.9).'),
+    cpuFor: ALERT_FOR.optional().describe('Default 15m.'),
+    toolErrorRatioThreshold: ALERT_RATIO.optional().describe('Share of failed calls per tool (default 0.1).'),
+    toolErrorFor: ALERT_FOR.optional().describe('Default 15m.'),
+    rateLimitRejectionRatioThreshold: ALERT_RATIO.optional().describe(
+      'Share of requests rejected with 429 (default 0.1).',
+    ),
+    rateLimitRejectionFor: ALERT_FOR.optional().describe('Default 10m.'),
+    notReadyFor: ALERT_FOR.optional().describe('Default 5m.'),
+    postgresDownFor: ALERT_FOR.optional().describe('Default 2m.'),
+    redisDownFor: ALERT_FOR.optional().describe('Default 5m.'),
+    authFailureRatioThreshold: ALERT_RATIO.optional().describe(
+      'Share of requests failing authentication; set it to add the McpAuthFailures alert.',
+    ),
+    authFailureFor: ALERT_FOR.optional().describe('Default 10m.'),
+  })
+  .describe('Alert thresholds and `for` durations; the rule tests follow them.');
 
 const httpsUrl = (what: string) =>
   z.string({ error: 'must be a string' }).superRefine((value, ctx) => {
@@ -365,6 +411,7 @@ export const McpEnvironmentSpecSchema = z
           runbookBaseUrl: httpsUrl('the runbooks')
             .optional()
             .describe('Base URL of the runbooks linked from alerts.'),
+          alerts: ALERTS.optional(),
         })
         .default({})
         .describe('Monitoring objects.'),

@@ -68,6 +68,7 @@ export function environmentProps(spec: McpEnvironmentSpec): McpEnvironmentProps 
     ...(spec.monitoring.labels ? { monitoringLabels: spec.monitoring.labels } : {}),
     ...(spec.monitoring.dashboardLabels ? { dashboardLabels: spec.monitoring.dashboardLabels } : {}),
     ...(spec.monitoring.runbookBaseUrl ? { runbookBaseUrl: spec.monitoring.runbookBaseUrl } : {}),
+    ...(spec.monitoring.alerts ? { alerts: spec.monitoring.alerts } : {}),
   };
 }
 

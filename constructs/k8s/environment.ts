@@ -2,6 +2,7 @@ import type { NetworkPolicyPeer } from 'cdk8s-plus-28/lib/imports/k8s';
 import { Construct } from 'constructs';
 import { invalidProp } from '../errors';
 import { Cache, Database } from './data';
+import type { AlertThresholdProps } from '../monitoring/alerts';
 import { McpMonitoring } from './monitoring';
 import { McpNetworkPolicies, namespaceNamed } from './network-policies';
 import { McpRouting, Routing, type Tls } from './routing';
@@ -97,6 +98,11 @@ export interface McpEnvironmentProps {
    * @default - alerts carry no runbook link
    */
   readonly runbookBaseUrl?: string;
+  /**
+   * Alert thresholds and `for` durations; the memory and CPU limits come from the workload.
+   * @default - the defaults of `AlertRulesProps`
+   */
+  readonly alerts?: AlertThresholdProps;
   /**
    * Longest tool call the routing must keep a stream open for, in seconds.
    * @default 3600
@@ -203,6 +209,7 @@ export class McpEnvironment extends Construct {
       ...(props.monitoringLabels ? { labels: props.monitoringLabels } : {}),
       ...(props.dashboardLabels ? { sidecarLabels: props.dashboardLabels } : {}),
       ...(props.runbookBaseUrl ? { runbookBaseUrl: props.runbookBaseUrl } : {}),
+      ...props.alerts,
       memoryLimitBytes: this.server.memoryLimitBytes,
       cpuLimitCores: this.server.cpuLimitCores,
     });

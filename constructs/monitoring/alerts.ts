@@ -178,6 +178,12 @@ export interface AlertRulesProps {
   readonly authFailureFor?: string;
 }
 
+/** The thresholds and durations alone: what an environment tunes, without scope or limits. */
+export type AlertThresholdProps = Omit<
+  AlertRulesProps,
+  'selector' | 'runbookBaseUrl' | 'memoryLimitBytes' | 'cpuLimitCores'
+>;
+
 const WHERE = 'McpAlertRules';
 
 function checkRatio(prop: string, value: number): void {

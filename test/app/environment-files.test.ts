@@ -36,6 +36,26 @@ describe('environment files', () => {
       'dataTier: unknown key "size"',
     ],
     ['a wrong type', `${VALID}replicas: three\n`, 'replicas: must be a number (got "three")'],
+    [
+      'an alert ratio written as a percentage',
+      `${VALID}monitoring:\n  alerts:\n    errorRatioThreshold: 5\n`,
+      'monitoring.alerts.errorRatioThreshold: must be less than 1 (write 5% as 0.05) (got 5)',
+    ],
+    [
+      'an alert duration Prometheus cannot read',
+      `${VALID}monitoring:\n  alerts:\n    latencyFor: ten minutes\n`,
+      'monitoring.alerts.latencyFor: must be a positive Prometheus duration such as "5m" or "1h30m"',
+    ],
+    [
+      'a latency threshold no p95 can exceed',
+      `${VALID}monitoring:\n  alerts:\n    latencyP95ThresholdSeconds: 60\n`,
+      'monitoring.alerts.latencyP95ThresholdSeconds: must be less than 30, the largest latency bucket',
+    ],
+    [
+      'an alert setting that is not tunable here',
+      `${VALID}monitoring:\n  alerts:\n    memoryLimitBytes: 1000\n`,
+      'monitoring.alerts: unknown key "memoryLimitBytes"',
+    ],
     ['a fractional count', `${VALID}replicas: 1.5\n`, 'replicas: must be a whole number (got 1.5)'],
     [
       'a bad URL',

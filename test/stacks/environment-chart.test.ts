@@ -4,6 +4,26 @@ import { EnvironmentChart, type environmentProps } from '../../stacks/environmen
 import { awsSpec, inClusterSpec } from '../helpers/fixtures';
 
 describe('EnvironmentChart', () => {
+  test('tunes the alerts from monitoring.alerts, and the generated rule tests follow', () => {
+    const chart = new EnvironmentChart(Testing.app(), loadEnvironment('staging'));
+    const { monitoring } = chart.environment;
+    const alerts = monitoring.ruleGroups[1]?.rules ?? [];
+    const rule = (name: string) => alerts.find((r) => 'alert' in r && r.alert === name);
+    expect(rule('McpHighErrorRatio')).toMatchObject({
+      expr: expect.stringMatching(/ > 0\.1$/),
+      for: '15m',
+    });
+    expect(rule('McpHighLatency')?.expr).toMatch(/ > 2$/);
+    expect(rule('McpAuthFailures')).toBeDefined();
+    const names = monitoring.ruleTests.tests.map((t) => t.name);
+    expect(names).toContain('McpHighErrorRatio fires when 15% of requests fail with 500 for 15m');
+    expect(names).toContain(
+      'McpAuthFailures stays silent when 10% of requests are rejected by authentication',
+    );
+    // The limits still come from the workload, not from the file.
+    expect(rule('McpHighMemory')?.expr).toContain(`/ ${512 * 1024 ** 2} > 0.9`);
+  });
+
   test('puts every object in the environment namespace with the environment label', () => {
     const objects = Testing.synth(
       new EnvironmentChart(Testing.app(), inClusterSpec({ namespace: 'team-mcp' })),
