@@ -1,18 +1,25 @@
-import { type DiffItem, type DiffReport, showDiffValue } from './index';
+import { type DiffItem, type DiffReport, type RiskLevel, showDiffValue } from './index';
 
 /** GitHub's limit on a comment body. */
 export const GITHUB_COMMENT_LIMIT = 65_536;
 
 const ICON: Record<DiffItem['action'], string> = { added: '+', removed: '-', changed: '~' };
+const RISK_ICON: Record<RiskLevel, string> = {
+  destroy: '⚠️',
+  replace: '⚠️',
+  security: '🔒',
+  monitoring: '🔔',
+};
 
 function summaryLine(report: DiffReport): string {
-  const { added, removed, changed, destroy, replace, security } = report.summary;
+  const { added, removed, changed, destroy, replace, security, monitoring } = report.summary;
   if (added + removed + changed === 0) return 'No changes.';
   const parts = [`${changed} changed`, `${added} added`, `${removed} removed`];
   const risks = [
     destroy ? `${destroy} destroy` : '',
     replace ? `${replace} replace` : '',
     security ? `${security} security-relevant` : '',
+    monitoring ? `${monitoring} monitoring` : '',
   ].filter(Boolean);
   return `${parts.join(', ')}${risks.length ? ` — warnings: ${risks.join(', ')}` : ''}`;
 }
@@ -57,8 +64,7 @@ export function formatMarkdown(report: DiffReport, limit = GITHUB_COMMENT_LIMIT)
   if (report.items.length === 0) return head;
   const warnings = report.items.flatMap((item) =>
     item.risks.map(
-      (risk) =>
-        `- ${risk.level === 'security' ? '🔒' : '⚠️'} **${risk.level}** \`${item.address}\`: ${risk.message}`,
+      (risk) => `- ${RISK_ICON[risk.level]} **${risk.level}** \`${item.address}\`: ${risk.message}`,
     ),
   );
   const sections = report.items.map((item) => {

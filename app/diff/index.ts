@@ -6,13 +6,15 @@ import {
   FORCE_NEW_ATTRIBUTES,
   IMMUTABLE_KUBERNETES_FIELDS,
   SECRET_KEY,
+  MONITORING_KINDS_ON_REMOVAL,
+  MONITORING_RULES,
   SECURITY_KINDS_ON_REMOVAL,
   SECURITY_RULES,
   STATEFUL_KINDS,
   STATEFUL_TERRAFORM_TYPES,
 } from './rules';
 
-export type RiskLevel = 'destroy' | 'replace' | 'security';
+export type RiskLevel = 'destroy' | 'replace' | 'security' | 'monitoring';
 
 export interface Risk {
   readonly level: RiskLevel;
@@ -43,6 +45,7 @@ export interface DiffReport {
     readonly destroy: number;
     readonly replace: number;
     readonly security: number;
+    readonly monitoring: number;
   };
 }
 
@@ -149,6 +152,8 @@ function risksOf(entry: Entry, action: DiffItem['action'], changes: readonly Fie
     }
     const security = SECURITY_KINDS_ON_REMOVAL[manifestKind ?? entry.type];
     if (security) risks.push({ level: 'security', message: security });
+    const monitoring = MONITORING_KINDS_ON_REMOVAL[manifestKind ?? entry.type];
+    if (monitoring) risks.push({ level: 'monitoring', message: monitoring });
   }
   if (action === 'changed') {
     const forceNew =
@@ -176,6 +181,14 @@ function risksOf(entry: Entry, action: DiffItem['action'], changes: readonly Fie
     for (const rule of SECURITY_RULES) {
       if (rule.path.test(field) && rule.weakens(change.before, change.after)) {
         risks.push({ level: 'security', message: `${rule.message} (${change.path})` });
+      }
+    }
+  }
+  if (action === 'changed') {
+    const kind = manifestKind ?? entry.type;
+    for (const rule of MONITORING_RULES.filter((r) => r.kind === kind)) {
+      if (changes.some((change) => rule.path.test(change.path.replace(/^manifest\./, '')))) {
+        risks.push({ level: 'monitoring', message: rule.message });
       }
     }
   }
@@ -216,6 +229,7 @@ export function diffOutputs(baseDir: string, headDir: string): DiffReport {
       destroy: count('destroy'),
       replace: count('replace'),
       security: count('security'),
+      monitoring: count('monitoring'),
     },
   };
 }

@@ -143,5 +143,42 @@ export const SECURITY_KINDS_ON_REMOVAL: Readonly<Record<string, string>> = {
   aws_vpc_security_group_ingress_rule: 'a security group rule is removed (check what replaces it)',
 };
 
+/** A change to monitoring that may leave an outage unnoticed. */
+export interface MonitoringRule {
+  readonly kind: string;
+  readonly path: RegExp;
+  readonly message: string;
+}
+
+/**
+ * Alert changes a reviewer should look at. Rules are compared by position, so a removed alert
+ * shows as changes to those after it: each is flagged, and the diff shows the new expressions.
+ */
+export const MONITORING_RULES: readonly MonitoringRule[] = [
+  {
+    kind: 'PrometheusRule',
+    path: /^spec\.groups\[\d+\]\.rules\[\d+\]\.(expr|for)$/,
+    message:
+      'an alert or recording rule changes its expression or `for` duration: check it still fires when ' +
+      'it should (monitoring/rules.test.yaml holds its cases)',
+  },
+  {
+    kind: 'PrometheusRule',
+    path: /^spec\.groups(\[\d+\](\.rules(\[\d+\])?)?)?$/,
+    message: 'alert or recording rules are added or removed',
+  },
+  {
+    kind: 'ServiceMonitor',
+    path: /^spec\.(endpoints|selector|namespaceSelector)/,
+    message: 'what Prometheus scrapes changes: check the server is still scraped',
+  },
+];
+
+/** Removing one of these kinds silences monitoring. */
+export const MONITORING_KINDS_ON_REMOVAL: Readonly<Record<string, string>> = {
+  PrometheusRule: 'the alert rules are removed: nothing alerts on this environment',
+  ServiceMonitor: 'the ServiceMonitor is removed: Prometheus stops scraping the server',
+};
+
 /** Keys whose values are masked in every report. */
 export const SECRET_KEY = /(password|passwd|secret|token|private_?key|access_?key|credential|auth)/i;

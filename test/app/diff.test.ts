@@ -120,6 +120,56 @@ describe('diffOutputs', () => {
     );
   });
 
+  test('flags monitoring changes: a loosened alert, and removed alert rules', () => {
+    const spec = loadEnvironment('prod');
+    const head = path.join(tempDir(), 'head');
+    synthEnvironment(
+      { ...spec, monitoring: { ...spec.monitoring, alerts: { errorRatioThreshold: 0.5 } } },
+      { outDir: head },
+    );
+    const report = diffOutputs(base, head);
+    const flagged = report.items.filter((item) => item.risks.some((r) => r.level === 'monitoring'));
+    // The Terraform kubernetes stack's copy of the object is compared once, as the manifest.
+    expect(flagged.map((item) => item.address)).toEqual([
+      'monitoring.coreos.com/v1 PrometheusRule mcp-prod/mcp-server',
+    ]);
+    expect(flagged[0]?.risks).toEqual([
+      expect.objectContaining({
+        level: 'monitoring',
+        message: expect.stringContaining('check it still fires'),
+      }),
+    ]);
+    expect(flagged[0]?.changes.map((c) => String(c.after))).toEqual(
+      expect.arrayContaining([expect.stringMatching(/ > 0\.5$/)]),
+    );
+    expect(report.summary.monitoring).toBe(1);
+    expect(formatMarkdown(report)).toContain('🔔 **monitoring**');
+    expect(formatText(report)).toMatch(/warnings: 1 monitoring/);
+
+    const removed = headWith(k8sFile, (text) =>
+      text
+        .split(/^---$/m)
+        .filter((doc) => !/^kind: (PrometheusRule|ServiceMonitor)$/m.test(doc))
+        .join('---'),
+    );
+    const messages = diffOutputs(base, removed).items.flatMap((item) => item.risks.map((r) => r.message));
+    expect(messages).toEqual(
+      expect.arrayContaining([
+        'the alert rules are removed: nothing alerts on this environment',
+        'the ServiceMonitor is removed: Prometheus stops scraping the server',
+      ]),
+    );
+  });
+
+  test('does not flag monitoring for changes that leave the rules alone', () => {
+    const spec = loadEnvironment('prod');
+    const head = path.join(tempDir(), 'head');
+    synthEnvironment({ ...spec, replicas: spec.replicas + 1 }, { outDir: head });
+    const report = diffOutputs(base, head);
+    expect(report.summary.changed).toBeGreaterThan(0);
+    expect(report.summary.monitoring).toBe(0);
+  });
+
   test('masks secret-looking values in every format', () => {
     const head = editTerraform((json) => {
       dbOf(json).password = 'hunter2hunter2';
