@@ -4,7 +4,7 @@ import { invalidSetting, ValidationError } from '../../constructs/errors';
 import { out } from '../output';
 
 const FORMATS = ['md', 'json', 'text'] as const;
-const FAIL_ON = ['destroy', 'replace', 'any'] as const;
+const FAIL_ON = ['destroy', 'replace', 'security', 'monitoring', 'any'] as const;
 
 interface DiffFlags {
   readonly base: string;
@@ -22,7 +22,10 @@ export function registerDiff(program: Command): void {
     .requiredOption('--base <dir>', 'synth output of the base (e.g. the target branch)')
     .option('--head <dir>', `synth output of the change (default: ${defaultOutDir(DEFAULT_ENVIRONMENT)})`)
     .option('--format <format>', 'md (pull-request comment), json or text', 'text')
-    .option('--fail-on <level>', 'exit 2 on any destroy, replace (or destroy) or any change')
+    .option(
+      '--fail-on <level>',
+      'exit 2 on any destroy, replace (or destroy), security or monitoring warning, or any change',
+    )
     .action(async (flags: DiffFlags) => {
       if (!(FORMATS as readonly string[]).includes(flags.format)) {
         throw invalidSetting('--format', `be one of ${FORMATS.join(', ')}`, flags.format);
@@ -37,10 +40,12 @@ export function registerDiff(program: Command): void {
         flags.format as (typeof FORMATS)[number]
       ];
       process.stdout.write(render(report));
-      const { destroy, replace, added, removed, changed } = report.summary;
+      const { destroy, replace, security, monitoring, added, removed, changed } = report.summary;
       const failed =
         (flags.failOn === 'destroy' && destroy > 0) ||
         (flags.failOn === 'replace' && destroy + replace > 0) ||
+        (flags.failOn === 'security' && security > 0) ||
+        (flags.failOn === 'monitoring' && monitoring > 0) ||
         (flags.failOn === 'any' && added + removed + changed > 0);
       if (failed) {
         out.error(`changes at or above --fail-on ${flags.failOn}`);

@@ -204,6 +204,20 @@ describe('diffValues', () => {
 });
 
 describe('mcpenv diff', () => {
+  test('exits 2 with --fail-on monitoring when an alert changes, and with --fail-on security only for security', () => {
+    const spec = loadEnvironment('prod');
+    const head = path.join(tempDir(), 'head');
+    synthEnvironment(
+      { ...spec, monitoring: { ...spec.monitoring, alerts: { latencyP95ThresholdSeconds: 5 } } },
+      { outDir: head },
+    );
+    const failing = runCli(['diff', '--base', base, '--head', head, '--fail-on', 'monitoring']);
+    expect(failing.status).toBe(2);
+    expect(failing.stdout).toContain('! monitoring: an alert or recording rule changes');
+    expect(failing.stderr).toContain('changes at or above --fail-on monitoring');
+    expect(runCli(['diff', '--base', base, '--head', head, '--fail-on', 'security']).status).toBe(0);
+  });
+
   test('exits 2 with --fail-on replace when a replacement is planned, 0 without it', () => {
     const head = editTerraform((json) => {
       dbOf(json).identifier = 'mcpenv-prod-2';
