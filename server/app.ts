@@ -72,9 +72,7 @@ export interface McpHttpServer {
 }
 
 /** JSON-RPC methods are a closed set; anything else is labelled `other` to bound cardinality. */
-const KNOWN_METHODS: ReadonlySet<string> = new Set(
-  LABEL_VALUES.rpcMethod.filter((method) => !['other', 'invalid', 'batch', 'none'].includes(method)),
-);
+const KNOWN_METHODS: ReadonlySet<string> = new Set(LABEL_VALUES.rpcMethod);
 
 function rpcMethodLabel(body: unknown): string {
   if (body === undefined) return 'none';

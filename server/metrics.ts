@@ -46,7 +46,7 @@ export class ServerMetrics {
    * rejections after a pod starts would never reach the alerts.
    */
   initializeSeries(toolNames: readonly string[]): void {
-    for (const method of LABEL_VALUES.rpcMethod) {
+    for (const method of [...LABEL_VALUES.rpcMethod, ...LABEL_VALUES.rpcMethodFallback]) {
       for (const status of LABEL_VALUES.serverErrorStatus) {
         this.requestsTotal.inc({ method, status, endpoint: '/mcp' }, 0);
       }

@@ -299,10 +299,7 @@ export const QUERYABLE_METRICS: readonly MetricDefinition[] = [
  * monitoring side build per-value panels without guessing.
  */
 export const LABEL_VALUES = {
-  /**
-   * `method` of the request metrics: the JSON-RPC methods of MCP, then `other` (any other
-   * method), `invalid` (no method), `batch` and `none` (no parsed body).
-   */
+  /** `method` of the request metrics: the JSON-RPC methods of MCP... */
   rpcMethod: [
     'initialize',
     'ping',
@@ -317,11 +314,12 @@ export const LABEL_VALUES = {
     'logging/setLevel',
     'notifications/initialized',
     'notifications/cancelled',
-    'other',
-    'invalid',
-    'batch',
-    'none',
   ],
+  /**
+   * ...and what stands for anything else: `other` (any other method), `invalid` (no method),
+   * `batch` and `none` (no parsed body).
+   */
+  rpcMethodFallback: ['other', 'invalid', 'batch', 'none'],
   /** The 5xx statuses the server answers with: an unexpected failure, or a backend unavailable. */
   serverErrorStatus: ['500', '503'],
   toolStatus: ['success', 'error'],

@@ -192,15 +192,16 @@ function usageScenario(
   what: string,
   threshold: number,
   series: (share: number) => SeriesSpec,
-  value: (spec: SeriesSpec) => number,
+  /** The share the series really gives, where rounding moves it. */
+  actual: (share: number) => number = (share) => share,
 ): Scenario {
-  const firing = series(firingShare(threshold));
+  const share = firingShare(threshold);
   return {
     firing: {
-      story: `${what} is at ${percentText(value(firing))} of its limit`,
-      series: [firing],
+      story: `${what} is at ${percentText(actual(share))} of its limit`,
+      series: [series(share)],
       labels: { instance: INSTANCE },
-      value: value(firing),
+      value: actual(share),
     },
     silent: {
       story: `${what} is at ${percentText(threshold / 2)} of its limit`,
@@ -237,18 +238,14 @@ function scenarios(settings: AlertSettings): Record<string, Scenario> {
         labels: {},
         value: Math.round(settings.memoryLimitBytes * share),
       }),
-      (spec) => ('value' in spec ? spec.value : 0) / settings.memoryLimitBytes,
+      // Whole bytes.
+      (share) => Math.round(settings.memoryLimitBytes * share) / settings.memoryLimitBytes,
     ),
-    McpHighCpu: usageScenario(
-      'CPU use',
-      settings.cpuUsageThreshold,
-      (share) => ({
-        name: PROCESS_METRICS.cpuSecondsTotal.name,
-        labels: {},
-        perMinute: 60 * settings.cpuLimitCores * share,
-      }),
-      (spec) => ('perMinute' in spec ? spec.perMinute : 0) / 60 / settings.cpuLimitCores,
-    ),
+    McpHighCpu: usageScenario('CPU use', settings.cpuUsageThreshold, (share) => ({
+      name: PROCESS_METRICS.cpuSecondsTotal.name,
+      labels: {},
+      perMinute: 60 * settings.cpuLimitCores * share,
+    })),
     McpHighToolErrorRatio: ratioScenario(
       'calls to search_memories fail',
       settings.toolErrorRatioThreshold,

@@ -53,7 +53,7 @@ describe('ServerMetrics.initializeSeries', () => {
     const metrics = new ServerMetrics();
     metrics.initializeSeries(['memory_store', 'memory_search']);
     const text = await metrics.registry.metrics();
-    for (const method of LABEL_VALUES.rpcMethod) {
+    for (const method of [...LABEL_VALUES.rpcMethod, ...LABEL_VALUES.rpcMethodFallback]) {
       expect(text).toContain(`mcp_requests_total{method="${method}",status="500",endpoint="/mcp"} 0`);
       expect(text).toContain(`mcp_requests_total{method="${method}",status="503",endpoint="/mcp"} 0`);
     }
