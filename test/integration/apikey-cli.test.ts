@@ -1,6 +1,7 @@
 import pino from 'pino';
 import { ApiKeyStore } from '../../server/auth/api-keys';
 import { PostgresPool } from '../../server/store/sql';
+import { apiKeyParts } from '../helpers/api-keys';
 import { runCli } from '../helpers/cli';
 import { type PostgresServer, startPostgres } from '../helpers/postgres';
 
@@ -54,7 +55,7 @@ describe('mcpenv apikey', () => {
       env: { DATABASE_URL: postgres.url },
     });
     expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ id: created.id, tenant: 'beta' })]);
-    expect(listed.stdout).not.toContain(created.key.split('_')[2]);
+    expect(listed.stdout).not.toContain(apiKeyParts(created.key).secret);
 
     expect(runCli(['apikey', 'revoke', created.id], { env: { DATABASE_URL: postgres.url } }).status).toBe(0);
     expect(await new ApiKeyStore(db).verify(created.key)).toEqual({ ok: false, reason: 'revoked_key' });

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { LABEL_VALUES } from '../../constructs/monitoring/catalogue';
 import type { ApiKeyStore } from '../../server/auth/api-keys';
+import { apiKeyParts } from '../helpers/api-keys';
 import { createSigningKey, type JwksServer, type JwtClaims, startJwksServer } from '../helpers/jwks';
 import { freePort } from '../helpers/ports';
 import { type PostgresServer, startPostgres } from '../helpers/postgres';
@@ -134,7 +135,7 @@ beforeAll(async () => {
   const [alpha, beta, readOnly, revoked] = created.keys as [string, string, string, string];
   keys = { alpha, beta, readOnly, revoked };
   // Revoked before the server ever sees it, so no server-side cache holds the live key.
-  expect(await created.store.revoke(revoked.split('_')[1] as string)).toBe(true);
+  expect(await created.store.revoke(apiKeyParts(revoked).id)).toBe(true);
   server = await startAuthServer(jwks.url);
 }, 120_000);
 
