@@ -1,40 +1,43 @@
 # syntax=docker/dockerfile:1
-# The mcpenv reference MCP server image:
+# The mcpenv reference MCP server image, built from the server package (@mcpenv/server) and the
+# contract it imports, nothing else of the repository: no cdktf, cdk8s or provider package.
 #   docker build -t ghcr.io/mcpenv/reference-server:0.1.0 .
 #   docker run --rm -p 3000:3000 --read-only --tmpfs /tmp \
 #     -e DATABASE_URL -e REDIS_URL -e PUBLIC_URL ghcr.io/mcpenv/reference-server:0.1.0
 # test/integration/production-build.test.ts runs what the runtime stage runs and checks this
-# file's USER, npm ci flags and ENTRYPOINT, so change them together.
+# file's base image, USER, npm ci flags and ENTRYPOINT, so change them together.
 
-# Pinned to a Node minor so a rebuild cannot silently change majors. In production pin the digest
-# as well (node:20.20-bookworm-slim@sha256:...): a tag can be re-pushed, a digest cannot.
-ARG NODE_IMAGE=node:20.20-bookworm-slim
+# Node 24 LTS, pinned to the exact release CI tests with (.ci/run), so a rebuild cannot silently
+# change it. In production pin the digest as well (node:24.22.3-bookworm-slim@sha256:...): a tag
+# can be re-pushed, a digest cannot.
+ARG NODE_IMAGE=node:24.22.3-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
-WORKDIR /app
-COPY package.json package-lock.json ./
-# Compiling needs only tsc, so no dev tool's install script needs to run.
+WORKDIR /src
+# The workspace manifests and the lockfile only: the install layer is cached until they change.
+COPY package.json package-lock.json tsconfig.json ./
+COPY constructs/contract/package.json ./constructs/contract/
+COPY server/package.json ./server/
+# Only the two packages' dependencies (TypeScript among their devDependencies); compiling runs
+# no install script.
 RUN --mount=type=cache,target=/root/.npm \
-    npm ci --ignore-scripts --no-audit --no-fund
-# Every folder tsconfig.build.json compiles (the integration test checks the list).
-COPY tsconfig.json tsconfig.build.json ./
-COPY constructs ./constructs
-COPY stacks ./stacks
-COPY app ./app
+    npm ci --ignore-scripts --no-audit --no-fund --workspace @mcpenv/contract --workspace @mcpenv/server
+COPY constructs/contract ./constructs/contract
 COPY server ./server
-COPY bin ./bin
-RUN npm run build
+RUN npm run build --workspace @mcpenv/contract --workspace @mcpenv/server
 
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./
-# Production dependencies only, installed fresh rather than pruned from the build stage, and
-# without install scripts: none of them needs one.
+COPY constructs/contract/package.json ./constructs/contract/
+COPY server/package.json ./server/
+# The server's production dependencies only, from the lockfile, installed fresh rather than pruned
+# from the build stage, and without install scripts: none of them needs one.
 RUN --mount=type=cache,target=/root/.npm \
-    npm ci --omit=dev --ignore-scripts --no-audit --no-fund
-COPY --from=build /app/lib ./lib
-COPY app/environments ./app/environments
+    npm ci --omit=dev --ignore-scripts --no-audit --no-fund --workspace @mcpenv/server
+COPY --from=build /src/constructs/contract/lib ./constructs/contract/lib
+COPY --from=build /src/server/lib ./server/lib
 # Everything above stays owned by root, so the server cannot modify its own code. It writes
 # nothing but its logs to stdout, so a read-only root filesystem (with /tmp as a tmpfs) works.
 # The ids match runAsUser/runAsGroup in constructs/k8s/workload.ts; numeric, because Kubernetes
@@ -46,5 +49,6 @@ USER 10001:10001
 ENV BIND_ADDRESS=0.0.0.0 PORT=3000
 EXPOSE 3000
 # No HEALTHCHECK: Kubernetes probes /healthz and /readyz and ignores Docker's health status.
-ENTRYPOINT ["node", "lib/bin/mcpenv.js"]
+# The server package's own bin (`mcpenv-server`).
+ENTRYPOINT ["node", "server/lib/bin.js"]
 CMD ["serve"]

@@ -3,12 +3,13 @@
 const js = require('@eslint/js');
 const tseslint = require('typescript-eslint');
 const prettierRecommended = require('eslint-plugin-prettier/recommended');
+const packageBoundaries = require('./.ci/eslint-package-boundaries');
 
 module.exports = tseslint.config(
   {
     ignores: [
-      'node_modules/',
-      'lib/',
+      '**/node_modules/',
+      '**/lib/',
       'dist/',
       'cdktf.out/',
       'cdk8s.out/',
@@ -28,6 +29,13 @@ module.exports = tseslint.config(
       'no-console': ['error', { allow: ['error', 'warn'] }],
       eqeqeq: ['error', 'always'],
     },
+  },
+  {
+    // The three packages stay installable on their own (see .ci/eslint-package-boundaries.js).
+    files: ['constructs/**/*.ts', 'stacks/**/*.ts', 'app/**/*.ts', 'bin/**/*.ts', 'server/**/*.ts'],
+    ignores: ['constructs/k8s/imports/**'],
+    plugins: { mcpenv: { rules: { 'package-boundaries': packageBoundaries } } },
+    rules: { 'mcpenv/package-boundaries': 'error' },
   },
   {
     files: ['**/*.js'],

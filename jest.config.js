@@ -8,6 +8,8 @@ const common = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   // Lazy imports in the CLI name compiled files (`./x.js`); in tests they are the `.ts` sources.
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  // Workspace packages resolve to their TypeScript sources, as tsconfig's customConditions do.
+  testEnvironmentOptions: { customExportConditions: ['node', 'node-addons', 'mcpenv-source'] },
 };
 
 /** @type {import('jest').Config} */

@@ -3,11 +3,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { PACKAGE_ROOT } from '../app/paths';
-import { registerApiKey } from './commands/apikey';
 import { registerDiff } from './commands/diff';
-import { registerMigrate } from './commands/migrate';
 import { registerSchema } from './commands/schema';
-import { registerServe } from './commands/serve';
+import { registerServerCommands } from './commands/server';
 import { registerSynth } from './commands/synth';
 import { registerValidate } from './commands/validate';
 import { out } from './output';
@@ -35,9 +33,7 @@ async function main(argv: readonly string[]): Promise<void> {
   registerValidate(program);
   registerDiff(program);
   registerSchema(program);
-  registerServe(program, version);
-  registerMigrate(program);
-  registerApiKey(program);
+  registerServerCommands(program);
   try {
     await program.parseAsync(argv);
   } catch (error) {

@@ -1,19 +1,72 @@
 /**
- * mcpenv's public library: import these into your own cdk8s charts and cdktf stacks.
- * Kubernetes-side constructs live under `k8s/`, Terraform-side under `tf/`.
+ * `mcpenv`: the public library. Import these into your own cdk8s charts; the AWS data-tier
+ * constructs for cdktf are in `mcpenv/aws`, the stacks the CLI composes in `mcpenv/stacks`, and
+ * the metric catalogue in `@mcpenv/contract`.
+ *
+ * Each name below is a promise to users: add one deliberately, and never `export *`.
  */
 export { ValidationError } from './errors';
-export * from './spec';
-export * from './monitoring/catalogue';
-export * from './monitoring/promql';
-export * from './monitoring/alerts';
-export * from './monitoring/recording-rules';
-export * from './monitoring/rule-tests';
-export * from './monitoring/dashboard';
-export * from './k8s/environment';
-export * from './k8s/workload';
-export * from './k8s/data';
-export * from './k8s/routing';
-export * from './k8s/network-policies';
-export * from './k8s/monitoring';
-export * from './tf';
+export {
+  type McpEnvironmentSpec,
+  type McpEnvironmentSpecInput,
+  McpEnvironmentSpecSchema,
+  parseSpec,
+} from './spec';
+
+// Kubernetes (cdk8s) constructs.
+export { McpEnvironment, type McpEnvironmentProps, type OAuthSettings } from './k8s/environment';
+export { McpServerWorkload, type McpServerWorkloadProps } from './k8s/workload';
+export {
+  Cache,
+  Database,
+  type DataStoreBinding,
+  type DataStoreContext,
+  type ExternalPostgresProps,
+  type ExternalRedisProps,
+  type InClusterPostgresProps,
+  type InClusterRedisProps,
+  type SecretKeyRef,
+} from './k8s/data';
+export {
+  type AcmeIssuerOptions,
+  type GatewayApiRoutingOptions,
+  type GatewayReference,
+  IngressPreset,
+  type IngressRoutingOptions,
+  McpRouting,
+  type McpRoutingProps,
+  type NewGatewayOptions,
+  Routing,
+  Tls,
+} from './k8s/routing';
+export { McpNetworkPolicies, type McpNetworkPoliciesProps } from './k8s/network-policies';
+export {
+  McpAlertRules,
+  type McpAlertRulesProps,
+  McpDashboard,
+  type McpDashboardProps,
+  McpMonitoring,
+  type McpMonitoringProps,
+  type McpMonitoringTargetProps,
+  McpServiceMonitor,
+  type McpServiceMonitorProps,
+} from './k8s/monitoring';
+
+// Monitoring as plain data (Prometheus rules, promtool tests, Grafana dashboard JSON).
+export {
+  type AlertingRule,
+  type AlertRulesProps,
+  type AlertThresholdProps,
+  buildAlertRules,
+  type Rule,
+  type RuleGroup,
+  type Severity,
+  toPrometheusRulesYaml,
+} from './monitoring/alerts';
+export { buildRuleTests, type RuleTestFile, toRuleTestsYaml } from './monitoring/rule-tests';
+export {
+  buildDashboard,
+  type DashboardProps,
+  dashboardToJson,
+  type GrafanaDashboard,
+} from './monitoring/dashboard';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { invalidSpec, showValue } from './errors';
-import { METRICS } from './monitoring/catalogue';
+import { METRICS } from '@mcpenv/contract';
 import { isPositiveDuration } from './monitoring/promql';
 
 /**

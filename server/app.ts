@@ -9,7 +9,7 @@ import type { Cache } from './cache/cache';
 import { type AllowList, hostAndOriginGuard } from './guard';
 import { createMcpHandler } from './mcp/handler';
 import { ServerMetrics } from './metrics';
-import { LABEL_VALUES } from '../constructs/monitoring/catalogue';
+import { LABEL_VALUES } from '@mcpenv/contract';
 import { RateLimitStoreError, rateLimitByPrincipal } from './rate-limit';
 import { MemoryRepository } from './store/memories';
 import { MemoryService } from './store/memory-service';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SECRET_VARIABLES, SERVER_VARIABLES, type ServerVariable } from '@mcpenv/contract';
 
 /**
  * Redis by parts: Kubernetes can fill each part from a Secret key, so a password with URL
@@ -166,7 +167,7 @@ const EnvSchema = z.object({
   SHUTDOWN_DRAIN_SECONDS: int(0, 3600, 25),
   TRUST_PROXY_HOPS: int(0, 10, 0),
   KEEPALIVE_TIMEOUT_SECONDS: int(1, 86_400, 65),
-});
+} satisfies Record<ServerVariable, z.ZodType>);
 
 /** A bad variable: the message names it, shows the value and the rule. CLI exit code 2. */
 export class ConfigError extends Error {
@@ -187,11 +188,11 @@ export interface DatabaseConfig {
 }
 
 /** Variables whose values must never appear in messages. */
-const SECRET_VARIABLES = new Set(['DATABASE_URL', 'REDIS_URL', 'REDIS_PASSWORD', 'PGPASSWORD']);
+const HIDDEN = new Set<string>(SECRET_VARIABLES);
 
 function showValue(name: string, value: string | undefined): string {
   if (value === undefined) return 'unset';
-  return SECRET_VARIABLES.has(name) ? '(value hidden)' : JSON.stringify(value);
+  return HIDDEN.has(name) ? '(value hidden)' : JSON.stringify(value);
 }
 
 function postgresEndpointOf(v: {
@@ -225,9 +226,6 @@ function describeDatabase(url: string | undefined, host: string | undefined, por
 export function isLoopback(address: string): boolean {
   return address === '::1' || address.startsWith('127.');
 }
-
-/** Every variable the server reads. */
-export const SERVER_VARIABLES = Object.keys(EnvSchema.shape);
 
 function relevantVariables(env: NodeJS.ProcessEnv, names: readonly string[]): Record<string, string> {
   const relevant: Record<string, string> = {};

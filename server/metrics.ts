@@ -1,5 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import { LABEL_VALUES, METRICS, type MetricDefinition } from '../constructs/monitoring/catalogue';
+import { LABEL_VALUES, METRICS, type MetricDefinition } from '@mcpenv/contract';
 
 type LabelsOf<D extends MetricDefinition> = D['labelNames'][number];
 

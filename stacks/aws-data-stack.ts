@@ -1,3 +1,4 @@
+import '../constructs/peers/provider-aws';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { TerraformOutput, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';

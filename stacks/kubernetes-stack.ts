@@ -1,3 +1,5 @@
+import '../constructs/peers/provider-aws';
+import '../constructs/peers/provider-kubernetes';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { Manifest } from '@cdktf/provider-kubernetes/lib/manifest';
 import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';

@@ -9,7 +9,7 @@
  */
 import { stringify } from 'yaml';
 import { invalidProp } from '../errors';
-import { METRICS } from './catalogue';
+import { METRICS, RECORDING_WINDOW } from '@mcpenv/contract';
 import {
   absent,
   assertKnownMetrics,
@@ -22,7 +22,7 @@ import {
   type Selector,
   sum,
 } from './promql';
-import { buildRecordingRules, RECORDING_WINDOW, type RecordingRule } from './recording-rules';
+import { buildRecordingRules, type RecordingRule } from './recording-rules';
 
 /** How urgently an alert needs a human; routed by Alertmanager on the `severity` label. */
 export enum Severity {

@@ -5,7 +5,7 @@
  */
 import { invalidProp } from '../errors';
 import { DEFAULT_SELECTOR } from './alerts';
-import { LABEL_VALUES } from './catalogue';
+import { LABEL_VALUES } from '@mcpenv/contract';
 import {
   assertKnownMetrics,
   checkSelector,

@@ -12,11 +12,10 @@ import {
   METRICS,
   PROCESS_METRICS,
   QUERYABLE_METRICS,
+  RECORDED_SERIES,
+  type RecordedSeriesDefinition,
   SCRAPE_METRICS,
-} from './catalogue';
-// recording-rules.ts builds its expressions with this module; both only use each other inside
-// functions, so the import cycle is harmless at load time.
-import { RECORDED_SERIES, type RecordedSeriesDefinition } from './recording-rules';
+} from '@mcpenv/contract';
 
 const CATALOGUE = { ...METRICS, ...PROCESS_METRICS, ...SCRAPE_METRICS };
 type Catalogue = typeof CATALOGUE;
@@ -115,9 +114,10 @@ export function durationSeconds(text: string): number {
 /** Every catalogued metric by name. */
 const BY_NAME: ReadonlyMap<string, MetricDefinition> = new Map(QUERYABLE_METRICS.map((d) => [d.name, d]));
 const BY_KEY: ReadonlyMap<string, MetricDefinition> = new Map(Object.entries(CATALOGUE));
-/** Recorded series by name; a function because RECORDED_SERIES may not be loaded yet when this module is. */
-const recordedByName = (): ReadonlyMap<string, RecordedSeriesDefinition> =>
-  new Map(Object.values(RECORDED_SERIES).map((d) => [d.name, d]));
+/** Recorded series by name. */
+const RECORDED_BY_NAME: ReadonlyMap<string, RecordedSeriesDefinition> = new Map(
+  Object.values(RECORDED_SERIES).map((d) => [d.name, d]),
+);
 
 function definitionOf(ref: string): MetricDefinition {
   const definition = BY_KEY.get(ref) ?? BY_NAME.get(ref);
@@ -199,7 +199,7 @@ export function recorded<R extends RecordedRef>(
   scope: Selector = {},
 ): string {
   const byKey: Readonly<Record<string, RecordedSeriesDefinition>> = RECORDED_SERIES;
-  const definition = Object.hasOwn(byKey, ref) ? byKey[ref] : recordedByName().get(ref);
+  const definition = Object.hasOwn(byKey, ref) ? byKey[ref] : RECORDED_BY_NAME.get(ref);
   if (!definition) {
     const known = Object.values(RECORDED_SERIES)
       .map((d) => d.name)

@@ -18,7 +18,7 @@ import {
   resolveAlertSettings,
   type RuleGroup,
 } from './alerts';
-import { METRICS, PROCESS_METRICS } from './catalogue';
+import { METRICS, PROCESS_METRICS } from '@mcpenv/contract';
 import { durationSeconds } from './promql';
 
 /** Where the rule tests sit, next to the rules they test. */

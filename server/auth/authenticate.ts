@@ -1,6 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
-import type { AuthFailureReason } from '../../constructs/monitoring/catalogue';
+import type { AuthFailureReason } from '@mcpenv/contract';
 import type { ServerMetrics } from '../metrics';
 import type { Principal } from '../tools/tool';
 import { type ApiKeyStore, looksLikeApiKey } from './api-keys';

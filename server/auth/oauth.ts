@@ -1,6 +1,6 @@
 import type * as Jose from 'jose';
 import type { JWTPayload, JWTVerifyGetKey } from 'jose';
-import type { AuthFailureReason } from '../../constructs/monitoring/catalogue';
+import type { AuthFailureReason } from '@mcpenv/contract';
 
 export interface OAuthSettings {
   readonly issuer: string;

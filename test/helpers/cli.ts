@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
+import { TSX, TSX_ARGS } from './tsx';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
 
 export interface CliResult {
   readonly status: number | null;
@@ -15,7 +15,7 @@ export function runCli(
   args: readonly string[],
   options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
 ): CliResult {
-  const result = spawnSync(TSX, [path.join(ROOT, 'bin', 'mcpenv.ts'), ...args], {
+  const result = spawnSync(TSX, [...TSX_ARGS, path.join(ROOT, 'bin', 'mcpenv.ts'), ...args], {
     cwd: options.cwd ?? ROOT,
     env: { ...process.env, NO_COLOR: '1', ...options.env },
     encoding: 'utf8',

@@ -117,16 +117,17 @@ export interface BuiltServer {
 const LISTENING = 'mcpenv reference server listening';
 
 /**
- * Starts the compiled CLI (`node lib/bin/mcpenv.js serve --port 0`) in `dir` and resolves with
- * the URL it announces. Rejects, and kills the server, if it does not announce itself within
+ * Starts a compiled server binary (`node <script> serve --port 0`) in `dir` and resolves with the
+ * URL it announces. Rejects, and kills the server, if it does not announce itself within
  * `timeoutMs` or exits first.
  */
 export function startBuiltServer(
   dir: string,
+  script: string,
   env: NodeJS.ProcessEnv,
   timeoutMs: number,
 ): Promise<BuiltServer> {
-  const child: ChildProcess = spawn(process.execPath, ['lib/bin/mcpenv.js', 'serve', '--port', '0'], {
+  const child: ChildProcess = spawn(process.execPath, [script, 'serve', '--port', '0'], {
     cwd: dir,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -235,4 +236,15 @@ export function packagesLoadedBy(dir: string): string[] {
   };
   walk(dir);
   return [...names].sort();
+}
+
+/** Bytes of every file under `dir`, symbolic links not followed (as `du` counts an image layer). */
+export function treeBytes(dir: string): number {
+  let total = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) total += treeBytes(full);
+    else if (entry.isFile()) total += fs.statSync(full).size;
+  }
+  return total;
 }

@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import * as path from 'node:path';
+import { TSX, TSX_ARGS } from './tsx';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
 
 export interface ServerProcess {
   readonly url: string;
@@ -23,7 +23,7 @@ export function startServerProcess(
   timeoutMs = 30_000,
   command: readonly string[] = [path.join(ROOT, 'bin', 'mcpenv.ts'), 'serve', '--port', '0'],
 ): Promise<ServerProcess> {
-  const child = spawn(TSX, [...command], {
+  const child = spawn(TSX, [...TSX_ARGS, ...command], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { buildKubernetesApp, chartObjects } from '../../app/build';
+import { loadEnvironment } from '../../app/environments';
 import { removeTempDirs, tempDir } from '../helpers/fixtures';
 import {
   type BuiltServer,
@@ -11,23 +12,51 @@ import {
   readDockerfileStages,
   runBounded,
   startBuiltServer,
+  treeBytes,
 } from '../helpers/production-build';
 
 // Needs no Docker engine: it checks the Dockerfile's text, then does by hand what its runtime
-// stage does: compiled output, production dependencies only, `node lib/bin/mcpenv.js`.
+// stage does: the two packages compiled, the server's production dependencies only, and
+// `node server/lib/bin.js serve`.
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const TSC = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+/** What the image's install may hold at most (issue 11's target). */
+const MAX_INSTALL_BYTES = 80 * 1024 * 1024;
 
 interface PackageManifest {
   readonly bin: Record<string, string>;
   readonly dependencies: Record<string, string>;
   readonly devDependencies: Record<string, string>;
+  readonly engines: { readonly node: string };
 }
-const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as PackageManifest;
+const readManifest = (folder: string) =>
+  JSON.parse(fs.readFileSync(path.join(ROOT, folder, 'package.json'), 'utf8')) as PackageManifest;
+const rootManifest = readManifest('.');
+const serverManifest = readManifest('server');
+/** The workspace packages the image is built from, in build order. */
+const PACKAGE_FOLDERS = ['constructs/contract', 'server'];
+/** The packages of the library's side, none of which may reach the image. */
+const LIBRARY_ONLY = [
+  'cdktf',
+  'cdk8s',
+  'cdk8s-plus-28',
+  'constructs',
+  '@cdktf/provider-aws',
+  '@cdktf/provider-kubernetes',
+  'mcpenv',
+];
 
 /** The runtime stage's install; the Dockerfile tests check it keeps --omit=dev and --ignore-scripts. */
-const NPM_CI_PRODUCTION = ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund'];
+const NPM_CI_PRODUCTION = [
+  'ci',
+  '--omit=dev',
+  '--ignore-scripts',
+  '--no-audit',
+  '--no-fund',
+  '--workspace',
+  '@mcpenv/server',
+];
 
 const stages = readDockerfileStages(path.join(ROOT, 'Dockerfile'));
 const runtimeStage = stages[stages.length - 1];
@@ -47,10 +76,21 @@ describe('the Dockerfile', () => {
     expect(stages.map((stage) => stage.name)).toEqual(['build', 'runtime']);
   });
 
-  test('installs production dependencies only in the runtime stage, without install scripts', () => {
+  test('bases both stages on Node 24, pinned to a full version, as the server package requires', () => {
+    const base = /^ARG NODE_IMAGE=node:(\d+)\.(\d+)\.(\d+)-bookworm-slim$/m.exec(
+      fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8'),
+    );
+    expect(base?.[1]).toBe('24');
+    expect(stages.map((stage) => stage.base)).toEqual(['${NODE_IMAGE}', '${NODE_IMAGE}']);
+    expect(serverManifest.engines.node).toBe('>=24.0.0');
+  });
+
+  test("installs the server package's production dependencies only in the runtime stage, without install scripts", () => {
     const installs = argsOf(runtimeStage, 'RUN').filter((args) => /\bnpm ci\b/.test(args));
     expect(installs).toHaveLength(1);
-    expect(installs[0]?.split(/\s+/)).toEqual(expect.arrayContaining(['--omit=dev', '--ignore-scripts']));
+    expect(installs[0]?.split(/\s+/)).toEqual(
+      expect.arrayContaining(['--omit=dev', '--ignore-scripts', '--workspace', '@mcpenv/server']),
+    );
     expect(argsOf(runtimeStage, 'COPY').filter((args) => args.includes('node_modules'))).toEqual([]);
   });
 
@@ -61,58 +101,70 @@ describe('the Dockerfile', () => {
     expect(user?.gid).toBeGreaterThan(0);
   });
 
-  test('starts the CLI that package.json names as its bin, in production mode', () => {
+  test('starts the bin that the server package names, in production mode', () => {
     expect(argsOf(runtimeStage, 'ENTRYPOINT').map((args) => JSON.parse(args) as unknown)).toEqual([
-      ['node', manifest.bin.mcpenv],
+      ['node', `server/${serverManifest.bin['mcpenv-server']}`],
     ]);
     expect(argsOf(runtimeStage, 'ENV')).toContain('NODE_ENV=production');
   });
 
-  test('copies every folder tsconfig.build.json compiles into the build stage', () => {
-    const { include } = JSON.parse(fs.readFileSync(path.join(ROOT, 'tsconfig.build.json'), 'utf8')) as {
-      include: string[];
-    };
+  test('copies the two workspace packages and nothing else of the repository into the build stage', () => {
     const copied = argsOf(stages[0], 'COPY').map((args) => args.split(/\s+/)[0]);
-    expect(copied).toEqual(expect.arrayContaining(include));
+    expect(copied).toEqual([
+      'package.json',
+      ...PACKAGE_FOLDERS.map((folder) => `${folder}/package.json`),
+      ...PACKAGE_FOLDERS,
+    ]);
   });
 });
 
-describe('the production build, with production dependencies only', () => {
+describe("the server image's install, with production dependencies only", () => {
   let dir: string;
 
   beforeAll(async () => {
     if (!fs.existsSync(TSC)) throw new Error(`${TSC} is missing: install the devDependencies with npm ci`);
     dir = tempDir('mcpenv-production-');
-    await runBounded(
-      process.execPath,
-      [TSC, '-p', 'tsconfig.build.json', '--outDir', path.join(dir, 'lib')],
-      {
-        cwd: ROOT,
-        env: minimalEnv(),
-        timeoutMs: 180_000,
-      },
-    );
     for (const file of ['package.json', 'package-lock.json']) {
       fs.copyFileSync(path.join(ROOT, file), path.join(dir, file));
     }
-    fs.cpSync(path.join(ROOT, 'app', 'environments'), path.join(dir, 'app', 'environments'), {
-      recursive: true,
-    });
+    // Compiled in build order, each with its own tsconfig, into the image's layout.
+    for (const folder of PACKAGE_FOLDERS) {
+      fs.mkdirSync(path.join(dir, folder), { recursive: true });
+      fs.copyFileSync(path.join(ROOT, folder, 'package.json'), path.join(dir, folder, 'package.json'));
+      await runBounded(process.execPath, [TSC, '-p', path.join(folder, 'tsconfig.json')], {
+        cwd: ROOT,
+        env: minimalEnv(),
+        timeoutMs: 180_000,
+      });
+      fs.cpSync(path.join(ROOT, folder, 'lib'), path.join(dir, folder, 'lib'), { recursive: true });
+    }
     await runBounded('npm', NPM_CI_PRODUCTION, { cwd: dir, env: minimalEnv(), timeoutMs: 300_000 });
   }, 540_000);
 
   afterAll(removeTempDirs);
 
-  test('installs every dependency and no devDependency', () => {
-    const installed = (name: string) => fs.existsSync(path.join(dir, 'node_modules', name, 'package.json'));
-    expect(Object.keys(manifest.devDependencies).filter(installed)).toEqual([]);
-    expect(Object.keys(manifest.dependencies).filter((name) => !installed(name))).toEqual([]);
+  const installed = (name: string) => fs.existsSync(path.join(dir, 'node_modules', name, 'package.json'));
+
+  test("installs every dependency of the server and none of the library's packages", () => {
+    expect(Object.keys(serverManifest.dependencies).filter((name) => !installed(name))).toEqual([]);
+    expect([...LIBRARY_ONLY, ...Object.keys(serverManifest.devDependencies)].filter(installed)).toEqual([]);
+    expect(
+      Object.keys(rootManifest.devDependencies).filter(
+        (name) => installed(name) && !(name in serverManifest.dependencies),
+      ),
+    ).toEqual([]);
   });
 
-  test('loads only production dependencies from the compiled code, lazily loaded ones included', () => {
-    const loaded = packagesLoadedBy(path.join(dir, 'lib'));
-    expect(loaded).toContain('commander');
-    expect(loaded.filter((name) => !(name in manifest.dependencies))).toEqual([]);
+  test(`holds at most ${MAX_INSTALL_BYTES / 1024 / 1024} MB`, () => {
+    const bytes = treeBytes(path.join(dir, 'node_modules'));
+    process.stderr.write(`server image install: ${(bytes / 1024 / 1024).toFixed(1)} MB in node_modules\n`);
+    expect(bytes).toBeLessThanOrEqual(MAX_INSTALL_BYTES);
+  });
+
+  test('loads only its own production dependencies from the compiled code, lazily loaded ones included', () => {
+    const loaded = PACKAGE_FOLDERS.flatMap((folder) => packagesLoadedBy(path.join(dir, folder, 'lib')));
+    expect(loaded).toContain('express');
+    expect(loaded.filter((name) => !(name in serverManifest.dependencies))).toEqual([]);
   });
 
   test('skips no install script a production dependency declares', () => {
@@ -120,48 +172,32 @@ describe('the production build, with production dependencies only', () => {
       packages: Record<string, { dev?: boolean; hasInstallScript?: boolean }>;
     };
     const needingScripts = Object.entries(lock.packages)
-      .filter(([, entry]) => !entry.dev && entry.hasInstallScript)
+      .filter(
+        ([location, entry]) =>
+          !entry.dev && entry.hasInstallScript && installed(location.replace(/^.*node_modules\//, '')),
+      )
       .map(([location]) => location);
     expect(needingScripts).toEqual([]);
   });
 
-  describe('`mcpenv synth --env prod`', () => {
-    let outDir: string;
-
-    // runBounded rejects unless the CLI exits 0.
-    beforeAll(async () => {
-      outDir = path.join(dir, 'out');
-      await runBounded(process.execPath, ['lib/bin/mcpenv.js', 'synth', '--env', 'prod', '--out', outDir], {
-        cwd: dir,
-        env: minimalEnv({ NODE_ENV: 'production' }),
-        timeoutMs: 60_000,
-      });
-    }, 70_000);
-
-    test('exits 0 and writes the Kubernetes manifests', () => {
-      expect(fs.existsSync(path.join(outDir, 'kubernetes', 'mcpenv.k8s.yaml'))).toBe(true);
-    });
-
-    test("runs the Deployment as the Dockerfile's user, on the port the Dockerfile exposes", () => {
-      const text = fs.readFileSync(path.join(outDir, 'kubernetes', 'mcpenv.k8s.yaml'), 'utf8');
-      const deployment = parseAllDocuments(text)
-        .map((doc) => doc.toJS() as { kind?: string; spec?: Record<string, unknown> })
-        .find((object) => object.kind === 'Deployment');
-      const user = runtimeUser();
-      expect(deployment?.spec).toMatchObject({
-        template: {
-          spec: {
-            securityContext: { runAsUser: user?.uid, runAsGroup: user?.gid },
-            containers: [
-              { ports: [{ containerPort: Number.parseInt(argsOf(runtimeStage, 'EXPOSE')[0] ?? '', 10) }] },
-            ],
-          },
+  test("runs the synthesized Deployment as the Dockerfile's user, on the port the Dockerfile exposes", () => {
+    const deployment = chartObjects(buildKubernetesApp(loadEnvironment('prod'))).find(
+      (object) => object.kind === 'Deployment',
+    );
+    const user = runtimeUser();
+    expect(deployment?.spec).toMatchObject({
+      template: {
+        spec: {
+          securityContext: { runAsUser: user?.uid, runAsGroup: user?.gid },
+          containers: [
+            { ports: [{ containerPort: Number.parseInt(argsOf(runtimeStage, 'EXPOSE')[0] ?? '', 10) }] },
+          ],
         },
-      });
+      },
     });
   });
 
-  describe('`mcpenv serve`', () => {
+  describe('`mcpenv-server serve`', () => {
     let server: BuiltServer | undefined;
     const url = () => {
       if (!server) throw new Error('the server did not start');
@@ -170,8 +206,14 @@ describe('the production build, with production dependencies only', () => {
 
     // Loopback and a random port, unlike the image's 0.0.0.0:3000: a test binds nothing public.
     beforeAll(async () => {
-      server = await startBuiltServer(dir, minimalEnv({ NODE_ENV: 'production' }), 30_000);
-    }, 40_000);
+      server = await startBuiltServer(
+        dir,
+        `server/${serverManifest.bin['mcpenv-server']}`,
+        minimalEnv({ NODE_ENV: 'production' }),
+        // PGlite's first start; generous for a busy shared machine (a bound, not a measurement).
+        90_000,
+      );
+    }, 100_000);
 
     afterAll(() => server?.kill());
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { LABEL_VALUES } from '../../constructs/monitoring/catalogue';
+import { LABEL_VALUES } from '@mcpenv/contract';
 import type { ApiKeyStore } from '../../server/auth/api-keys';
 import { apiKeyParts } from '../helpers/api-keys';
 import { createSigningKey, type JwksServer, type JwtClaims, startJwksServer } from '../helpers/jwks';

@@ -1,5 +1,5 @@
 import { request as httpRequest } from 'node:http';
-import { METRIC_LIST, PROCESS_METRICS } from '../../constructs/monitoring/catalogue';
+import { METRIC_LIST, PROCESS_METRICS } from '@mcpenv/contract';
 import { echoTool } from '../../examples/custom-tool';
 import { allowListFor } from '../../server/guard';
 import { MEMORY_TOOLS } from '../../server/tools/memory';

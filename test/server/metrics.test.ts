@@ -1,10 +1,5 @@
 import type { Histogram, Metric } from 'prom-client';
-import {
-  LABEL_VALUES,
-  type MetricDefinition,
-  METRICS,
-  PROCESS_METRICS,
-} from '../../constructs/monitoring/catalogue';
+import { LABEL_VALUES, type MetricDefinition, METRICS, PROCESS_METRICS } from '@mcpenv/contract';
 import { ServerMetrics } from '../../server/metrics';
 
 /** Everything the catalogue says the server process registers. */

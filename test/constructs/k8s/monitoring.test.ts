@@ -15,7 +15,7 @@ import {
   type McpServiceMonitorProps,
 } from '../../../constructs/k8s/monitoring';
 import { buildAlertRules } from '../../../constructs/monitoring/alerts';
-import { QUERYABLE_METRICS } from '../../../constructs/monitoring/catalogue';
+import { QUERYABLE_METRICS } from '@mcpenv/contract';
 import { buildRuleTests } from '../../../constructs/monitoring/rule-tests';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

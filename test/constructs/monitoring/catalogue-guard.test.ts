@@ -1,5 +1,5 @@
 import { buildAlertRules } from '../../../constructs/monitoring/alerts';
-import { METRICS } from '../../../constructs/monitoring/catalogue';
+import { METRICS } from '@mcpenv/contract';
 import { buildDashboard, dashboardExpressions } from '../../../constructs/monitoring/dashboard';
 import {
   assertKnownMetrics,

@@ -6,7 +6,7 @@ import {
   dashboardToJson,
 } from '../../../constructs/monitoring/dashboard';
 import { metricNamesIn } from '../../../constructs/monitoring/promql';
-import { RECORDED_SERIES } from '../../../constructs/monitoring/recording-rules';
+import { RECORDED_SERIES } from '@mcpenv/contract';
 
 function panel(title: string, props: DashboardProps = {}) {
   const found = buildDashboard(props).panels.find((p) => p.title === title);

@@ -1,5 +1,6 @@
 import { metricNamesIn } from '../../../constructs/monitoring/promql';
-import { buildRecordingRules, RECORDED_SERIES } from '../../../constructs/monitoring/recording-rules';
+import { buildRecordingRules } from '../../../constructs/monitoring/recording-rules';
+import { RECORDED_SERIES } from '@mcpenv/contract';
 
 const SELECTOR = { namespace: 'mcp-prod', job: 'mcp-server' };
 

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import pino from 'pino';
-import { parseDatabaseConfig } from '../../server/config';
-import { out } from '../output';
+import { parseDatabaseConfig } from '../config';
+import { out } from './output';
 import { withDatabase } from './database';
 
 export function registerMigrate(program: Command): void {
@@ -11,7 +11,7 @@ export function registerMigrate(program: Command): void {
     .option('--json', 'print the result as JSON on stdout')
     .action(async (flags: { json?: boolean }) => {
       const config = parseDatabaseConfig(process.env);
-      const { LATEST_VERSION, migrate } = await import('../../server/store/migrations.js');
+      const { LATEST_VERSION, migrate } = await import('../store/migrations.js');
       const result = await withDatabase(config, (db) =>
         migrate(db, pino({ level: config.logLevel }, process.stderr)),
       );

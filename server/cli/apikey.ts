@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { invalidSetting } from '../../constructs/errors';
-import { parseDatabaseConfig } from '../../server/config';
-import { out } from '../output';
+import { parseDatabaseConfig } from '../config';
+import { invalidFlag, out } from './output';
 import { withDatabase } from './database';
 
 const TENANT = /^[\w.:@-]{1,200}$/;
@@ -9,7 +8,7 @@ const SCOPE = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 const KEY_ID = /^[a-z0-9]{16}$/;
 
 async function apiKeys() {
-  const { ApiKeyStore } = await import('../../server/auth/api-keys.js');
+  const { ApiKeyStore } = await import('../auth/api-keys.js');
   return ApiKeyStore;
 }
 
@@ -27,13 +26,12 @@ export function registerApiKey(program: Command): void {
     .option('--json', 'print the key and its record as JSON')
     .action(async (flags: { tenant: string; name: string; scope: string[]; json?: boolean }) => {
       if (!TENANT.test(flags.tenant)) {
-        throw invalidSetting('--tenant', 'be 1 to 200 letters, digits or . _ : @ -', flags.tenant);
+        throw invalidFlag('--tenant', 'be 1 to 200 letters, digits or . _ : @ -', flags.tenant);
       }
       const bad = flags.scope.find((scope) => !SCOPE.test(scope));
-      if (bad !== undefined)
-        throw invalidSetting('--scope', 'be OAuth scope tokens (no spaces or quotes)', bad);
+      if (bad !== undefined) throw invalidFlag('--scope', 'be OAuth scope tokens (no spaces or quotes)', bad);
       if (flags.name.length === 0 || flags.name.length > 200) {
-        throw invalidSetting('--name', 'be 1 to 200 characters', flags.name);
+        throw invalidFlag('--name', 'be 1 to 200 characters', flags.name);
       }
       const config = parseDatabaseConfig(process.env);
       const ApiKeyStore = await apiKeys();
@@ -78,11 +76,11 @@ export function registerApiKey(program: Command): void {
     .argument('<id>', 'key id (the part after mcpk_)')
     .action(async (id: string) => {
       if (!KEY_ID.test(id))
-        throw invalidSetting('<id>', 'be a 16-character key id as `apikey list` shows it', id);
+        throw invalidFlag('<id>', 'be a 16-character key id as `apikey list` shows it', id);
       const config = parseDatabaseConfig(process.env);
       const ApiKeyStore = await apiKeys();
       const revoked = await withDatabase(config, (db) => new ApiKeyStore(db).revoke(id));
-      if (!revoked) throw invalidSetting('<id>', 'name an active key', id);
+      if (!revoked) throw invalidFlag('<id>', 'name an active key', id);
       out.progress(`revoked key ${id}`);
     });
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { invalidSetting } from '../../constructs/errors';
-import { parseServerConfig } from '../../server/config';
+import { parseServerConfig } from '../config';
+import { invalidFlag } from './output';
 
 interface ServeFlags {
   readonly port?: string;
@@ -15,7 +15,7 @@ export function registerServe(program: Command, version: string): void {
     .option('--host <address>', 'address to bind (env BIND_ADDRESS, default 127.0.0.1)')
     .action(async (flags: ServeFlags) => {
       if (flags.port !== undefined && !/^\d{1,5}$/.test(flags.port)) {
-        throw invalidSetting('--port', 'be a port number between 0 and 65535', flags.port);
+        throw invalidFlag('--port', 'be a port number between 0 and 65535', flags.port);
       }
       const config = parseServerConfig({
         ...process.env,
@@ -23,7 +23,7 @@ export function registerServe(program: Command, version: string): void {
         ...(flags.host === undefined ? {} : { BIND_ADDRESS: flags.host }),
       });
       // Loaded on demand, so that other commands do not pay for the server's dependencies.
-      const { startServer } = await import('../../server/main.js');
+      const { startServer } = await import('../main.js');
       const running = await startServer(config, { serverInfo: { name: 'mcpenv-reference-server', version } });
       const stop = () => {
         void running.shutdown().then(() => process.exit(0));

@@ -1,7 +1,7 @@
 /**
  * The metric catalogue: the one definition of every metric the reference server exposes.
  * The server registers exactly these with prom-client; alert rules and dashboards are built
- * from them. This module must stay free of cdk8s/cdktf imports because the server loads it.
+ * from them. Part of `@mcpenv/contract`: no imports, because both the library and the server load it.
  */
 
 export type MetricType = 'counter' | 'gauge' | 'histogram';

@@ -1,0 +1,27 @@
+/**
+ * `@mcpenv/contract`: what the mcpenv library and the reference server agree on, with no
+ * dependencies, so either side can be installed without the other. The metric catalogue (the
+ * server registers exactly these; alert rules and dashboards are built from them), the series the
+ * recording rules write, and the environment variables and Secret keys the workload sets and the
+ * server reads.
+ */
+export {
+  type AuthFailureReason,
+  LABEL_VALUES,
+  type MetricDefinition,
+  type MetricType,
+  METRIC_LIST,
+  METRICS,
+  PROCESS_METRICS,
+  QUERYABLE_METRICS,
+  SCRAPE_METRICS,
+} from './metrics';
+export { RECORDED_SERIES, type RecordedSeriesDefinition, RECORDING_WINDOW } from './recorded-series';
+export {
+  RUNTIME_VARIABLES,
+  SECRET_KEYS,
+  SECRET_VARIABLES,
+  SERVER_VARIABLES,
+  type ServerVariable,
+  type WorkloadVariable,
+} from './server-env';

@@ -1,0 +1,84 @@
+/**
+ * The environment variables the reference server reads and the Secret keys the workload takes
+ * them from. The server's configuration parses exactly `SERVER_VARIABLES`; the workload
+ * constructs set only these (plus `RUNTIME_VARIABLES`, which Node.js itself reads). A test
+ * synthesizes every data-tier choice and checks that the server starts from what it sets.
+ */
+
+/** Every variable the reference server reads, in the order its configuration lists them. */
+export const SERVER_VARIABLES = [
+  'PORT',
+  'BIND_ADDRESS',
+  'PUBLIC_URL',
+  'LOG_LEVEL',
+  'DATABASE_URL',
+  'REDIS_URL',
+  'PGHOST',
+  'PGPORT',
+  'PGDATABASE',
+  'PGUSER',
+  'PGPASSWORD',
+  'PGSSLMODE',
+  'REDIS_HOST',
+  'REDIS_PORT',
+  'REDIS_USERNAME',
+  'REDIS_PASSWORD',
+  'REDIS_TLS',
+  'EMBEDDED_DATA_DIR',
+  'PG_POOL_MAX',
+  'PG_CONNECT_TIMEOUT_MS',
+  'PG_STATEMENT_TIMEOUT_MS',
+  'PG_IDLE_TIMEOUT_MS',
+  'REDIS_COMMAND_TIMEOUT_MS',
+  'CACHE_TTL_SECONDS',
+  'RATE_LIMIT_PER_MINUTE',
+  'RATE_LIMIT_ON_REDIS_ERROR',
+  'AUTH_REQUIRED_SCOPE',
+  'OAUTH_ISSUER',
+  'OAUTH_JWKS_URL',
+  'OAUTH_TENANT_CLAIM',
+  'MIGRATE_ON_START',
+  'MAX_BODY_BYTES',
+  'SHUTDOWN_DELAY_SECONDS',
+  'SHUTDOWN_DRAIN_SECONDS',
+  'TRUST_PROXY_HOPS',
+  'KEEPALIVE_TIMEOUT_SECONDS',
+] as const;
+
+/** A variable the reference server reads. */
+export type ServerVariable = (typeof SERVER_VARIABLES)[number];
+
+/** Variables that hold secrets: set only from Secrets, never shown in messages or logs. */
+export const SECRET_VARIABLES: readonly ServerVariable[] = [
+  'DATABASE_URL',
+  'REDIS_URL',
+  'PGPASSWORD',
+  'REDIS_PASSWORD',
+];
+
+/** Variables the workload may set for the Node.js runtime rather than for the server. */
+export const RUNTIME_VARIABLES = ['NODE_EXTRA_CA_CERTS'] as const;
+
+/** A variable the server container may carry: one the server or its runtime reads. */
+export type WorkloadVariable = ServerVariable | (typeof RUNTIME_VARIABLES)[number];
+
+/**
+ * The keys of the Secrets the workload reads, by Secret. The Terraform stack (or an operator)
+ * writes them; the data-store constructs reference them by these keys.
+ */
+export const SECRET_KEYS = {
+  /** In-cluster Postgres: the superuser the server connects as. */
+  postgresCredentials: { username: 'username', password: 'password' },
+  /** Postgres outside the cluster (RDS or your own): where and as whom to connect. */
+  postgresConnection: {
+    host: 'host',
+    port: 'port',
+    dbname: 'dbname',
+    username: 'username',
+    password: 'password',
+  },
+  /** In-cluster Redis: its `requirepass` password. */
+  redisPassword: { password: 'password' },
+  /** Redis outside the cluster (ElastiCache or your own). */
+  redisConnection: { host: 'host', port: 'port', password: 'password' },
+} as const;
