@@ -12,8 +12,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { bundleForNode } from './bundle';
 import autocannon from 'autocannon';
-import { buildSync } from 'esbuild';
 import pino from 'pino';
 import { ApiKeyStore } from '../server/auth/api-keys';
 import { PostgresPool } from '../server/store/sql';
@@ -48,16 +48,7 @@ interface Spawned {
  */
 function build(script: string, outDir: string): string {
   const outfile = path.join(outDir, `${path.basename(script, '.ts')}.js`);
-  buildSync({
-    entryPoints: [path.join(ROOT, script)],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    packages: 'external',
-    logLevel: 'error',
-  });
+  bundleForNode(path.join(ROOT, script), outfile);
   return outfile;
 }
 

@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { buildSync } from 'esbuild';
+import { bundleForNode } from './bundle';
 
 const ROOT = path.resolve(__dirname, '..');
 const bin = (name: string) => path.join(ROOT, 'node_modules', '.bin', name);
@@ -61,20 +61,15 @@ const median = (values: number[]) => {
 };
 
 // Inside the repository, so the bundle resolves dependencies and the package root from it.
+// The CLI loads the server package (and through it the contract) as installed packages do: built.
+const built = spawnSync('npm', ['run', 'build', '--workspaces'], { cwd: ROOT, encoding: 'utf8' });
+if (built.status !== 0)
+  throw new Error(`building the workspace packages failed:\n${built.stdout}${built.stderr}`);
 const cacheDir = path.join(ROOT, 'node_modules', '.cache');
 fs.mkdirSync(cacheDir, { recursive: true });
 const buildDir = fs.mkdtempSync(path.join(cacheDir, 'mcpenv-bench-synth-'));
 const cli = path.join(buildDir, 'mcpenv.js');
-buildSync({
-  entryPoints: [path.join(ROOT, 'bin', 'mcpenv.ts')],
-  outfile: cli,
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node20',
-  packages: 'external',
-  logLevel: 'error',
-});
+bundleForNode(path.join(ROOT, 'bin', 'mcpenv.ts'), cli);
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mcpenv-bench-'));
 const mcpenv: Sample[] = [];
