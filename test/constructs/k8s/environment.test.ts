@@ -19,15 +19,46 @@ describe('McpEnvironment', () => {
     const kinds = synth().map((o) => `${o.kind}/${o.metadata.name}`);
     expect(kinds).toEqual(
       expect.arrayContaining([
-        'Deployment/mcp-server',
-        'StatefulSet/mcp-postgres',
-        'StatefulSet/mcp-redis',
-        'Ingress/mcp-server',
-        'NetworkPolicy/default-deny',
-        'ServiceMonitor/mcp-server',
-        'PrometheusRule/mcp-server',
+        'Deployment/acme-server',
+        'StatefulSet/acme-postgres',
+        'StatefulSet/acme-redis',
+        'Ingress/acme-server',
+        'NetworkPolicy/acme-default-deny',
+        'ServiceMonitor/acme-server',
+        'PrometheusRule/acme-server',
       ]),
     );
+  });
+
+  test('names every object `<instance>-<component>`', () => {
+    const names = new Set(synth().map((o) => o.metadata.name));
+    expect([...names].sort()).toEqual([
+      'acme-default-deny',
+      'acme-postgres',
+      'acme-redis',
+      'acme-server',
+      'acme-server-dashboard',
+    ]);
+  });
+
+  test('keeps the names of before with the default instance', () => {
+    const objects = synth({ instance: undefined });
+    const names = objects.map((o) => `${o.kind}/${o.metadata.name}`);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'Deployment/mcp-server',
+        'Service/mcp-server',
+        'StatefulSet/mcp-postgres',
+        'StatefulSet/mcp-redis',
+        'PrometheusRule/mcp-server',
+        'NetworkPolicy/mcp-default-deny',
+      ]),
+    );
+    const postgres = objects.find((o) => o.kind === 'StatefulSet' && o.metadata.name === 'mcp-postgres');
+    expect(postgres?.spec.template.spec.containers[0].env).toContainEqual({
+      name: 'POSTGRES_PASSWORD',
+      valueFrom: { secretKeyRef: { name: 'mcp-postgres', key: 'password' } },
+    });
   });
 
   test('one public URL drives the route host and the server setting', () => {
@@ -49,7 +80,7 @@ describe('McpEnvironment', () => {
     const rule = synth().find((o) => o.kind === 'PrometheusRule');
     const alert = rule?.spec.groups[1].rules[0];
     expect(alert.expr).toContain('namespace="team-mcp"');
-    expect(alert.expr).toContain('job="mcp-server"');
+    expect(alert.expr).toContain('job="acme-server"');
   });
 
   test('sizes the memory and CPU alerts from the workload limits', () => {
@@ -75,6 +106,10 @@ describe('McpEnvironment', () => {
 
   test.each([
     [{ instance: 'Acme' }, /McpEnvironment: `instance` must be a DNS label/],
+    [
+      { instance: 'a'.repeat(44) },
+      /^McpEnvironment: `instance` must have at most 43 characters, so that `<instance>-postgres` is a valid StatefulSet name \(at most 52\) \(got "a{44}"\); choose a shorter instance$/,
+    ],
     [{ ingressNamespace: 'ingress_nginx' }, /`ingressNamespace` must be a DNS label/],
     [{ monitoringNamespace: '' }, /`monitoringNamespace` must be a DNS label/],
     [
