@@ -1,6 +1,7 @@
 import type { NetworkPolicyPeer } from 'cdk8s-plus-28/lib/imports/k8s';
 import { Construct } from 'constructs';
 import { invalidProp } from '../errors';
+import { claimInstance } from './collisions';
 import { Cache, Database } from './data';
 import type { AlertThresholdProps } from '../monitoring/alerts';
 import { McpMonitoring } from './monitoring';
@@ -136,7 +137,9 @@ function checkUrl(prop: string, value: string) {
 /**
  * A whole MCP environment on Kubernetes: the server workload, its Postgres and Redis, routing
  * with TLS, NetworkPolicies and the monitoring objects, from one set of props. Every object is
- * named after the `instance`, so environments with different instances share a namespace.
+ * named after the `instance`, so environments with different instances share a namespace; a
+ * second environment with the same instance in a namespace, or any other object of the app with
+ * the same kind, namespace and name as one of its objects, is an error.
  */
 export class McpEnvironment extends Construct {
   readonly server: McpServerWorkload;
@@ -158,6 +161,7 @@ export class McpEnvironment extends Construct {
       checkUrl('oauth.issuer', props.oauth.issuer);
       checkUrl('oauth.jwksUrl', props.oauth.jwksUrl);
     }
+    claimInstance(this, instance);
 
     const database = props.database ?? Database.inCluster();
     const cache = props.cache ?? Cache.inCluster();
