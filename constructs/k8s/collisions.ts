@@ -63,7 +63,8 @@ export function claimInstance(environment: Construct, instance: string): void {
     throw collision(
       `McpEnvironment: instance ${showValue(instance)} ${inNamespace(namespace)}`,
       [other, environment.node.path],
-      'all their objects would share names (`<instance>-server`, `<instance>-postgres`, ...) and overwrite each other',
+      'all their objects would share names (`<instance>-server`, `<instance>-postgres`, ...) and ' +
+        'overwrite each other',
       'set a different `instance` on one of them',
     );
   }

@@ -33,7 +33,7 @@ export interface DataStoreBinding {
 
 /** Where the data store's objects go and whom they belong to. */
 export interface DataStoreContext {
-  /** Instance label (the environment name); objects are named `<instance>-postgres` and `<instance>-redis`. */
+  /** Instance label (the environment name); the objects are `<instance>-postgres` and `<instance>-redis`. */
   readonly instance: string;
 }
 

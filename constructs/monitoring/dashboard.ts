@@ -38,7 +38,8 @@ export interface DashboardProps {
    * Grafana's uid for the dashboard (at most 40 letters, digits, `-` or `_`); it keeps links
    * stable, so it never depends on the title.
    * @default - "mcpenv-<name>", then "-<instance>" unless the name is the instance or starts with
-   * "<instance>-"; when that is longer than 40, its first 31 characters, "-" and 8 hex digits of its hash
+   * "<instance>-"; when that is longer than 40, its first 31 characters, "-" and 8 hex digits of
+   * its SHA-256
    */
   readonly uid?: string;
   /**
