@@ -52,3 +52,18 @@ export function invalidSpec(source: string, problems: readonly string[]) {
 export function invalidSetting(setting: string, rule: string, got: unknown) {
   return new ValidationError(`${setting} must ${rule} (got ${showValue(got)})`);
 }
+
+/**
+ * Two constructs claim a name that must be unique in their scope: "<what> is used by both
+ * `<first path>` and `<second path>`: <consequence>; <fix>".
+ */
+export function collision(
+  what: string,
+  paths: readonly [first: string, second: string],
+  consequence: string,
+  fix: string,
+) {
+  return new ValidationError(
+    `${what} is used by both \`${paths[0]}\` and \`${paths[1]}\`: ${consequence}; ${fix}`,
+  );
+}

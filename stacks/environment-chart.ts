@@ -2,19 +2,27 @@ import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { Cache, Database } from '../constructs/k8s/data';
 import { McpEnvironment, type McpEnvironmentProps } from '../constructs/k8s/environment';
+import { componentName } from '../constructs/k8s/names';
 import { IngressPreset, Routing, Tls } from '../constructs/k8s/routing';
 import type { McpEnvironmentSpec } from '../constructs/spec';
 
 /** The file stem of the chart's manifest: `<out>/kubernetes/mcpenv.k8s.yaml`. */
 export const CHART_ID = 'mcpenv';
 
-/** Names of the Secrets the chart references; created outside it (see the README). */
-export const SECRET_NAMES = {
-  postgresCredentials: 'mcp-postgres',
-  redisPassword: 'mcp-redis',
-  postgresConnection: 'mcp-postgres-connection',
-  redisConnection: 'mcp-redis-connection',
-} as const;
+/**
+ * Names of the Secrets the chart of an instance references; created outside it (see the README),
+ * or by the Kubernetes stack.
+ */
+export function secretNames(instance: string) {
+  const postgres = componentName(instance, 'postgres');
+  const redis = componentName(instance, 'redis');
+  return {
+    postgresCredentials: postgres,
+    redisPassword: redis,
+    postgresConnection: `${postgres}-connection`,
+    redisConnection: `${redis}-connection`,
+  } as const;
+}
 
 function routingOf(spec: McpEnvironmentSpec): Routing {
   const routing = spec.routing;
@@ -40,6 +48,7 @@ function tlsOf(spec: McpEnvironmentSpec): Tls | undefined {
 export function environmentProps(spec: McpEnvironmentSpec): McpEnvironmentProps {
   const tier = spec.dataTier;
   const tls = tlsOf(spec);
+  const secrets = secretNames(spec.name);
   return {
     image: spec.image,
     publicUrl: spec.publicUrl,
@@ -49,17 +58,17 @@ export function environmentProps(spec: McpEnvironmentSpec): McpEnvironmentProps 
     database:
       tier.kind === 'in-cluster'
         ? Database.inCluster({
-            credentialsSecret: SECRET_NAMES.postgresCredentials,
+            credentialsSecret: secrets.postgresCredentials,
             storageSize: tier.postgresStorage,
           })
-        : Database.external({ connectionSecret: SECRET_NAMES.postgresConnection, cidrs: tier.vpcCidrs }),
+        : Database.external({ connectionSecret: secrets.postgresConnection, cidrs: tier.vpcCidrs }),
     cache:
       tier.kind === 'in-cluster'
         ? Cache.inCluster({
-            passwordSecret: SECRET_NAMES.redisPassword,
+            passwordSecret: secrets.redisPassword,
             ...(tier.redisPersistence ? { persistence: true } : {}),
           })
-        : Cache.external({ connectionSecret: SECRET_NAMES.redisConnection, cidrs: tier.vpcCidrs }),
+        : Cache.external({ connectionSecret: secrets.redisConnection, cidrs: tier.vpcCidrs }),
     routing: routingOf(spec),
     ...(tls ? { tls } : {}),
     ...(spec.oauth ? { oauth: spec.oauth } : {}),

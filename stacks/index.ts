@@ -5,7 +5,7 @@
  */
 export { AWS_DATA_STACK_ID, AwsDataStack, type AwsDataStackProps } from './aws-data-stack';
 export { configureBackend } from './backend';
-export { CHART_ID, EnvironmentChart, environmentProps, SECRET_NAMES } from './environment-chart';
+export { CHART_ID, EnvironmentChart, environmentProps, secretNames } from './environment-chart';
 export {
   type AwsDataConnections,
   KUBERNETES_STACK_ID,

@@ -9,7 +9,7 @@ import { TerraformLocal, TerraformStack, TerraformVariable } from 'cdktf';
 import type { Construct } from 'constructs';
 import type { McpEnvironmentSpec } from '../constructs/spec';
 import { configureBackend } from './backend';
-import { SECRET_NAMES } from './environment-chart';
+import { secretNames } from './environment-chart';
 
 /** Stack id; also its folder under `<out>/terraform/stacks/`. A public contract: never rename. */
 export const KUBERNETES_STACK_ID = 'kubernetes';
@@ -63,6 +63,7 @@ export class KubernetesStack extends TerraformStack {
   constructor(scope: Construct, props: KubernetesStackProps) {
     super(scope, KUBERNETES_STACK_ID);
     const { spec } = props;
+    const names = secretNames(spec.name);
     configureBackend(this, spec, KUBERNETES_STACK_ID);
     // Cluster access comes from the environment (KUBE_CONFIG_PATH, KUBE_CTX, or in-cluster).
     new KubernetesProvider(this, 'kubernetes', {});
@@ -107,14 +108,14 @@ export class KubernetesStack extends TerraformStack {
       const fromSecret = (name: string, key: string) =>
         `\${jsondecode(ephemeral.aws_secretsmanager_secret_version.${name}.secret_string).${key}}`;
       this.secrets = [
-        secret('PostgresConnection', SECRET_NAMES.postgresConnection, {
+        secret('PostgresConnection', names.postgresConnection, {
           host: aws.postgresAddress,
           port: String(aws.postgresPort),
           dbname: aws.postgresDatabase,
           username: fromSecret('postgres', 'username'),
           password: fromSecret('postgres', 'password'),
         }),
-        secret('RedisConnection', SECRET_NAMES.redisConnection, {
+        secret('RedisConnection', names.redisConnection, {
           host: aws.redisAddress,
           port: String(aws.redisPort),
           password: fromSecret('redis', 'password'),
@@ -141,11 +142,11 @@ export class KubernetesStack extends TerraformStack {
       const postgresPassword = password('postgres_password', 'Postgres');
       const redisPassword = password('redis_password', 'Redis');
       this.secrets = [
-        secret('PostgresCredentials', SECRET_NAMES.postgresCredentials, {
+        secret('PostgresCredentials', names.postgresCredentials, {
           username: 'mcp',
           password: postgresPassword.stringValue,
         }),
-        secret('RedisPassword', SECRET_NAMES.redisPassword, { password: redisPassword.stringValue }),
+        secret('RedisPassword', names.redisPassword, { password: redisPassword.stringValue }),
       ];
     }
 

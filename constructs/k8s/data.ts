@@ -10,7 +10,7 @@ import { Construct } from 'constructs';
 import { invalidProp } from '../errors';
 import { parseImageReference } from '../spec';
 import { commonLabels, selectorLabels } from './labels';
-import { DNS_NAME, QUANTITY } from './names';
+import { checkInstance, componentName, DNS_NAME, QUANTITY } from './names';
 
 const CIDR = /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/;
 
@@ -33,7 +33,7 @@ export interface DataStoreBinding {
 
 /** Where the data store's objects go and whom they belong to. */
 export interface DataStoreContext {
-  /** Instance label (the environment name). */
+  /** Instance label (the environment name); the objects are `<instance>-postgres` and `<instance>-redis`. */
   readonly instance: string;
 }
 
@@ -118,7 +118,7 @@ export interface InClusterPostgresProps {
   /**
    * Secret holding the credentials, created outside the manifests (kubectl, External Secrets,
    * the Terraform Kubernetes stack). Keys: `username` and `password`.
-   * @default 'mcp-postgres'
+   * @default - `<instance>-postgres`, the StatefulSet's own name
    */
   readonly credentialsSecret?: string;
   /**
@@ -193,7 +193,9 @@ class InClusterPostgres extends Database {
   constructor(private readonly props: InClusterPostgresProps) {
     super();
     const where = 'Database.inCluster';
-    checkSecretName(where, 'credentialsSecret', props.credentialsSecret ?? 'mcp-postgres');
+    if (props.credentialsSecret !== undefined) {
+      checkSecretName(where, 'credentialsSecret', props.credentialsSecret);
+    }
     if (props.database !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(props.database)) {
       throw invalidProp(where, 'database', 'be a lowercase SQL identifier', props.database);
     }
@@ -202,8 +204,9 @@ class InClusterPostgres extends Database {
   }
 
   bind(scope: Construct, context: DataStoreContext): DataStoreBinding {
-    const name = 'mcp-postgres';
-    const secret = this.props.credentialsSecret ?? 'mcp-postgres';
+    checkInstance('Database.inCluster', context.instance);
+    const name = componentName(context.instance, 'postgres');
+    const secret = this.props.credentialsSecret ?? name;
     const database = this.props.database ?? 'mcp';
     const labels = commonLabels(name, context.instance);
     const selector = selectorLabels(name, context.instance);
@@ -339,7 +342,7 @@ class ExternalPostgres extends Database {
 export interface InClusterRedisProps {
   /**
    * Secret holding the Redis password under the key `password`.
-   * @default 'mcp-redis'
+   * @default - `<instance>-redis`, the StatefulSet's own name
    */
   readonly passwordSecret?: string;
   /**
@@ -392,9 +395,12 @@ export abstract class Cache {
   abstract bind(scope: Construct, context: DataStoreContext): DataStoreBinding;
 }
 
-/** Where the in-cluster Redis container finds its password: the Secret, mounted as a file. */
-export const REDIS_PASSWORD_FILE = '/run/secrets/mcp-redis/password';
-const REDIS_SECRET_DIR = '/run/secrets/mcp-redis';
+/**
+ * Where the in-cluster Redis container finds its password: the Secret, mounted as a file. The path
+ * is inside the container, so it is the same for every instance.
+ */
+export const REDIS_PASSWORD_FILE = '/run/secrets/redis/password';
+const REDIS_SECRET_DIR = '/run/secrets/redis';
 
 /**
  * How the in-cluster Redis starts: `sh -c REDIS_START_SCRIPT redis-server <args>`, with
@@ -430,7 +436,7 @@ class InClusterRedis extends Cache {
   constructor(private readonly props: InClusterRedisProps) {
     super();
     const where = 'Cache.inCluster';
-    checkSecretName(where, 'passwordSecret', props.passwordSecret ?? 'mcp-redis');
+    if (props.passwordSecret !== undefined) checkSecretName(where, 'passwordSecret', props.passwordSecret);
     checkImage(where, props.image ?? 'redis:7.4.1-bookworm');
     checkQuantity(where, 'storageSize', props.storageSize ?? '1Gi');
     if (props.storageSize !== undefined && !props.persistence) {
@@ -439,8 +445,9 @@ class InClusterRedis extends Cache {
   }
 
   bind(scope: Construct, context: DataStoreContext): DataStoreBinding {
-    const name = 'mcp-redis';
-    const secret = this.props.passwordSecret ?? 'mcp-redis';
+    checkInstance('Cache.inCluster', context.instance);
+    const name = componentName(context.instance, 'redis');
+    const secret = this.props.passwordSecret ?? name;
     const persistent = this.props.persistence ?? false;
     const labels = commonLabels(name, context.instance);
     const selector = selectorLabels(name, context.instance);

@@ -1,13 +1,14 @@
 import type { NetworkPolicyPeer } from 'cdk8s-plus-28/lib/imports/k8s';
 import { Construct } from 'constructs';
 import { invalidProp } from '../errors';
+import { claimInstance } from './collisions';
 import { Cache, Database } from './data';
 import type { AlertThresholdProps } from '../monitoring/alerts';
 import { McpMonitoring } from './monitoring';
 import { McpNetworkPolicies, namespaceNamed } from './network-policies';
 import { McpRouting, Routing, type Tls } from './routing';
 import { McpServerWorkload } from './workload';
-import { DNS_LABEL } from './names';
+import { checkInstance, DEFAULT_INSTANCE, DNS_LABEL } from './names';
 
 /** OAuth 2.1 authorization server whose JWTs the server accepts. */
 export interface OAuthSettings {
@@ -28,7 +29,10 @@ export interface McpEnvironmentProps {
   /** Public HTTPS origin: host, certificate and the server's allow-list and OAuth audience. */
   readonly publicUrl: string;
   /**
-   * Environment name, the `app.kubernetes.io/instance` label of every object.
+   * Environment name: the `app.kubernetes.io/instance` label of every object, and the first part
+   * of every object's name (`<instance>-server`, `<instance>-postgres`, `<instance>-redis`,
+   * `<instance>-default-deny`, ...). A DNS label of at most 43 characters (`MAX_INSTANCE_LENGTH`);
+   * unique among the environments of one namespace.
    * @default 'mcp'
    */
   readonly instance?: string;
@@ -132,7 +136,10 @@ function checkUrl(prop: string, value: string) {
 
 /**
  * A whole MCP environment on Kubernetes: the server workload, its Postgres and Redis, routing
- * with TLS, NetworkPolicies and the monitoring objects, from one set of props.
+ * with TLS, NetworkPolicies and the monitoring objects, from one set of props. Every object is
+ * named after the `instance`, so environments with different instances share a namespace; a
+ * second environment with the same instance in a namespace, or any other object of the app with
+ * the same kind, namespace and name as one of its objects, is an error.
  */
 export class McpEnvironment extends Construct {
   readonly server: McpServerWorkload;
@@ -142,9 +149,9 @@ export class McpEnvironment extends Construct {
 
   constructor(scope: Construct, id: string, props: McpEnvironmentProps) {
     super(scope, id);
-    const instance = props.instance ?? 'mcp';
+    const instance = props.instance ?? DEFAULT_INSTANCE;
+    checkInstance('McpEnvironment', instance);
     for (const [prop, value] of [
-      ['instance', instance],
       ['ingressNamespace', props.ingressNamespace ?? 'ingress-nginx'],
       ['monitoringNamespace', props.monitoringNamespace ?? 'monitoring'],
     ] as const) {
@@ -154,6 +161,7 @@ export class McpEnvironment extends Construct {
       checkUrl('oauth.issuer', props.oauth.issuer);
       checkUrl('oauth.jwksUrl', props.oauth.jwksUrl);
     }
+    claimInstance(this, instance);
 
     const database = props.database ?? Database.inCluster();
     const cache = props.cache ?? Cache.inCluster();
@@ -183,6 +191,7 @@ export class McpEnvironment extends Construct {
 
     this.routing = new McpRouting(this, 'Routing', {
       publicUrl: props.publicUrl,
+      name: this.server.name,
       serviceName: this.server.name,
       instance,
       routing: props.routing ?? Routing.ingress(),
@@ -194,6 +203,7 @@ export class McpEnvironment extends Construct {
 
     const ingressFrom: NetworkPolicyPeer[] = [namespaceNamed(props.ingressNamespace ?? 'ingress-nginx')];
     this.networkPolicies = new McpNetworkPolicies(this, 'NetworkPolicies', {
+      instance,
       serverPodSelector: this.server.podSelector,
       serverPort: this.server.port,
       dataStores,

@@ -20,7 +20,7 @@ import {
   ServiceMonitorSpecEndpointsRelabelingsAction,
 } from './imports/service-monitors-monitoring.coreos.com';
 import { commonLabels, selectorLabels } from './labels';
-import { DNS_LABEL } from './names';
+import { checkServerName, componentName, DEFAULT_INSTANCE, DNS_LABEL } from './names';
 
 const LABEL_KEY =
   /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
@@ -41,7 +41,7 @@ export interface McpMonitoringTargetProps {
   /**
    * Name of the server's Service (the workload's `name`): the ServiceMonitor selects it, the
    * Prometheus Operator uses it as the `job` label, and the monitoring objects are named after it.
-   * @default 'mcp-server'
+   * @default - `<instance>-server`, or 'mcp-server' without an `instance`
    */
   readonly name?: string;
   /**
@@ -152,14 +152,12 @@ function checkLabels(where: string, prop: string, labels: Readonly<Record<string
 
 /** Validates the shared props and returns the object labels. */
 function resolveTarget(where: string, props: McpMonitoringTargetProps): Target {
-  const name = props.name ?? 'mcp-server';
+  const name = props.name ?? componentName(props.instance ?? DEFAULT_INSTANCE, 'server');
   const instance = props.instance ?? name;
-  if (!DNS_LABEL.test(name) || name.length > 63) {
-    throw invalidProp(where, 'name', 'be a DNS label of at most 63 characters', name);
-  }
   if (instance === '' || !LABEL_VALUE.test(instance)) {
     throw invalidProp(where, 'instance', 'be a Kubernetes label value of at most 63 characters', instance);
   }
+  checkServerName(where, name, props);
   const extra = props.labels ?? {};
   checkLabels(where, 'labels', extra);
   return {

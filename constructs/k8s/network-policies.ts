@@ -2,6 +2,7 @@ import { IntOrString, KubeNetworkPolicy, type NetworkPolicyPeer } from 'cdk8s-pl
 import { Construct } from 'constructs';
 import { invalidProp } from '../errors';
 import type { DataStoreBinding } from './data';
+import { checkInstance, componentName, DEFAULT_INSTANCE } from './names';
 
 /** Private and link-local ranges: internet egress must not reach the cluster, the VPC or the metadata API. */
 const NON_PUBLIC = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', '169.254.0.0/16'];
@@ -14,6 +15,12 @@ export function namespaceNamed(namespace: string): NetworkPolicyPeer {
 export interface McpNetworkPoliciesProps {
   /** Labels of the server's pods. */
   readonly serverPodSelector: Readonly<Record<string, string>>;
+  /**
+   * The environment's instance: the policies are named `<instance>-default-deny`,
+   * `<instance>-server`, ..., and the default deny selects the pods labelled with it.
+   * @default - the `app.kubernetes.io/instance` label of `serverPodSelector`, else 'mcp'
+   */
+  readonly instance?: string;
   /** The server's container port (traffic and metrics). */
   readonly serverPort: number;
   /** The data stores the server talks to (their bindings from `Database`/`Cache`). */
@@ -44,9 +51,11 @@ export interface McpNetworkPoliciesProps {
 const CIDR = /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/;
 
 /**
- * Default deny for the namespace, then exactly the traffic the environment needs: the ingress
- * controller and Prometheus to the server; the server to its data stores, DNS and the OAuth
- * issuer; the data stores from the server only (its migration init container included).
+ * Default deny for the environment's own pods (those of its instance), then exactly the traffic
+ * the environment needs: the ingress controller and Prometheus to the server; the server to its
+ * data stores, DNS and the OAuth issuer; the data stores from the server only (its migration init
+ * container included). Other pods in the namespace, another environment's or your own, are left
+ * to their own policies.
  */
 export class McpNetworkPolicies extends Construct {
   readonly defaultDeny: KubeNetworkPolicy;
@@ -61,11 +70,19 @@ export class McpNetworkPolicies extends Construct {
     for (const cidr of props.httpsEgressCidrs ?? []) {
       if (!CIDR.test(cidr)) throw invalidProp(where, 'httpsEgressCidrs', 'contain IPv4 CIDR blocks', cidr);
     }
+    const instance =
+      props.instance ?? props.serverPodSelector['app.kubernetes.io/instance'] ?? DEFAULT_INSTANCE;
+    checkInstance(where, instance);
     const serverPort = IntOrString.fromNumber(props.serverPort);
 
     this.defaultDeny = new KubeNetworkPolicy(this, 'DefaultDeny', {
-      metadata: { name: 'default-deny' },
-      spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
+      metadata: { name: componentName(instance, 'default-deny') },
+      spec: {
+        podSelector: {
+          matchLabels: { 'app.kubernetes.io/instance': instance, 'app.kubernetes.io/part-of': 'mcpenv' },
+        },
+        policyTypes: ['Ingress', 'Egress'],
+      },
     });
 
     const dns = {
@@ -93,7 +110,7 @@ export class McpNetworkPolicies extends Construct {
           ];
 
     this.server = new KubeNetworkPolicy(this, 'Resource', {
-      metadata: { name: 'mcp-server' },
+      metadata: { name: componentName(instance, 'server') },
       spec: {
         podSelector: { matchLabels: props.serverPodSelector },
         policyTypes: ['Ingress', 'Egress'],
@@ -120,7 +137,7 @@ export class McpNetworkPolicies extends Construct {
 
     props.dataStores.forEach((store, index) => {
       if (!store.podSelector) return;
-      const name = store.podSelector['app.kubernetes.io/name'] ?? `data-store-${index}`;
+      const name = store.podSelector['app.kubernetes.io/name'] ?? `${instance}-data-store-${index}`;
       new KubeNetworkPolicy(this, `DataStore${index}`, {
         metadata: { name },
         spec: {

@@ -27,7 +27,7 @@ import {
   HttpRouteSpecRulesMatchesPathType,
 } from './imports/http-routes-gateway.networking.k8s.io';
 import { commonLabels } from './labels';
-import { DNS_LABEL } from './names';
+import { checkServerName, componentName, DEFAULT_INSTANCE, DNS_LABEL } from './names';
 
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const HOST_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -344,7 +344,7 @@ export interface McpRoutingProps {
   /**
    * Name of the Ingress, HTTPRoute, Gateway and Certificate (and the `app.kubernetes.io/name`
    * label); the TLS Secret is `<name>-tls`.
-   * @default 'mcp-server'
+   * @default - `<instance>-server`, or 'mcp-server' without an `instance`
    */
   readonly name?: string;
   /**
@@ -387,7 +387,7 @@ export class McpRouting extends Construct {
   constructor(scope: Construct, id: string, props: McpRoutingProps) {
     super(scope, id);
     const where = 'McpRouting';
-    const name = props.name ?? 'mcp-server';
+    const name = props.name ?? componentName(props.instance ?? DEFAULT_INSTANCE, 'server');
     const instance = props.instance ?? name;
     const servicePort = props.servicePort ?? 80;
     const requestTimeoutSeconds = props.requestTimeoutSeconds ?? 3600;
@@ -398,12 +398,10 @@ export class McpRouting extends Construct {
     const nginx = ingress?.preset === IngressPreset.NGINX;
     const existingGateway = routing.gatewayApi?.existing;
 
-    if (!DNS_LABEL.test(name) || name.length > 63) {
-      throw invalidProp(where, 'name', 'be a DNS label of at most 63 characters', name);
-    }
     if (!LABEL_VALUE.test(instance)) {
       throw invalidProp(where, 'instance', 'be a label value of at most 63 characters', instance);
     }
+    checkServerName(where, name, props);
     const url = parsePublicUrl(where, props.publicUrl);
     if (!DNS_LABEL.test(props.serviceName) || props.serviceName.length > 63) {
       throw invalidProp(where, 'serviceName', 'be the name of a Service', props.serviceName);

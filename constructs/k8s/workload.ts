@@ -14,7 +14,7 @@ import { Construct } from 'constructs';
 import { invalidProp } from '../errors';
 import { parseImageReference } from '../spec';
 import { commonLabels, selectorLabels } from './labels';
-import { DNS_LABEL, DNS_NAME, QUANTITY } from './names';
+import { checkServerName, componentName, DEFAULT_INSTANCE, DNS_NAME, QUANTITY } from './names';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Variables the construct sets itself; a caller overriding them would break probes or routing. */
@@ -59,8 +59,9 @@ export interface McpServerWorkloadProps {
    */
   readonly minAvailable?: number;
   /**
-   * Name of the Deployment, Service and ServiceAccount (and the `app.kubernetes.io/name` label).
-   * @default 'mcp-server'
+   * Name of the Deployment, Service, ServiceAccount, autoscaler and disruption budget (and the
+   * `app.kubernetes.io/name` label).
+   * @default - `<instance>-server`, or 'mcp-server' without an `instance`
    */
   readonly name?: string;
   /**
@@ -177,7 +178,7 @@ export class McpServerWorkload extends Construct {
   constructor(scope: Construct, id: string, props: McpServerWorkloadProps) {
     super(scope, id);
     const where = 'McpServerWorkload';
-    const name = props.name ?? 'mcp-server';
+    const name = props.name ?? componentName(props.instance ?? DEFAULT_INSTANCE, 'server');
     const replicas = props.replicas ?? 2;
     const maxReplicas = props.maxReplicas ?? replicas * 3;
     const targetCpu = props.targetCpuUtilizationPercent ?? 70;
@@ -190,9 +191,7 @@ export class McpServerWorkload extends Construct {
       memoryLimit: props.memoryLimit ?? '512Mi',
     };
 
-    if (!DNS_LABEL.test(name) || name.length > 63) {
-      throw invalidProp(where, 'name', 'be a DNS label of at most 63 characters', name);
-    }
+    checkServerName(where, name, props);
     const { tag, digest } = parseImageReference(props.image);
     if (tag === undefined && digest === undefined) {
       throw invalidProp(where, 'image', 'be pinned by a tag or digest', props.image, 'add ":<version>"');

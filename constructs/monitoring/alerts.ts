@@ -10,6 +10,7 @@
 import { stringify } from 'yaml';
 import { invalidProp } from '../errors';
 import { METRICS, RECORDING_WINDOW } from '@mcpenv/contract';
+import { componentName, DEFAULT_INSTANCE } from '../k8s/names';
 import {
   absent,
   assertKnownMetrics,
@@ -54,8 +55,12 @@ export interface RuleGroup {
   readonly rules: readonly Rule[];
 }
 
-/** Scrape job label of the server's Service when the Prometheus Operator scrapes it. */
-export const DEFAULT_SELECTOR: Selector = { job: 'mcp-server' };
+/**
+ * Scrape job label of the default instance's server Service (`mcp-server`) when the Prometheus
+ * Operator scrapes it. `McpAlertRules` and `McpMonitoring` scope by their own server's Service
+ * (`<instance>-server`) and namespace instead, so two environments' rules never mix.
+ */
+export const DEFAULT_SELECTOR: Selector = { job: componentName(DEFAULT_INSTANCE, 'server') };
 /** Name of the group holding the recording rules. */
 export const RECORDING_GROUP = 'mcp-server.recording';
 /** Name of the group holding the alerts. */

@@ -3,8 +3,8 @@
  * reads the recorded series where a recording rule exists, so panels cost Prometheus little,
  * and is deterministic: fixed panel ids and layout, no timestamps, a uid derived from props.
  */
+import { createHash } from 'node:crypto';
 import { invalidProp } from '../errors';
-import { DEFAULT_SELECTOR } from './alerts';
 import { LABEL_VALUES } from '@mcpenv/contract';
 import {
   assertKnownMetrics,
@@ -37,17 +37,20 @@ export interface DashboardProps {
   /**
    * Grafana's uid for the dashboard (at most 40 letters, digits, `-` or `_`); it keeps links
    * stable, so it never depends on the title.
-   * @default - "mcpenv-<name>", then "-<instance>" when the instance differs from the name
+   * @default - "mcpenv-<name>", then "-<instance>" unless the name is the instance or starts with
+   * "<instance>-"; when that is longer than 40, its first 31 characters, "-" and 8 hex digits of
+   * its SHA-256
    */
   readonly uid?: string;
   /**
    * Dashboard title.
-   * @default - "MCP server <name>", then " (<instance>)" when the instance differs from the name
+   * @default - "MCP server <name>", then " (<instance>)" unless the name is the instance or starts
+   * with "<instance>-"
    */
   readonly title?: string;
   /**
    * Target labels that scope every query to this deployment of the server.
-   * @default { job: 'mcp-server' }
+   * @default - `{ job: <name> }`
    */
   readonly selector?: Selector;
 }
@@ -94,6 +97,7 @@ export interface GrafanaDashboard {
 }
 
 const WHERE = 'McpDashboard';
+const UID_MAX_LENGTH = 40;
 const UID = /^[a-zA-Z0-9_-]{1,40}$/;
 const DATASOURCE: DatasourceRef = { type: 'prometheus', uid: '${datasource}' };
 const PANEL_WIDTH = 12;
@@ -107,21 +111,28 @@ interface PanelSpec {
   readonly queries: readonly (readonly [legend: string, expr: string])[];
 }
 
+/** A derived uid that fits Grafana's 40 characters, shortened with a hash so it stays distinct. */
+function fitUid(uid: string): string {
+  if (uid.length <= UID_MAX_LENGTH) return uid;
+  const hash = createHash('sha256').update(uid).digest('hex').slice(0, 8);
+  return `${uid.slice(0, UID_MAX_LENGTH - 9)}-${hash}`;
+}
+
 /** Builds the dashboard model; throws for invalid props or a query outside the catalogue. */
 export function buildDashboard(props: DashboardProps = {}): GrafanaDashboard {
   const name = props.name ?? 'mcp-server';
   const instance = props.instance ?? name;
-  const suffix = instance === name ? '' : `-${instance}`;
-  const uid = props.uid ?? `mcpenv-${name}${suffix}`;
-  const title = props.title ?? `MCP server ${name}${instance === name ? '' : ` (${instance})`}`;
-  const selector = props.selector ?? DEFAULT_SELECTOR;
+  const namedForInstance = instance === name || name.startsWith(`${instance}-`);
+  const uid = props.uid ?? fitUid(`mcpenv-${name}${namedForInstance ? '' : `-${instance}`}`);
+  const title = props.title ?? `MCP server ${name}${namedForInstance ? '' : ` (${instance})`}`;
+  const selector = props.selector ?? { job: name };
   if (!UID.test(uid)) {
     throw invalidProp(
       WHERE,
       'uid',
       'be 1 to 40 letters, digits, "-" or "_"',
       uid,
-      props.uid === undefined ? 'pass a shorter `uid`' : undefined,
+      props.uid === undefined ? 'it derives from `name` and `instance`: pass a `uid`' : undefined,
     );
   }
   if (title.trim() === '') throw invalidProp(WHERE, 'title', 'not be empty', title);

@@ -2,10 +2,11 @@ import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { Construct } from 'constructs';
 import { invalidProp } from '../errors';
+import { claimName } from './internal';
 
 export interface DataEncryptionKeyProps {
   /**
-   * Alias of the key, without the `alias/` prefix.
+   * Alias of the key, without the `alias/` prefix; unique in the stack's account and region.
    * @default - no alias
    */
   readonly alias?: string;
@@ -63,6 +64,13 @@ export class DataEncryptionKey extends Construct {
       customerMasterKeySpec: 'SYMMETRIC_DEFAULT',
     });
     if (props.alias !== undefined) {
+      claimName(this, {
+        construct: 'DataEncryptionKey',
+        kind: 'KMS alias',
+        name: `alias/${props.alias}`,
+        consequence: 'an AWS account and region hold one key per alias, so the second would fail to create',
+        fix: 'give one of them a different `alias`',
+      });
       this.alias = new KmsAlias(this, 'Alias', {
         name: `alias/${props.alias}`,
         targetKeyId: this.key.keyId,

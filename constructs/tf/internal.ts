@@ -4,9 +4,9 @@
  */
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
-import { Token } from 'cdktf';
+import { TerraformStack, TerraformVariable, Token } from 'cdktf';
 import type { Construct } from 'constructs';
-import { invalidProp } from '../errors';
+import { collision, invalidProp, showValue } from '../errors';
 
 /** What a data store needs from the network: where it lives and who may reach it. */
 export interface NetworkShape {
@@ -229,4 +229,70 @@ export function clientOnlySecurityGroup(scope: Construct, id: string, props: Cli
     });
   });
   return group;
+}
+
+/** A name that must be unique among the resources of one kind in an AWS account and region. */
+export interface NameClaim {
+  /** The construct that claims it, for messages: `RdsPostgres`. */
+  readonly construct: string;
+  /** What the name names: `RDS instance identifier`. Claims are compared by kind and name. */
+  readonly kind: string;
+  readonly name: string;
+  /** What would happen if two constructs shared it. */
+  readonly consequence: string;
+  /** How to fix it, naming the props that set the name. */
+  readonly fix: string;
+}
+
+/** The names claimed in each stack: `[kind of name, name]` (as JSON) to the claiming construct's path. */
+const claimsByStack = new WeakMap<TerraformStack, Map<string, string>>();
+
+/**
+ * Claims a name that must be unique in the stack's account and region (an RDS identifier, a KMS
+ * alias) or in the stack itself (a Terraform variable); throws naming both constructs when another
+ * construct of the stack has claimed it. A stack is the scope because its provider fixes the
+ * account and region: stacks of one app often deploy to different accounts, where the same name
+ * is fine. A name known only at apply time is not checked.
+ */
+export function claimName(scope: Construct, claim: NameClaim): void {
+  if (Token.isUnresolved(claim.name)) return;
+  const stack = TerraformStack.of(scope);
+  let claims = claimsByStack.get(stack);
+  if (claims === undefined) {
+    claims = new Map();
+    claimsByStack.set(stack, claims);
+  }
+  const key = JSON.stringify([claim.kind, claim.name]);
+  const other = claims.get(key);
+  if (other !== undefined) {
+    const what = `${claim.construct}: ${claim.kind} ${showValue(claim.name)}`;
+    throw collision(what, [other, scope.node.path], claim.consequence, claim.fix);
+  }
+  claims.set(key, scope.node.path);
+}
+
+/**
+ * The validation that no other Terraform variable of the stack has the variable's name: Terraform
+ * JSON keeps only one of two variables named alike, so the other would silently take its value.
+ */
+export function variableNameIsUnique(variable: TerraformVariable, where: string, fix: string) {
+  return {
+    validate: (): string[] => {
+      const name = variable.friendlyUniqueId;
+      const others = TerraformStack.of(variable)
+        .node.findAll()
+        .filter(
+          (node) => node !== variable && node instanceof TerraformVariable && node.friendlyUniqueId === name,
+        );
+      return others.map(
+        (other) =>
+          collision(
+            `${where}: Terraform variable ${showValue(name)}`,
+            [other.node.path, variable.node.path],
+            'Terraform keeps only one of two variables named alike, and both would read its value',
+            fix,
+          ).message,
+      );
+    },
+  };
 }

@@ -10,7 +10,7 @@ import { Vpc } from '@cdktf/provider-aws/lib/vpc';
 import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
 import { invalidProp } from '../errors';
-import { checkResourceId, checkResourceIds, parseCidr, subnetCidrs } from './internal';
+import { checkResourceId, checkResourceIds, claimName, parseCidr, subnetCidrs } from './internal';
 
 /**
  * Where the data stores live and who may reach them. `DataNetwork` is one; a plain object works
@@ -57,7 +57,8 @@ export interface NewNetworkOptions {
    */
   readonly subnetPrefixLength?: number;
   /**
-   * `Name` tag of the VPC and the prefix of its subnets' and route tables' `Name` tags.
+   * `Name` tag of the VPC and the prefix of its subnets' and route tables' `Name` tags, and of the
+   * flow log's IAM role and log group names (so unique in the stack with CloudWatch flow logs).
    * @default 'mcpenv-data'
    */
   readonly name?: string;
@@ -317,6 +318,15 @@ class CloudWatchFlowLogs extends FlowLogs {
   }
 
   bind(scope: Construct, target: FlowLogTarget): FlowLog {
+    claimName(scope, {
+      construct: 'FlowLogs.toCloudWatchLogs',
+      kind: 'IAM role',
+      name: `${target.name}-vpc-flow-logs`,
+      consequence:
+        'an AWS account holds one IAM role per name (and a region one log group per name), so the ' +
+        'second network would fail to create its flow log',
+      fix: 'give the networks different names (`Network.create({ name })`)',
+    });
     const group = new CloudwatchLogGroup(scope, 'FlowLogGroup', {
       name: `/mcpenv/${target.name}/vpc-flow-logs`,
       retentionInDays: this.retentionDays,

@@ -9,6 +9,7 @@ import {
   checkNetworkShape,
   checkWholeNumber,
   checkWindow,
+  claimName,
   clientOnlySecurityGroup,
   isAwsName,
 } from './internal';
@@ -45,7 +46,8 @@ export interface RdsPostgresProps {
   readonly clientSecurityGroupIds?: string[];
   /**
    * RDS instance identifier: lowercase letters, digits and single hyphens, starting with a letter,
-   * at most 63 characters. Changing it replaces the instance.
+   * at most 63 characters. Changing it replaces the instance. Unique among the stack's instances:
+   * the names of the subnet, parameter and security groups and the final snapshot derive from it.
    * @default - `mcpenv-<name>`
    */
   readonly identifier?: string;
@@ -152,6 +154,15 @@ export class RdsPostgres extends Construct {
         derived ? props.name : props.identifier,
       );
     }
+    claimName(this, {
+      construct: WHERE,
+      kind: 'RDS instance identifier',
+      name: identifier,
+      consequence:
+        'an AWS account and region hold one instance per identifier (and one subnet, parameter and ' +
+        'security group per name derived from it), so the second would fail to create',
+      fix: 'give one of them a different `name` or `identifier`',
+    });
     const engineVersion = props.engineVersion ?? '16.6';
     const version = /^(\d+)(\.\d+)?$/.exec(engineVersion);
     const major = Number(version?.[1]);

@@ -11,8 +11,10 @@ import {
   checkNetworkShape,
   checkWholeNumber,
   checkWindow,
+  claimName,
   clientOnlySecurityGroup,
   isAwsName,
+  variableNameIsUnique,
 } from './internal';
 import type { IDataNetwork } from './network';
 
@@ -43,7 +45,8 @@ export interface ElastiCacheRedisProps {
   readonly clientSecurityGroupIds?: string[];
   /**
    * Replication group id: lowercase letters, digits and single hyphens, starting with a letter, at
-   * most 40 characters. Changing it replaces the cache.
+   * most 40 characters. Changing it replaces the cache. Unique among the stack's caches: the names
+   * of the subnet group, the security group and the connection secret derive from it.
    * @default - `mcpenv-<name>`
    */
   readonly replicationGroupId?: string;
@@ -79,9 +82,9 @@ export interface ElastiCacheRedisProps {
    */
   readonly maintenanceWindow?: string;
   /**
-   * Name of the Terraform variable that carries the AUTH token; set it with
-   * `TF_VAR_<name>`. Give each cache in a stack its own.
-   * @default 'redis_auth_token'
+   * Name of the Terraform variable that carries the AUTH token; operators set it as the
+   * environment variable `TF_VAR_<variable name>`. Unique in the stack, so each cache has its own.
+   * @default - `redis_<name>_auth_token` with "-" as "_": `TF_VAR_redis_prod_auth_token` for the name `prod`
    */
   readonly authTokenVariableName?: string;
 }
@@ -93,9 +96,9 @@ const WHERE = 'ElastiCacheRedis';
  * TLS required, AUTH token required, encrypted at rest with the data key, reachable on 6379 from
  * the client security groups only.
  *
- * The AUTH token comes from a sensitive Terraform variable (`TF_VAR_redis_auth_token`), so it is
- * never written into the configuration; consumers read it, with the endpoint, from a Secrets
- * Manager secret encrypted with the data key. Terraform state does hold it (ElastiCache's
+ * The AUTH token comes from a sensitive Terraform variable (`redis_<name>_auth_token`, set as
+ * `TF_VAR_redis_<name>_auth_token`), so it is never written into the configuration; consumers
+ * read it, with the endpoint, from a Secrets Manager secret encrypted with the data key. Terraform state does hold it (ElastiCache's
  * `auth_token` and the secret's value are ordinary attributes): keep state encrypted.
  */
 export class ElastiCacheRedis extends Construct {
@@ -136,6 +139,15 @@ export class ElastiCacheRedis extends Construct {
         derived ? props.name : props.replicationGroupId,
       );
     }
+    claimName(this, {
+      construct: WHERE,
+      kind: 'ElastiCache replication group id',
+      name: replicationGroupId,
+      consequence:
+        'an AWS account and region hold one replication group per id (and one subnet group, security ' +
+        'group and secret per name derived from it), so the second would fail to create',
+      fix: 'give one of them a different `name` or `replicationGroupId`',
+    });
     const engineVersion = props.engineVersion ?? '7.1';
     if (!/^7\.\d+$/.test(engineVersion)) {
       throw invalidProp(
@@ -159,8 +171,17 @@ export class ElastiCacheRedis extends Construct {
     if (props.maintenanceWindow !== undefined) {
       checkWindow(WHERE, 'maintenanceWindow', props.maintenanceWindow, 'weekly', 60);
     }
-    const variableName = props.authTokenVariableName ?? 'redis_auth_token';
+    const variableName = props.authTokenVariableName ?? `redis_${props.name.replace(/-/g, '_')}_auth_token`;
     if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(variableName)) {
+      if (props.authTokenVariableName === undefined) {
+        throw invalidProp(
+          WHERE,
+          'name',
+          'make a Terraform variable name "redis_<name>_auth_token": letters, digits, "-" and "_"',
+          props.name,
+          'or set `authTokenVariableName`',
+        );
+      }
       throw invalidProp(
         WHERE,
         'authTokenVariableName',
@@ -169,6 +190,13 @@ export class ElastiCacheRedis extends Construct {
         'it becomes part of the environment variable TF_VAR_<name>',
       );
     }
+    claimName(this, {
+      construct: WHERE,
+      kind: 'Terraform variable',
+      name: variableName,
+      consequence: `both caches would take their AUTH token from the one variable (TF_VAR_${variableName})`,
+      fix: 'give one of them a different `name` or `authTokenVariableName`',
+    });
     const clientSecurityGroupIds = props.clientSecurityGroupIds ?? props.network.clientSecurityGroupIds;
     checkNetworkShape(
       WHERE,
@@ -195,6 +223,13 @@ export class ElastiCacheRedis extends Construct {
     });
     // The variable's name is what operators type (TF_VAR_...), so it is set, not generated.
     this.authTokenVariable.overrideLogicalId(variableName);
+    this.authTokenVariable.node.addValidation(
+      variableNameIsUnique(
+        this.authTokenVariable,
+        WHERE,
+        'rename the other variable, or set `authTokenVariableName`',
+      ),
+    );
     this.authTokenVariable.addValidation({
       condition: Fn.can(Fn.regex(AUTH_TOKEN_PATTERN, this.authTokenVariable.stringValue)),
       errorMessage:

@@ -102,7 +102,7 @@ describe('diffOutputs', () => {
         .readFileSync(path.join(head, k8sFile), 'utf8')
         .replace('readOnlyRootFilesystem: true', 'readOnlyRootFilesystem: false')
         .replace(
-          /---\napiVersion: networking.k8s.io\/v1\nkind: NetworkPolicy\nmetadata:\n(?: {2}.*\n)*? {2}name: default-deny\n(?:.*\n)*?(?=---)/,
+          /---\napiVersion: networking.k8s.io\/v1\nkind: NetworkPolicy\nmetadata:\n(?: {2}.*\n)*? {2}name: prod-default-deny\n(?:.*\n)*?(?=---)/,
           '',
         ),
     );
@@ -131,7 +131,7 @@ describe('diffOutputs', () => {
     const flagged = report.items.filter((item) => item.risks.some((r) => r.level === 'monitoring'));
     // The Terraform kubernetes stack's copy of the object is compared once, as the manifest.
     expect(flagged.map((item) => item.address)).toEqual([
-      'monitoring.coreos.com/v1 PrometheusRule mcp-prod/mcp-server',
+      'monitoring.coreos.com/v1 PrometheusRule mcp-prod/prod-server',
     ]);
     expect(flagged[0]?.risks).toEqual([
       expect.objectContaining({

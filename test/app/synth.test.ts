@@ -13,7 +13,7 @@ describe('synthEnvironment', () => {
     expect(result.files).toEqual([
       'kubernetes/mcpenv.k8s.yaml',
       OUTPUT_MARKER,
-      'monitoring/dashboards/mcpenv-mcp-server-prod.json',
+      'monitoring/dashboards/mcpenv-prod-server.json',
       'monitoring/rules.test.yaml',
       'monitoring/rules.yaml',
       'terraform/manifest.json',
@@ -36,9 +36,9 @@ describe('synthEnvironment', () => {
     const manifest = fs.readFileSync(path.join(outDir, 'kubernetes', 'mcpenv.k8s.yaml'), 'utf8');
     expect(manifest).toContain('alert: McpHighErrorRatio');
     const dashboard = JSON.parse(
-      fs.readFileSync(path.join(outDir, 'monitoring', 'dashboards', 'mcpenv-mcp-server-prod.json'), 'utf8'),
+      fs.readFileSync(path.join(outDir, 'monitoring', 'dashboards', 'mcpenv-prod-server.json'), 'utf8'),
     );
-    expect(dashboard.uid).toBe('mcpenv-mcp-server-prod');
+    expect(dashboard.uid).toBe('mcpenv-prod-server');
     expect(dashboard.panels.length).toBeGreaterThan(5);
   });
 

@@ -59,7 +59,7 @@ describe('the pull-request diff, run locally as CI runs it', () => {
     expect(result.status).toBe(0);
     const markdown = result.stdout;
     expect(markdown.split('\n')[0]).toBe('**mcpenv diff:** 2 changed, 0 added, 0 removed');
-    expect(markdown).toContain('<code>autoscaling/v2 HorizontalPodAutoscaler mcp-prod/mcp-server</code>');
+    expect(markdown).toContain('<code>autoscaling/v2 HorizontalPodAutoscaler mcp-prod/prod-server</code>');
     expect(markdown).toContain('| `spec.minReplicas` | 3 | 4 |');
     expect(markdown).toContain('| `backup_retention_period` | 14 | 21 |');
     expect(

@@ -52,7 +52,7 @@ describe('mcpenv validate', () => {
     const result = runCli(['validate', broken], { env: nodeOnly });
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(
-      /mcpenv\.k8s\.yaml:\d+ .*StatefulSet mcp-dev\/mcp-postgres .*readOnlyRootFilesystem.*\[read-only-root-filesystem\]/,
+      /mcpenv\.k8s\.yaml:\d+ .*StatefulSet mcp-dev\/dev-postgres .*readOnlyRootFilesystem.*\[read-only-root-filesystem\]/,
     );
     expect(result.stderr).toMatch(/Secret mcp-dev\/leaked.*\[no-literal-secrets\]/);
     expect(result.stderr).toMatch(/error: \d+ finding\(s\) in kubernetes/);

@@ -26,7 +26,7 @@ describe('the prod AWS data stack with the real terraform, offline', () => {
       '5.100.0',
       {
         // The auth token is an input variable; a dummy value is enough to plan.
-        TF_VAR_redis_auth_token: 'plan-only-dummy-token-0123456789',
+        TF_VAR_redis_prod_auth_token: 'plan-only-dummy-token-0123456789',
       },
     );
     terraform.run('init', '-input=false');

@@ -1,6 +1,6 @@
 import { Testing } from 'cdk8s';
 import { loadEnvironment } from '../../app/environments';
-import { EnvironmentChart, type environmentProps } from '../../stacks/environment-chart';
+import { EnvironmentChart, type environmentProps, secretNames } from '../../stacks/environment-chart';
 import { awsSpec, inClusterSpec } from '../helpers/fixtures';
 
 describe('EnvironmentChart', () => {
@@ -70,19 +70,36 @@ describe('EnvironmentChart', () => {
   });
 
   test('wires the data tier by reference: no Secret object and no secret value in the manifests', () => {
-    for (const name of ['dev', 'prod']) {
+    for (const [name, postgres, redis] of [
+      ['dev', 'dev-postgres', 'dev-redis'],
+      ['prod', 'prod-postgres-connection', 'prod-redis-connection'],
+    ] as const) {
       const objects = Testing.synth(new EnvironmentChart(Testing.app(), loadEnvironment(name)));
       expect(objects.some((o) => o.kind === 'Secret')).toBe(false);
       const env = objects.find((o) => o.kind === 'Deployment')?.spec.template.spec.containers[0].env;
       expect(env).toContainEqual({
         name: 'PGPASSWORD',
-        valueFrom: { secretKeyRef: { name: expect.stringMatching(/^mcp-postgres/), key: 'password' } },
+        valueFrom: { secretKeyRef: { name: postgres, key: 'password' } },
       });
       expect(env).toContainEqual({
         name: 'REDIS_PASSWORD',
-        valueFrom: { secretKeyRef: { name: expect.stringMatching(/^mcp-redis/), key: 'password' } },
+        valueFrom: { secretKeyRef: { name: redis, key: 'password' } },
       });
     }
+  });
+
+  test('references the Secrets of its instance, as the Kubernetes stack names them', () => {
+    expect(secretNames('staging')).toEqual({
+      postgresCredentials: 'staging-postgres',
+      redisPassword: 'staging-redis',
+      postgresConnection: 'staging-postgres-connection',
+      redisConnection: 'staging-redis-connection',
+    });
+    const objects = Testing.synth(new EnvironmentChart(Testing.app(), loadEnvironment('staging')));
+    const referenced = JSON.stringify(objects).match(/"secretKeyRef":\{"key":"[^"]+","name":"[^"]+"/g) ?? [];
+    expect(new Set(referenced.map((ref) => ref.replace(/.*"name":"([^"]+)"/, '$1')))).toEqual(
+      new Set(['staging-postgres-connection', 'staging-redis-connection']),
+    );
   });
 
   test('passes the OAuth issuer to the server and opens HTTPS egress only then', () => {
@@ -90,7 +107,7 @@ describe('EnvironmentChart', () => {
     const env = prod.find((o) => o.kind === 'Deployment')?.spec.template.spec.containers[0].env;
     expect(env).toContainEqual({ name: 'OAUTH_ISSUER', value: 'https://auth.example.com/' });
     const serverPolicy = (objects: typeof prod) =>
-      objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'mcp-server');
+      objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name.endsWith('-server'));
     const ports = (objects: typeof prod) =>
       serverPolicy(objects)?.spec.egress.flatMap((rule: { ports: { port: number }[] }) =>
         rule.ports.map((p) => p.port),

@@ -310,7 +310,7 @@ describe('checkPolicies', () => {
     test('accepts a *_FILE or *_PATH variable naming a mounted file, but not a secret under that name', () => {
       const file = withValue(deployment(), `${CONTAINER}.env[1]`, {
         name: 'REDIS_PASSWORD_FILE',
-        value: '/run/secrets/mcp-redis/password',
+        value: '/run/secrets/redis/password',
       });
       const notAPath = withValue(file, `${CONTAINER}.env[2]`, { name: 'API_TOKEN_PATH', value: 'hunter2' });
       expect(pathsOf('no-literal-secrets', [file])).toEqual([]);

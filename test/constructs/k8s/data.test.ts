@@ -19,17 +19,17 @@ describe('Database.inCluster and Cache.inCluster', () => {
   const statefulSet = (name: string) =>
     objects.find((o) => o.kind === 'StatefulSet' && o.metadata.name === name);
 
-  test('run Postgres and Redis as StatefulSets with Services', () => {
+  test('run Postgres and Redis as StatefulSets with Services named after the instance', () => {
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
-      'Service/mcp-postgres',
-      'StatefulSet/mcp-postgres',
-      'Service/mcp-redis',
-      'StatefulSet/mcp-redis',
+      'Service/dev-postgres',
+      'StatefulSet/dev-postgres',
+      'Service/dev-redis',
+      'StatefulSet/dev-redis',
     ]);
   });
 
   test('keeps Postgres data on a persistent volume and probes it with pg_isready', () => {
-    const postgres = statefulSet('mcp-postgres');
+    const postgres = statefulSet('dev-postgres');
     expect(postgres.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('10Gi');
     expect(postgres.spec.template.spec.containers[0].readinessProbe.exec.command.join(' ')).toContain(
       'pg_isready',
@@ -37,7 +37,7 @@ describe('Database.inCluster and Cache.inCluster', () => {
   });
 
   test('run both under the restricted profile with read-only root filesystems', () => {
-    for (const name of ['mcp-postgres', 'mcp-redis']) {
+    for (const name of ['dev-postgres', 'dev-redis']) {
       const pod = statefulSet(name).spec.template.spec;
       expect(pod.automountServiceAccountToken).toBe(false);
       expect(pod.securityContext).toMatchObject({
@@ -55,25 +55,25 @@ describe('Database.inCluster and Cache.inCluster', () => {
   test('take credentials from existing Secrets by reference only', () => {
     const text = JSON.stringify(objects);
     expect(text).not.toMatch(/"kind":"Secret"/);
-    expect(statefulSet('mcp-postgres').spec.template.spec.containers[0].env).toContainEqual({
+    expect(statefulSet('dev-postgres').spec.template.spec.containers[0].env).toContainEqual({
       name: 'POSTGRES_PASSWORD',
-      valueFrom: { secretKeyRef: { name: 'mcp-postgres', key: 'password' } },
+      valueFrom: { secretKeyRef: { name: 'dev-postgres', key: 'password' } },
     });
-    const redisPod = statefulSet('mcp-redis').spec.template.spec;
+    const redisPod = statefulSet('dev-redis').spec.template.spec;
     expect(redisPod.volumes).toContainEqual({
       name: 'password',
-      secret: { secretName: 'mcp-redis', items: [{ key: 'password', path: 'password' }], defaultMode: 0o440 },
+      secret: { secretName: 'dev-redis', items: [{ key: 'password', path: 'password' }], defaultMode: 0o440 },
     });
   });
 
   test('start Redis with its password read from the mounted Secret, never in arguments or environment', () => {
-    const pod = statefulSet('mcp-redis').spec.template.spec;
+    const pod = statefulSet('dev-redis').spec.template.spec;
     const [redis] = pod.containers;
     expect(redis.command).toEqual(['sh', '-c', REDIS_START_SCRIPT, 'redis-server']);
     expect(redis.env).toEqual([{ name: 'REDIS_PASSWORD_FILE', value: REDIS_PASSWORD_FILE }]);
     expect(redis.volumeMounts).toContainEqual({
       name: 'password',
-      mountPath: '/run/secrets/mcp-redis',
+      mountPath: '/run/secrets/redis',
       readOnly: true,
     });
     expect(JSON.stringify(redis)).not.toMatch(/requirepass"|\$\(REDIS_PASSWORD\)|REDISCLI_AUTH/);
@@ -83,26 +83,26 @@ describe('Database.inCluster and Cache.inCluster', () => {
   });
 
   test('wire the server by PG* and REDIS_* variables, secrets by reference', () => {
-    expect(db.env).toContainEqual({ name: 'PGHOST', value: 'mcp-postgres' });
+    expect(db.env).toContainEqual({ name: 'PGHOST', value: 'dev-postgres' });
     expect(db.env).toContainEqual({
       name: 'PGPASSWORD',
-      valueFrom: { secretKeyRef: { name: 'mcp-postgres', key: 'password' } },
+      valueFrom: { secretKeyRef: { name: 'dev-postgres', key: 'password' } },
     });
-    expect(redis.env).toContainEqual({ name: 'REDIS_HOST', value: 'mcp-redis' });
+    expect(redis.env).toContainEqual({ name: 'REDIS_HOST', value: 'dev-redis' });
     expect(db.podSelector).toEqual({
-      'app.kubernetes.io/name': 'mcp-postgres',
+      'app.kubernetes.io/name': 'dev-postgres',
       'app.kubernetes.io/instance': 'dev',
     });
   });
 
   test('Redis persists only when asked', () => {
-    expect(statefulSet('mcp-redis').spec.volumeClaimTemplates).toBeUndefined();
+    expect(statefulSet('dev-redis').spec.volumeClaimTemplates).toBeUndefined();
     const persistent = bindBoth(
       Database.inCluster(),
       Cache.inCluster({ persistence: true, storageSize: '2Gi' }),
     );
     const redisSet = persistent.objects.find(
-      (o) => o.kind === 'StatefulSet' && o.metadata.name === 'mcp-redis',
+      (o) => o.kind === 'StatefulSet' && o.metadata.name === 'dev-redis',
     );
     expect(redisSet.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('2Gi');
     expect(redisSet.spec.template.spec.containers[0].args).toEqual(
@@ -162,6 +162,14 @@ describe('data tier validation', () => {
       /`port` must be a port from 1 to 65535/,
     ],
     [() => Cache.inCluster({ storageSize: '1Gi' }), /`storageSize` must be set only with persistence: true/],
+    [
+      () => Database.inCluster().bind(new Chart(Testing.app(), 'test'), { instance: 'a'.repeat(44) }),
+      /^Database.inCluster: `instance` must have at most 43 characters, so that `<instance>-postgres` is a valid StatefulSet name \(at most 52\)/,
+    ],
+    [
+      () => Cache.inCluster().bind(new Chart(Testing.app(), 'test'), { instance: 'Dev' }),
+      /^Cache.inCluster: `instance` must be a DNS label/,
+    ],
     [
       () => Cache.external({ connectionSecret: 'x', cidrs: ['10.0.0.0/8'], port: 0 }),
       /`port` must be a port/,

@@ -1,6 +1,10 @@
 import { Chart, Testing } from 'cdk8s';
+import { KubeConfigMap, KubeNetworkPolicy } from 'cdk8s-plus-28/lib/imports/k8s';
+import { validateManifests } from '../../../app/validate';
+import { ValidationError } from '../../../constructs/errors';
 import { Cache, Database } from '../../../constructs/k8s/data';
 import { McpEnvironment, type McpEnvironmentProps } from '../../../constructs/k8s/environment';
+import { MAX_INSTANCE_LENGTH } from '../../../constructs/k8s/names';
 import { Routing, Tls } from '../../../constructs/k8s/routing';
 
 function synth(props: Partial<McpEnvironmentProps> = {}) {
@@ -19,15 +23,46 @@ describe('McpEnvironment', () => {
     const kinds = synth().map((o) => `${o.kind}/${o.metadata.name}`);
     expect(kinds).toEqual(
       expect.arrayContaining([
-        'Deployment/mcp-server',
-        'StatefulSet/mcp-postgres',
-        'StatefulSet/mcp-redis',
-        'Ingress/mcp-server',
-        'NetworkPolicy/default-deny',
-        'ServiceMonitor/mcp-server',
-        'PrometheusRule/mcp-server',
+        'Deployment/acme-server',
+        'StatefulSet/acme-postgres',
+        'StatefulSet/acme-redis',
+        'Ingress/acme-server',
+        'NetworkPolicy/acme-default-deny',
+        'ServiceMonitor/acme-server',
+        'PrometheusRule/acme-server',
       ]),
     );
+  });
+
+  test('names every object `<instance>-<component>`', () => {
+    const names = new Set(synth().map((o) => o.metadata.name));
+    expect([...names].sort()).toEqual([
+      'acme-default-deny',
+      'acme-postgres',
+      'acme-redis',
+      'acme-server',
+      'acme-server-dashboard',
+    ]);
+  });
+
+  test('keeps the names of before with the default instance', () => {
+    const objects = synth({ instance: undefined });
+    const names = objects.map((o) => `${o.kind}/${o.metadata.name}`);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'Deployment/mcp-server',
+        'Service/mcp-server',
+        'StatefulSet/mcp-postgres',
+        'StatefulSet/mcp-redis',
+        'PrometheusRule/mcp-server',
+        'NetworkPolicy/mcp-default-deny',
+      ]),
+    );
+    const postgres = objects.find((o) => o.kind === 'StatefulSet' && o.metadata.name === 'mcp-postgres');
+    expect(postgres?.spec.template.spec.containers[0].env).toContainEqual({
+      name: 'POSTGRES_PASSWORD',
+      valueFrom: { secretKeyRef: { name: 'mcp-postgres', key: 'password' } },
+    });
   });
 
   test('one public URL drives the route host and the server setting', () => {
@@ -49,7 +84,7 @@ describe('McpEnvironment', () => {
     const rule = synth().find((o) => o.kind === 'PrometheusRule');
     const alert = rule?.spec.groups[1].rules[0];
     expect(alert.expr).toContain('namespace="team-mcp"');
-    expect(alert.expr).toContain('job="mcp-server"');
+    expect(alert.expr).toContain('job="acme-server"');
   });
 
   test('sizes the memory and CPU alerts from the workload limits', () => {
@@ -75,6 +110,10 @@ describe('McpEnvironment', () => {
 
   test.each([
     [{ instance: 'Acme' }, /McpEnvironment: `instance` must be a DNS label/],
+    [
+      { instance: 'a'.repeat(44) },
+      /^McpEnvironment: `instance` must have at most 43 characters, so that `<instance>-postgres` is a valid StatefulSet name \(at most 52\) \(got "a{44}"\); choose a shorter instance$/,
+    ],
     [{ ingressNamespace: 'ingress_nginx' }, /`ingressNamespace` must be a DNS label/],
     [{ monitoringNamespace: '' }, /`monitoringNamespace` must be a DNS label/],
     [
@@ -89,5 +128,177 @@ describe('McpEnvironment', () => {
     [{ replicas: 0 }, /`replicas` must be a whole number of at least 1/],
   ])('rejects %j', (props, message) => {
     expect(() => synth(props as Partial<McpEnvironmentProps>)).toThrow(message);
+  });
+});
+
+describe('McpEnvironments sharing a cluster', () => {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  type Manifest = any;
+  const base = { image: 'ghcr.io/acme/mcp:2.0.0', publicUrl: 'https://mcp.acme.dev' };
+  const identity = (o: Manifest) =>
+    `${String(o.apiVersion).split('/').slice(0, -1).join('/')}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+  const podTemplates = (objects: Manifest[]) =>
+    objects.filter((o) => o.kind === 'Deployment' || o.kind === 'StatefulSet').map((o) => o.spec.template);
+  const selects = (selector: Record<string, string>, labels: Record<string, string>) =>
+    Object.entries(selector).every(([key, value]) => labels[key] === value);
+
+  function twoInOneNamespace() {
+    const chart = new Chart(Testing.app(), 'apps', { namespace: 'apps' });
+    new McpEnvironment(chart, 'Alpha', { ...base, instance: 'alpha' });
+    new McpEnvironment(chart, 'Beta', { ...base, instance: 'beta', publicUrl: 'https://beta.acme.dev' });
+    return Testing.synth(chart) as Manifest[];
+  }
+
+  test('two environments with different instances in one namespace repeat no group, kind, namespace and name', () => {
+    const objects = twoInOneNamespace();
+    const identities = objects.map(identity);
+    expect(new Set(identities).size).toBe(identities.length);
+    expect(objects.filter((o) => o.metadata.name.startsWith('alpha-'))).toHaveLength(objects.length / 2);
+    expect(objects.filter((o) => o.metadata.name.startsWith('beta-'))).toHaveLength(objects.length / 2);
+    const { findings } = validateManifests(objects);
+    expect(findings).toEqual([]);
+  });
+
+  test("the default deny of each environment selects its own pods and never the other's", () => {
+    const objects = twoInOneNamespace();
+    for (const [own, other] of [
+      ['alpha', 'beta'],
+      ['beta', 'alpha'],
+    ]) {
+      const deny = objects.find(
+        (o) => o.kind === 'NetworkPolicy' && o.metadata.name === `${own}-default-deny`,
+      );
+      expect(deny.spec.podSelector).toEqual({
+        matchLabels: { 'app.kubernetes.io/instance': own, 'app.kubernetes.io/part-of': 'mcpenv' },
+      });
+      const pods = podTemplates(objects);
+      const selected = pods.filter((pod) => selects(deny.spec.podSelector.matchLabels, pod.metadata.labels));
+      expect(selected.map((pod) => pod.metadata.labels['app.kubernetes.io/instance'])).toEqual([
+        own,
+        own,
+        own,
+      ]);
+      expect(selected.some((pod) => pod.metadata.labels['app.kubernetes.io/instance'] === other)).toBe(false);
+    }
+  });
+
+  test("every policy selects and admits pods of its own instance only, so neither admits the other's", () => {
+    const objects = twoInOneNamespace();
+    for (const policy of objects.filter((o) => o.kind === 'NetworkPolicy')) {
+      const instance = policy.metadata.name.split('-')[0];
+      // Peers in this namespace: a pod selector without a namespace selector (DNS is in kube-system).
+      const peers = [
+        ...(policy.spec.ingress ?? []).flatMap((rule: Manifest) => rule.from ?? []),
+        ...(policy.spec.egress ?? []).flatMap((rule: Manifest) => rule.to ?? []),
+      ].filter((peer) => peer.podSelector !== undefined && peer.namespaceSelector === undefined);
+      const podSelectors = [policy.spec.podSelector, ...peers.map((peer) => peer.podSelector)];
+      for (const selector of podSelectors) {
+        expect(selector.matchLabels['app.kubernetes.io/instance']).toBe(instance);
+      }
+    }
+  });
+
+  test("scopes each environment's alerts and dashboard to its own server job", () => {
+    const objects = twoInOneNamespace();
+    for (const [own, other] of [
+      ['alpha', 'beta'],
+      ['beta', 'alpha'],
+    ]) {
+      const rule = JSON.stringify(
+        objects.find((o) => o.kind === 'PrometheusRule' && o.metadata.name === `${own}-server`),
+      );
+      expect(rule).toContain(`job=\\"${own}-server\\"`);
+      expect(rule).not.toContain(other);
+      const dashboard = objects.find(
+        (o) => o.kind === 'ConfigMap' && o.metadata.name === `${own}-server-dashboard`,
+      );
+      expect(Object.keys(dashboard.data)).toEqual([`mcpenv-${own}-server.json`]);
+      expect(JSON.stringify(dashboard.data)).not.toContain(other);
+    }
+  });
+
+  test('environments with the same instance in different namespaces are fine', () => {
+    const app = Testing.app();
+    const objects = ['team-a', 'team-b'].flatMap((namespace) => {
+      const chart = new Chart(app, namespace, { namespace });
+      new McpEnvironment(chart, 'Mcp', { ...base, instance: 'prod' });
+      return Testing.synth(chart) as Manifest[];
+    });
+    expect(new Set(objects.map(identity)).size).toBe(objects.length);
+  });
+
+  test('accepts the longest instance, and every name derived from it stays valid', () => {
+    const instance = `a${'b'.repeat(MAX_INSTANCE_LENGTH - 1)}`;
+    const objects = synth({ instance }) as Manifest[];
+    const { findings } = validateManifests(objects);
+    expect(findings).toEqual([]);
+    for (const object of objects) {
+      expect(object.metadata.name).toMatch(/^[a-z]([-a-z0-9]*[a-z0-9])?$/);
+      expect(object.metadata.name.length).toBeLessThanOrEqual(object.kind === 'StatefulSet' ? 52 : 253);
+    }
+    const dashboard = objects.find((o) => o.kind === 'ConfigMap');
+    expect(Object.keys(dashboard.data)[0]).toMatch(/^[a-zA-Z0-9_-]{1,40}\.json$/);
+  });
+
+  test('rejects a second environment with the same instance in the same namespace, naming both', () => {
+    const chart = new Chart(Testing.app(), 'apps', { namespace: 'apps' });
+    new McpEnvironment(chart, 'First', { ...base, instance: 'prod' });
+    expect(() => new McpEnvironment(chart, 'Second', { ...base, instance: 'prod' })).toThrow(
+      new ValidationError(
+        'McpEnvironment: instance "prod" in namespace "apps" is used by both `apps/First` and `apps/Second`: ' +
+          'all their objects would share names (`<instance>-server`, `<instance>-postgres`, ...) and overwrite ' +
+          'each other; set a different `instance` on one of them',
+      ),
+    );
+  });
+
+  test('rejects the same instance in two charts of one app that share a namespace', () => {
+    const app = Testing.app();
+    new McpEnvironment(new Chart(app, 'one', { namespace: 'apps' }), 'Mcp', base);
+    expect(() => new McpEnvironment(new Chart(app, 'two', { namespace: 'apps' }), 'Mcp', base)).toThrow(
+      /instance "mcp" in namespace "apps" is used by both `one\/Mcp` and `two\/Mcp`.*set a different `instance`/,
+    );
+  });
+
+  test("rejects an org's own object that has the name, kind and namespace of one of ours", () => {
+    const chart = new Chart(Testing.app(), 'apps', { namespace: 'apps' });
+    new McpEnvironment(chart, 'Mcp', { ...base, instance: 'alpha' });
+    new KubeNetworkPolicy(chart, 'OrgDenyAll', {
+      metadata: { name: 'alpha-default-deny' },
+      spec: { podSelector: {}, policyTypes: ['Ingress'] },
+    });
+    expect(() => Testing.synth(chart)).toThrow(
+      'Kubernetes object NetworkPolicy.networking.k8s.io "alpha-default-deny" in namespace "apps" is used by ' +
+        'both `apps/Mcp/NetworkPolicies/DefaultDeny` and `apps/OrgDenyAll`: kubectl apply and Terraform would ' +
+        'keep only one of them; rename the other object, or set a different `instance` on the McpEnvironment',
+    );
+  });
+
+  test("accepts an org's own object with one of our names in another kind or namespace", () => {
+    const app = Testing.app();
+    const chart = new Chart(app, 'apps', { namespace: 'apps' });
+    new McpEnvironment(chart, 'Mcp', { ...base, instance: 'alpha' });
+    new KubeConfigMap(chart, 'OrgConfig', { metadata: { name: 'alpha-server' } });
+    const other = new Chart(app, 'other', { namespace: 'other' });
+    new KubeNetworkPolicy(other, 'OrgDenyAll', {
+      metadata: { name: 'alpha-default-deny' },
+      spec: { podSelector: {}, policyTypes: ['Ingress'] },
+    });
+    expect(() => Testing.synth(chart)).not.toThrow();
+  });
+
+  test('rejects a cluster-scoped clash: one ACME issuer name for the same instance in two namespaces', () => {
+    const app = Testing.app();
+    const tls = Tls.acme({ email: 'ops@acme.dev' });
+    const first = new Chart(app, 'team-a', { namespace: 'team-a' });
+    new McpEnvironment(first, 'Mcp', { ...base, instance: 'prod', tls });
+    new McpEnvironment(new Chart(app, 'team-b', { namespace: 'team-b' }), 'Mcp', {
+      ...base,
+      instance: 'prod',
+      tls,
+    });
+    expect(() => Testing.synth(first)).toThrow(
+      /ClusterIssuer.cert-manager.io "mcpenv-acme-prod" \(no namespace\) is used by both `team-a\/Mcp\/Routing\/ClusterIssuer` and `team-b\/Mcp\/Routing\/ClusterIssuer`/,
+    );
   });
 });

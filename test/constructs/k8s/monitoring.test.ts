@@ -76,9 +76,9 @@ describe('McpServiceMonitor', () => {
 
   test('selects the server Service by its selector labels and scrapes /metrics on the http port', () => {
     const sm = serviceMonitor({ instance: 'prod' });
-    expect(sm.metadata.name).toBe('mcp-server');
+    expect(sm.metadata.name).toBe('prod-server');
     expect(sm.spec.selector).toEqual({
-      matchLabels: { 'app.kubernetes.io/name': 'mcp-server', 'app.kubernetes.io/instance': 'prod' },
+      matchLabels: { 'app.kubernetes.io/name': 'prod-server', 'app.kubernetes.io/instance': 'prod' },
     });
     expect(sm.spec.endpoints).toEqual([
       {
@@ -228,14 +228,14 @@ describe('McpDashboard', () => {
   test('stores the dashboard JSON in a ConfigMap for the Grafana sidecar', () => {
     const { construct, objects } = dashboard({ instance: 'prod' });
     const configMap = only(objects, 'ConfigMap');
-    expect(configMap.metadata.name).toBe('mcp-server-dashboard');
+    expect(configMap.metadata.name).toBe('prod-server-dashboard');
     expect(configMap.metadata.labels).toMatchObject({
       grafana_dashboard: '1',
       'app.kubernetes.io/instance': 'prod',
     });
     expect(configMap.metadata).not.toHaveProperty('annotations');
-    expect(Object.keys(configMap.data)).toEqual(['mcpenv-mcp-server-prod.json']);
-    expect(construct.fileName).toBe('mcpenv-mcp-server-prod.json');
+    expect(Object.keys(configMap.data)).toEqual(['mcpenv-prod-server.json']);
+    expect(construct.fileName).toBe('mcpenv-prod-server.json');
     expect(configMap.data[construct.fileName]).toBe(construct.dashboardJson);
     expect(JSON.parse(construct.dashboardJson)).toEqual(construct.dashboard);
   });
@@ -297,9 +297,9 @@ describe('McpMonitoring', () => {
   test('synthesizes a PrometheusRule, a ServiceMonitor and a dashboard ConfigMap', () => {
     const { objects } = monitoring({ instance: 'prod', labels: RELEASE }, 'mcp-prod');
     expect(objects.map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`)).toEqual([
-      'PrometheusRule/mcp-prod/mcp-server',
-      'ServiceMonitor/mcp-prod/mcp-server',
-      'ConfigMap/mcp-prod/mcp-server-dashboard',
+      'PrometheusRule/mcp-prod/prod-server',
+      'ServiceMonitor/mcp-prod/prod-server',
+      'ConfigMap/mcp-prod/prod-server-dashboard',
     ]);
     for (const object of objects) expect(object.metadata.labels).toMatchObject(RELEASE);
   });

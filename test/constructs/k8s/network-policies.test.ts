@@ -2,7 +2,7 @@ import { Chart, Testing } from 'cdk8s';
 import { Cache, Database } from '../../../constructs/k8s/data';
 import { McpNetworkPolicies, namespaceNamed } from '../../../constructs/k8s/network-policies';
 
-const server = { 'app.kubernetes.io/name': 'mcp-server', 'app.kubernetes.io/instance': 'dev' };
+const server = { 'app.kubernetes.io/name': 'dev-server', 'app.kubernetes.io/instance': 'dev' };
 
 function synth(options: { inCluster: boolean; allowHttpsEgress?: boolean }) {
   const chart = new Chart(Testing.app(), 'test');
@@ -33,12 +33,38 @@ describe('McpNetworkPolicies', () => {
   const policies = synth({ inCluster: true });
   const byName = (name: string) => policies.find((p) => p.metadata.name === name);
 
-  test('denies everything in the namespace by default', () => {
-    expect(byName('default-deny')?.spec).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
+  test("denies everything to and from the environment's own pods by default, and no other pod", () => {
+    expect(byName('dev-default-deny')?.spec).toEqual({
+      podSelector: {
+        matchLabels: { 'app.kubernetes.io/instance': 'dev', 'app.kubernetes.io/part-of': 'mcpenv' },
+      },
+      policyTypes: ['Ingress', 'Egress'],
+    });
+  });
+
+  test("names every policy after the server pods' instance when given none", () => {
+    expect(policies.map((p) => p.metadata.name)).toEqual([
+      'dev-default-deny',
+      'dev-server',
+      'dev-postgres',
+      'dev-redis',
+    ]);
+  });
+
+  test('names the policies after the instance it is given', () => {
+    const chart = new Chart(Testing.app(), 'test');
+    new McpNetworkPolicies(chart, 'Policies', {
+      serverPodSelector: { 'app.kubernetes.io/name': 'api' },
+      serverPort: 3000,
+      dataStores: [],
+      instance: 'blue',
+    });
+    const names = Testing.synth(chart).map((p) => p.metadata.name);
+    expect(names).toEqual(['blue-default-deny', 'blue-server']);
   });
 
   test('admits to the server only the ingress controller and Prometheus, on the server port', () => {
-    const ingress = byName('mcp-server')?.spec.ingress;
+    const ingress = byName('dev-server')?.spec.ingress;
     expect(ingress).toEqual([
       {
         from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }],
@@ -52,7 +78,7 @@ describe('McpNetworkPolicies', () => {
   });
 
   test('lets the server reach only Postgres, Redis, DNS and public HTTPS', () => {
-    const egress = byName('mcp-server')?.spec.egress;
+    const egress = byName('dev-server')?.spec.egress;
     expect(egress.map((rule: { ports: { port: number }[] }) => rule.ports.map((p) => p.port))).toEqual([
       [5432],
       [6379],
@@ -64,8 +90,8 @@ describe('McpNetworkPolicies', () => {
 
   test('admits to Postgres and Redis only the server pods', () => {
     for (const [name, port] of [
-      ['mcp-postgres', 5432],
-      ['mcp-redis', 6379],
+      ['dev-postgres', 5432],
+      ['dev-redis', 6379],
     ] as const) {
       expect(byName(name)?.spec).toEqual({
         podSelector: { matchLabels: { 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': 'dev' } },
@@ -78,7 +104,7 @@ describe('McpNetworkPolicies', () => {
 
   test('sends external data tier traffic to its CIDRs and creates no data store policies', () => {
     const external = synth({ inCluster: false, allowHttpsEgress: false });
-    expect(external.map((p) => p.metadata.name)).toEqual(['default-deny', 'mcp-server']);
+    expect(external.map((p) => p.metadata.name)).toEqual(['dev-default-deny', 'dev-server']);
     expect(external[1]?.spec.egress[0].to).toEqual([{ ipBlock: { cidr: '10.0.0.0/16' } }]);
     expect(external[1]?.spec.egress).toHaveLength(3);
   });
@@ -88,6 +114,19 @@ describe('McpNetworkPolicies', () => {
     expect(
       () => new McpNetworkPolicies(chart, 'P', { serverPodSelector: {}, serverPort: 3000, dataStores: [] }),
     ).toThrow(/`serverPodSelector` must name at least one label/);
+  });
+
+  test('rejects an instance that cannot name the policies', () => {
+    const chart = new Chart(Testing.app(), 'test');
+    expect(
+      () =>
+        new McpNetworkPolicies(chart, 'P', {
+          serverPodSelector: server,
+          serverPort: 3000,
+          dataStores: [],
+          instance: 'Dev',
+        }),
+    ).toThrow(/^McpNetworkPolicies: `instance` must be a DNS label/);
   });
 
   test('rejects malformed HTTPS egress CIDRs', () => {

@@ -73,16 +73,16 @@ const nginxStreaming = (timeout: string) => ({
 describe('McpRouting with an Ingress for ingress-nginx (the default)', () => {
   test('synthesizes one Ingress for the host with TLS from the letsencrypt-prod ClusterIssuer', () => {
     const { routing, objects } = synth({ instance: 'prod' });
-    expect(kindsOf(objects)).toEqual(['Ingress/mcp-server']);
+    expect(kindsOf(objects)).toEqual(['Ingress/prod-server']);
     const ingress = only(objects, 'Ingress');
     expect(ingress.metadata.labels).toMatchObject({
-      'app.kubernetes.io/name': 'mcp-server',
+      'app.kubernetes.io/name': 'prod-server',
       'app.kubernetes.io/instance': 'prod',
     });
     expect(ingress.metadata.annotations['cert-manager.io/cluster-issuer']).toBe('letsencrypt-prod');
     expect(ingress.spec.ingressClassName).toBe('nginx');
-    expect(ingress.spec.tls).toEqual([{ hosts: ['mcp.example.com'], secretName: 'mcp-server-tls' }]);
-    expect(routing.tlsSecretName).toBe('mcp-server-tls');
+    expect(ingress.spec.tls).toEqual([{ hosts: ['mcp.example.com'], secretName: 'prod-server-tls' }]);
+    expect(routing.tlsSecretName).toBe('prod-server-tls');
     expect(routing.clusterIssuerName).toBe('letsencrypt-prod');
     expect(routing.ingress).toBe(routing.node.defaultChild);
   });
@@ -149,7 +149,7 @@ describe('McpRouting with an Ingress for ingress-nginx (the default)', () => {
       },
       'mcp',
     );
-    expect(kindsOf(objects)).toEqual(['ClusterIssuer/mcpenv-acme-prod', 'Ingress/mcp-server']);
+    expect(kindsOf(objects)).toEqual(['ClusterIssuer/mcpenv-acme-prod', 'Ingress/prod-server']);
     const issuer = only(objects, 'ClusterIssuer');
     expect(issuer.metadata.namespace).toBeUndefined();
     expect(issuer.spec.acme).toEqual({
@@ -378,7 +378,7 @@ describe('McpRouting with a Gateway of its own', () => {
               {
                 group: 'gateway.networking.k8s.io',
                 kind: 'Gateway',
-                name: 'mcp-server',
+                name: 'staging-server',
                 sectionName: 'http',
               },
             ],
@@ -569,8 +569,13 @@ describe('McpRouting validation', () => {
       /Tls.acme: `name`/,
     ],
     [
+      'an instance that cannot name the objects',
+      () => synth({ instance: 'Prod' }),
+      /`instance` must make `<instance>-server` a DNS label of at most 63 characters \(got "Prod"\); or set `name`/,
+    ],
+    [
       'an instance that cannot name the ACME issuer',
-      () => synth({ instance: 'Prod', tls: Tls.acme({ email: 'ops@example.org' }) }),
+      () => synth({ name: 'mcp-server', instance: 'Prod', tls: Tls.acme({ email: 'ops@example.org' }) }),
       /`instance` must be lowercase letters, digits and hyphens to name the ACME ClusterIssuer/,
     ],
     ['an invalid ClusterIssuer name', () => Tls.clusterIssuer(''), /Tls.clusterIssuer: `name`/],

@@ -18,19 +18,29 @@ function find(objects: ReturnType<typeof synth>, kind: string) {
 }
 
 describe('McpServerWorkload', () => {
-  test('synthesizes a ServiceAccount, Deployment, Service, HPA and PDB with stable names', () => {
+  test('synthesizes a ServiceAccount, Deployment, Service, HPA and PDB named after the instance', () => {
     expect(synth({ instance: 'prod' }).map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
-      'ServiceAccount/mcp-server',
-      'Deployment/mcp-server',
-      'Service/mcp-server',
-      'HorizontalPodAutoscaler/mcp-server',
-      'PodDisruptionBudget/mcp-server',
+      'ServiceAccount/prod-server',
+      'Deployment/prod-server',
+      'Service/prod-server',
+      'HorizontalPodAutoscaler/prod-server',
+      'PodDisruptionBudget/prod-server',
     ]);
+  });
+
+  test('keeps the names and labels of before without an instance, and takes a name as given', () => {
+    const unnamed = find(synth(), 'Deployment');
+    expect(unnamed.metadata.name).toBe('mcp-server');
+    expect(unnamed.spec.selector.matchLabels).toEqual({
+      'app.kubernetes.io/name': 'mcp-server',
+      'app.kubernetes.io/instance': 'mcp-server',
+    });
+    expect(find(synth({ name: 'api', instance: 'prod' }), 'Deployment').metadata.name).toBe('api');
   });
 
   test('selects its pods with the same labels everywhere', () => {
     const objects = synth({ instance: 'prod' });
-    const selector = { 'app.kubernetes.io/name': 'mcp-server', 'app.kubernetes.io/instance': 'prod' };
+    const selector = { 'app.kubernetes.io/name': 'prod-server', 'app.kubernetes.io/instance': 'prod' };
     expect(find(objects, 'Deployment').spec.selector.matchLabels).toEqual(selector);
     expect(find(objects, 'Service').spec.selector).toEqual(selector);
     expect(find(objects, 'PodDisruptionBudget').spec.selector.matchLabels).toEqual(selector);
@@ -162,6 +172,10 @@ describe('McpServerWorkload', () => {
 
   test.each([
     [{ name: 'MCP' }, /`name` must be a DNS label/],
+    [
+      { instance: 'Prod' },
+      /`instance` must make `<instance>-server` a DNS label .* \(got "Prod"\); or set `name`/,
+    ],
     [{ image: 'ghcr.io/example/server' }, /`image` must be pinned by a tag or digest/],
     [{ replicas: 0 }, /`replicas` must be a whole number of at least 1 \(got 0\)/],
     [

@@ -34,7 +34,27 @@ describe('buildDashboard', () => {
       uid: 'mcpenv-mcp-server-prod',
       title: 'MCP server mcp-server (prod)',
     });
+    expect(buildDashboard({ name: 'prod-server', instance: 'prod' })).toMatchObject({
+      uid: 'mcpenv-prod-server',
+      title: 'MCP server prod-server',
+    });
     expect(buildDashboard({ uid: 'mcp', title: 'MCP' })).toMatchObject({ uid: 'mcp', title: 'MCP' });
+  });
+
+  test('scopes its queries to the job of its name unless given a selector', () => {
+    const expressions = JSON.stringify(buildDashboard({ name: 'prod-server', instance: 'prod' }).panels);
+    expect(expressions).toContain('job=\\"prod-server\\"');
+    expect(expressions).not.toContain('mcp-server');
+  });
+
+  test('shortens a derived uid over 40 characters with a hash of it, so that it stays distinct', () => {
+    const long = 'a'.repeat(30);
+    const first = buildDashboard({ name: long, instance: 'production' }).uid;
+    const second = buildDashboard({ name: long, instance: 'productive' }).uid;
+    expect(first).toMatch(/^mcpenv-a{24}-[0-9a-f]{8}$/);
+    expect(first).toHaveLength(40);
+    expect(second).not.toBe(first);
+    expect(buildDashboard({ name: long, instance: 'production' }).uid).toBe(first);
   });
 
   test('has the panels operators need, in a fixed order', () => {
@@ -122,9 +142,9 @@ describe('buildDashboard', () => {
       /^McpDashboard: `uid` must be 1 to 40 letters, digits, "-" or "_" \(got "mcp\/server"\)$/,
     ],
     [
-      'a derived uid over 40 characters',
-      { name: 'a'.repeat(30), instance: 'production' },
-      /`uid` must be 1 to 40 .*; pass a shorter `uid`/,
+      'a given uid over 40 characters',
+      { uid: 'a'.repeat(41) },
+      /^McpDashboard: `uid` must be 1 to 40 letters, digits, "-" or "_"/,
     ],
     ['an empty title', { title: ' ' }, /`title` must not be empty/],
     ['an invalid selector', { selector: {} }, /^McpDashboard: `selector` must have at least one label/],

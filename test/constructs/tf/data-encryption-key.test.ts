@@ -42,6 +42,17 @@ describe('DataEncryptionKey', () => {
     );
   });
 
+  test('rejects two keys with one alias in a stack, naming both', () => {
+    expect(() =>
+      Testing.synthScope((scope) => {
+        new DataEncryptionKey(scope, 'Data', { alias: 'mcpenv/prod/data' });
+        new DataEncryptionKey(scope, 'Logs', { alias: 'mcpenv/prod/data' });
+      }),
+    ).toThrow(
+      /^DataEncryptionKey: KMS alias "alias\/mcpenv\/prod\/data" is used by both `[^`]*\/Data` and `[^`]*\/Logs`: .*; give one of them a different `alias`$/,
+    );
+  });
+
   test('rejects an alias in the AWS-reserved namespace', () => {
     expect(() => synth({ alias: 'aws/rds' })).toThrow(/`alias` must not start with "aws\/"/);
   });

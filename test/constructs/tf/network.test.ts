@@ -245,6 +245,18 @@ describe('DataNetwork with Network.create', () => {
     );
   });
 
+  test('rejects two networks of one name with CloudWatch flow logs in a stack: one IAM role name', () => {
+    expect(() =>
+      Testing.synthScope((scope) => {
+        const flowLogs = FlowLogs.toCloudWatchLogs();
+        new DataNetwork(scope, 'Orders', { network: Network.create({ ...NEW, flowLogs }) });
+        new DataNetwork(scope, 'Billing', { network: Network.create({ ...NEW, flowLogs }) });
+      }),
+    ).toThrow(
+      /^FlowLogs.toCloudWatchLogs: IAM role "mcpenv-data-vpc-flow-logs" is used by both `[^`]*\/Orders` and `[^`]*\/Billing`: .*; give the networks different names \(`Network.create\(\{ name \}\)`\)$/,
+    );
+  });
+
   test('rejects a flow log retention CloudWatch Logs does not offer', () => {
     expect(() => FlowLogs.toCloudWatchLogs({ retentionDays: 100 })).toThrow(
       /FlowLogs.toCloudWatchLogs: `retentionDays` must be one of 1, 3, .* \(got 100\)/,
@@ -334,7 +346,7 @@ describe('the data tier in one stack', () => {
 
     expect(text).toHaveResource(DbInstance);
     expect(text).toHaveResource(ElasticacheReplicationGroup);
-    expect(Object.keys(config.variable)).toEqual(['redis_auth_token']);
+    expect(Object.keys(config.variable)).toEqual(['redis_prod_auth_token']);
     expect(config.data).toBeUndefined();
     expect(Object.keys(config.terraform.required_providers)).toEqual(['aws']);
     // Both stores sit in the created subnets and share the one key.

@@ -3,7 +3,7 @@ import { DbParameterGroup } from '@cdktf/provider-aws/lib/db-parameter-group';
 import { DbSubnetGroup } from '@cdktf/provider-aws/lib/db-subnet-group';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
-import { Token, TerraformOutput, Testing } from 'cdktf';
+import { Token, TerraformOutput, TerraformStack, Testing } from 'cdktf';
 import {
   DataEncryptionKey,
   DataNetwork,
@@ -255,6 +255,36 @@ describe('RdsPostgres', () => {
     expect(() => synth({ identifier: 'Orders--DB' })).toThrow(
       /`identifier` must be a valid RDS identifier: .* \(got "Orders--DB"\)/,
     );
+  });
+
+  test('rejects two instances with one identifier in a stack, naming both', () => {
+    expect(() =>
+      Testing.synthScope((scope) => {
+        const encryptionKey = new DataEncryptionKey(scope, 'DataKey');
+        new RdsPostgres(scope, 'Orders', { name: 'prod', network: NETWORK, encryptionKey });
+        new RdsPostgres(scope, 'Billing', {
+          name: 'billing',
+          identifier: 'mcpenv-prod',
+          network: NETWORK,
+          encryptionKey,
+        });
+      }),
+    ).toThrow(
+      /^RdsPostgres: RDS instance identifier "mcpenv-prod" is used by both `[^`]*\/Orders` and `[^`]*\/Billing`: an AWS account and region hold one instance per identifier .*; give one of them a different `name` or `identifier`$/,
+    );
+  });
+
+  test('accepts one identifier in two stacks, which may deploy to different accounts', () => {
+    const app = Testing.app();
+    const stacks = ['staging', 'production'].map((account) => {
+      const stack = new TerraformStack(app, account);
+      const encryptionKey = new DataEncryptionKey(stack, 'DataKey');
+      new RdsPostgres(stack, 'Postgres', { name: 'app', network: NETWORK, encryptionKey });
+      return stack;
+    });
+    for (const stack of stacks) {
+      expect(Testing.synth(stack)).toHaveResourceWithProperties(DbInstance, { identifier: 'mcpenv-app' });
+    }
   });
 
   test('rejects a name that makes an identifier RDS does not accept', () => {

@@ -4,7 +4,7 @@ import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-sec
 import { SecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/secretsmanager-secret-version';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
-import { TerraformOutput, Testing } from 'cdktf';
+import { TerraformOutput, TerraformStack, TerraformVariable, Testing } from 'cdktf';
 import {
   DataEncryptionKey,
   ElastiCacheRedis,
@@ -106,28 +106,40 @@ describe('ElastiCacheRedis', () => {
     });
   });
 
-  test('takes the AUTH token from a sensitive, required, validated Terraform variable', () => {
+  test('takes the AUTH token from a sensitive, required, validated Terraform variable named after it', () => {
     const json = synth();
     expect(json).toHaveResourceWithProperties(ElasticacheReplicationGroup, {
-      auth_token: '${var.redis_auth_token}',
+      auth_token: '${var.redis_prod_auth_token}',
       auth_token_update_strategy: 'ROTATE',
     });
-    const variable = JSON.parse(json).variable.redis_auth_token;
+    const variable = JSON.parse(json).variable.redis_prod_auth_token;
     expect(variable).toEqual({
       type: 'string',
       sensitive: true,
       nullable: false,
-      description: expect.stringContaining('Pass it as TF_VAR_redis_auth_token'),
+      description: expect.stringContaining('Pass it as TF_VAR_redis_prod_auth_token'),
       validation: [
         {
-          condition: '${can(regex("^[A-Za-z0-9!&#$^<>-]{16,128}$", var.redis_auth_token))}',
+          condition: '${can(regex("^[A-Za-z0-9!&#$^<>-]{16,128}$", var.redis_prod_auth_token))}',
           error_message: expect.stringContaining('16 to 128 characters'),
         },
       ],
     });
   });
 
-  test('names the variable as asked, so two caches in one stack each get their own', () => {
+  test('derives the variable from the name, "-" as "_", so two caches named apart never share it', () => {
+    const json = Testing.synthScope((scope) => {
+      const encryptionKey = new DataEncryptionKey(scope, 'DataKey');
+      new ElastiCacheRedis(scope, 'Sessions', { name: 'eu-sessions', network: NETWORK, encryptionKey });
+      new ElastiCacheRedis(scope, 'Cache', { name: 'eu-cache', network: NETWORK, encryptionKey });
+    });
+    expect(Object.keys(JSON.parse(json).variable).sort()).toEqual([
+      'redis_eu_cache_auth_token',
+      'redis_eu_sessions_auth_token',
+    ]);
+  });
+
+  test('names the variable as asked', () => {
     const json = synth({ authTokenVariableName: 'sessions_redis_auth_token' });
     expect(Object.keys(JSON.parse(json).variable)).toEqual(['sessions_redis_auth_token']);
     expect(json).toHaveResourceWithProperties(ElasticacheReplicationGroup, {
@@ -142,7 +154,7 @@ describe('ElastiCacheRedis', () => {
     const strings = stringsOf(document);
     const secrets = strings.filter(([key]) => ['auth_token', 'password', 'secret_string'].includes(key));
     expect(secrets.map(([key]) => key).sort()).toEqual(['auth_token', 'secret_string']);
-    for (const [, value] of secrets) expect(value).toMatch(/^\$\{.*\bvar\.redis_auth_token\b.*\}$/);
+    for (const [, value] of secrets) expect(value).toMatch(/^\$\{.*\bvar\.redis_prod_auth_token\b.*\}$/);
     // Upper case, lower case and digits, 16 characters or more, outside any expression.
     const secretLike = /^(?=.*[A-Z])(?=.*[a-z])(?=.*\d)[A-Za-z0-9!&#$^<>_+=/-]{16,}$/;
     expect(strings.filter(([, value]) => !value.includes('${') && secretLike.test(value))).toEqual([]);
@@ -158,7 +170,7 @@ describe('ElastiCacheRedis', () => {
     expect(json).toHaveResourceWithProperties(SecretsmanagerSecretVersion, {
       secret_id: expect.stringMatching(/^\$\{aws_secretsmanager_secret\..+\.id\}$/),
       secret_string: expect.stringMatching(
-        /^\$\{jsonencode\(\{"host" = aws_elasticache_replication_group\.Redis_[A-Z0-9]+\.primary_endpoint_address, "port" = 6379, "password" = var\.redis_auth_token, "tls" = true\}\)\}$/,
+        /^\$\{jsonencode\(\{"host" = aws_elasticache_replication_group\.Redis_[A-Z0-9]+\.primary_endpoint_address, "port" = 6379, "password" = var\.redis_prod_auth_token, "tls" = true\}\)\}$/,
       ),
     });
   });
@@ -271,6 +283,58 @@ describe('ElastiCacheRedis', () => {
   test('rejects a malformed maintenance window', () => {
     expect(() => synth({ maintenanceWindow: 'sunday 03:00' })).toThrow(
       /`maintenanceWindow` must be a UTC window of at least 60 minutes such as "sun:03:00-sun:04:00"/,
+    );
+  });
+
+  test('rejects two caches with one replication group id in a stack, naming both', () => {
+    expect(() =>
+      Testing.synthScope((scope) => {
+        const encryptionKey = new DataEncryptionKey(scope, 'DataKey');
+        new ElastiCacheRedis(scope, 'First', { name: 'prod', network: NETWORK, encryptionKey });
+        new ElastiCacheRedis(scope, 'Second', {
+          name: 'prod',
+          network: NETWORK,
+          encryptionKey,
+          authTokenVariableName: 'second_redis_auth_token',
+        });
+      }),
+    ).toThrow(
+      /^ElastiCacheRedis: ElastiCache replication group id "mcpenv-prod" is used by both `[^`]*\/First` and `[^`]*\/Second`: .*; give one of them a different `name` or `replicationGroupId`$/,
+    );
+  });
+
+  test('rejects two caches sharing one AUTH token variable in a stack, naming both', () => {
+    expect(() =>
+      Testing.synthScope((scope) => {
+        const encryptionKey = new DataEncryptionKey(scope, 'DataKey');
+        for (const name of ['eu', 'us']) {
+          new ElastiCacheRedis(scope, name, {
+            name,
+            network: NETWORK,
+            encryptionKey,
+            authTokenVariableName: 'redis_auth_token',
+          });
+        }
+      }),
+    ).toThrow(
+      /^ElastiCacheRedis: Terraform variable "redis_auth_token" is used by both `[^`]*\/eu` and `[^`]*\/us`: both caches would take their AUTH token from the one variable \(TF_VAR_redis_auth_token\); give one of them a different `name` or `authTokenVariableName`$/,
+    );
+  });
+
+  test("rejects a stack variable of the org's own named like the AUTH token variable", () => {
+    const app = Testing.app();
+    const stack = new TerraformStack(app, 'data');
+    const encryptionKey = new DataEncryptionKey(stack, 'DataKey');
+    new ElastiCacheRedis(stack, 'Redis', { name: 'prod', network: NETWORK, encryptionKey });
+    new TerraformVariable(stack, 'OrgToken', { type: 'string' }).overrideLogicalId('redis_prod_auth_token');
+    expect(() => Testing.synth(stack, true)).toThrow(
+      /Terraform variable "redis_prod_auth_token" is used by both `data\/OrgToken` and `data\/Redis\/AuthToken`: .*; rename the other variable, or set `authTokenVariableName`/,
+    );
+  });
+
+  test('rejects a name that makes no Terraform variable name', () => {
+    expect(() => synth({ name: 'prod.eu', replicationGroupId: 'mcpenv-prod-eu' })).toThrow(
+      /`name` must make a Terraform variable name "redis_<name>_auth_token".*\(got "prod.eu"\); or set `authTokenVariableName`/,
     );
   });
 
