@@ -67,14 +67,23 @@ describe('diffOutputs', () => {
 
   test('flags a replacement when a force-new attribute of a stateful resource changes', () => {
     const head = editTerraform((json) => {
-      dbOf(json).identifier = 'mcpenv-prod-2';
+      dbOf(json).kms_key_id = '${aws_kms_key.OtherKey.arn}';
     });
     const report = diffOutputs(base, head);
     expect(report.summary.replace).toBe(1);
     expect(report.items[0]?.risks).toContainEqual({
       level: 'replace',
-      message: 'changing identifier replaces the aws_db_instance',
+      message: 'changing kms_key_id replaces the aws_db_instance',
     });
+  });
+
+  test('does not flag an RDS identifier change: hashicorp/aws 5.x renames the instance in place', () => {
+    const head = editTerraform((json) => {
+      dbOf(json).identifier = 'mcpenv-prod-2';
+    });
+    const [item] = diffOutputs(base, head).items;
+    expect(item?.changes).toEqual([{ path: 'identifier', before: 'mcpenv-prod', after: 'mcpenv-prod-2' }]);
+    expect(item?.risks).toEqual([]);
   });
 
   test('flags destroy risk when a stateful resource disappears', () => {
@@ -220,11 +229,11 @@ describe('mcpenv diff', () => {
 
   test('exits 2 with --fail-on replace when a replacement is planned, 0 without it', () => {
     const head = editTerraform((json) => {
-      dbOf(json).identifier = 'mcpenv-prod-2';
+      dbOf(json).username = 'mcp_owner';
     });
     const failing = runCli(['diff', '--base', base, '--head', head, '--fail-on', 'replace']);
     expect(failing.status).toBe(2);
-    expect(failing.stdout).toContain('! replace: changing identifier replaces the aws_db_instance');
+    expect(failing.stdout).toContain('! replace: changing username replaces the aws_db_instance');
     expect(runCli(['diff', '--base', base, '--head', head, '--format', 'json']).status).toBe(0);
   });
 
