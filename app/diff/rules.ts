@@ -4,21 +4,26 @@
  * decides risk.
  */
 
-/** Terraform resource types whose destruction loses data or keys. */
+/**
+ * Terraform resource types whose destruction loses data or keys. A `kubernetes_manifest` is
+ * stateful when the object it holds is of one of the `STATEFUL_KINDS`.
+ */
 export const STATEFUL_TERRAFORM_TYPES = new Set([
   'aws_db_instance',
   'aws_elasticache_replication_group',
   'aws_kms_key',
   'aws_secretsmanager_secret',
-  'kubernetes_manifest',
   'kubernetes_namespace_v1',
+  'kubernetes_persistent_volume_claim_v1',
+  'kubernetes_stateful_set_v1',
 ]);
 
 /**
  * Attributes whose change makes Terraform destroy and recreate the resource, as hashicorp/aws
- * 5.100.0 plans it (checked with `terraform plan` against a state holding the old value). Not here
- * because 5.x updates them in place: `aws_db_instance` `identifier` (a rename), `engine_version`
- * and `db_subnet_group_name`; `aws_elasticache_replication_group` `engine` and `engine_version`.
+ * 5.100.0 plans it (checked with `terraform plan` against a state holding the old value) and as
+ * hashicorp/kubernetes marks metadata and `kubernetes_manifest` identity. Not here because 5.x
+ * updates them in place: `aws_db_instance` `identifier` (a rename), `engine_version` and
+ * `db_subnet_group_name`; `aws_elasticache_replication_group` `engine` and `engine_version`.
  */
 export const FORCE_NEW_ATTRIBUTES: Readonly<Record<string, readonly string[]>> = {
   aws_db_instance: [
@@ -55,10 +60,26 @@ export const FORCE_NEW_ATTRIBUTES: Readonly<Record<string, readonly string[]>> =
   aws_elasticache_subnet_group: ['name'],
   aws_security_group: ['name', 'vpc_id', 'description'],
   kubernetes_namespace_v1: ['metadata.name'],
+  kubernetes_persistent_volume_claim_v1: ['metadata.name', 'metadata.namespace'],
+  kubernetes_stateful_set_v1: ['metadata.name', 'metadata.namespace'],
+  kubernetes_manifest: [
+    'manifest.apiVersion',
+    'manifest.kind',
+    'manifest.metadata.name',
+    'manifest.metadata.namespace',
+  ],
 };
 
 /** Kubernetes kinds whose removal deletes data or needs a migration. */
 export const STATEFUL_KINDS = new Set(['StatefulSet', 'PersistentVolumeClaim']);
+
+/** What a reviewer should know about losing the data of one of these, beyond "its data is lost". */
+export const DATA_LOSS_NOTES: Readonly<Record<string, string>> = {
+  StatefulSet:
+    'the PersistentVolumeClaims of its volumeClaimTemplates stay behind or are deleted as its ' +
+    'persistentVolumeClaimRetentionPolicy says, and a StatefulSet under another name starts with new, empty ones',
+  aws_kms_key: 'whatever it encrypted becomes unreadable once the key is deleted',
+};
 
 /** Kubernetes fields that are immutable: changing them means delete and recreate. */
 export const IMMUTABLE_KUBERNETES_FIELDS: Readonly<Record<string, readonly string[]>> = {

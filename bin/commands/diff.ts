@@ -17,7 +17,8 @@ export function registerDiff(program: Command): void {
   program
     .command('diff')
     .description(
-      'Semantic diff of two synth outputs, offline: what a deploy would change, with risk warnings',
+      'Semantic diff of two synth outputs, offline: what a deploy would change, with risk warnings. ' +
+        'Both are mcpenv synth outputs, cdktf output folders (cdktf.out) or folders of Kubernetes manifests',
     )
     .requiredOption('--base <dir>', 'synth output of the base (e.g. the target branch)')
     .option('--head <dir>', `synth output of the change (default: ${defaultOutDir(DEFAULT_ENVIRONMENT)})`)
