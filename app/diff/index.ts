@@ -98,8 +98,8 @@ function replacingFields(entry: SnapshotEntry): readonly string[] {
   ];
 }
 
-function dataLoss(kind: string, what: string): string {
-  const note = DATA_LOSS_NOTES[kind];
+function dataLoss(kind: string, what: string, otherwise?: string): string {
+  const note = DATA_LOSS_NOTES[kind] ?? otherwise;
   return note === undefined ? what : `${what}: ${note}`;
 }
 
@@ -128,6 +128,17 @@ function risksOf(entry: SnapshotEntry, action: DiffItem['action'], changes: read
     );
     for (const field of replacedBy) {
       risks.push({ level: 'replace', message: `changing ${field} replaces the ${kind}` });
+    }
+    // A replacement deletes the old resource before or after creating the new, empty one.
+    if (replacedBy.length > 0 && isStateful(entry)) {
+      risks.push({
+        level: 'destroy',
+        message: dataLoss(
+          kind,
+          `the replacement destroys the ${kind} and its data`,
+          'the new one starts empty',
+        ),
+      });
     }
   }
   for (const change of changes) {

@@ -25,7 +25,8 @@ export function registerDiff(program: Command): void {
     .option('--format <format>', 'md (pull-request comment), json or text', 'text')
     .option(
       '--fail-on <level>',
-      'exit 2 on any destroy, replace (or destroy), security or monitoring warning, or any change',
+      'exit 2 on any destroy (a stateful resource removed or replaced), replace (or destroy), ' +
+        'security or monitoring warning, or any change',
     )
     .action(async (flags: DiffFlags) => {
       if (!(FORMATS as readonly string[]).includes(flags.format)) {

@@ -69,16 +69,49 @@ describe('diffOutputs', () => {
     expect(item?.changes).toEqual([{ path: 'backup_retention_period', before: 14, after: 30 }]);
   });
 
-  test('flags a replacement when a force-new attribute of a stateful resource changes', () => {
+  test('counts the replacement of a stateful resource as a destroy, and says that it destroys the data', () => {
     const head = editTerraform((json) => {
       dbOf(json).kms_key_id = '${aws_kms_key.OtherKey.arn}';
     });
     const report = diffOutputs(base, head);
-    expect(report.summary.replace).toBe(1);
-    expect(report.items[0]?.risks).toContainEqual({
-      level: 'replace',
-      message: 'changing kms_key_id replaces the aws_db_instance',
+    expect(report.summary).toMatchObject({ changed: 1, replace: 1, destroy: 1 });
+    expect(report.items[0]?.risks).toEqual([
+      { level: 'replace', message: 'changing kms_key_id replaces the aws_db_instance' },
+      {
+        level: 'destroy',
+        message: 'the replacement destroys the aws_db_instance and its data: the new one starts empty',
+      },
+    ]);
+    expect(formatMarkdown(report)).toContain(
+      '**destroy** `aws-data: aws_db_instance.Postgres_9DC8BB04`: the replacement destroys the aws_db_instance and its data',
+    );
+    expect(formatText(report)).toMatch(/^1 changed, 0 added, 0 removed — warnings: 1 destroy, 1 replace$/m);
+  });
+
+  test.each([
+    ['aws_elasticache_replication_group', 'replication_group_id', 'mcpenv-prod-2'],
+    ['aws_elasticache_replication_group', 'at_rest_encryption_enabled', 'false'],
+    ['aws_elasticache_replication_group', 'port', 6380],
+    ['aws_kms_key', 'multi_region', true],
+    ['aws_secretsmanager_secret', 'name', 'mcpenv-prod/redis-auth-token-2'],
+  ])('counts the replacement of a %s (a change of %s) as a destroy', (type, attribute, value) => {
+    const head = editTerraform((json) => {
+      firstOf(json, type)[attribute] = value;
     });
+    const report = diffOutputs(base, head);
+    expect(report.summary).toMatchObject({ replace: 1, destroy: 1 });
+    expect(report.items[0]?.risks).toContainEqual({
+      level: 'destroy',
+      message: expect.stringMatching(new RegExp(`^the replacement destroys the ${type} and its data`)),
+    });
+  });
+
+  test('does not count the replacement of a stateless resource as a destroy', () => {
+    const head = editTerraform((json) => {
+      firstOf(json, 'aws_security_group').name = 'mcpenv-prod-postgres-2';
+    });
+    const report = diffOutputs(base, head);
+    expect(report.summary).toMatchObject({ replace: 1, destroy: 0 });
   });
 
   test('does not flag an RDS identifier change: hashicorp/aws 5.x renames the instance in place', () => {
@@ -493,5 +526,52 @@ describe('diffOutputs of renamed Kubernetes objects and replaced StatefulSets', 
       ['added', 'kubernetes: kubernetes_manifest.statefulset_dev_postgres', []],
       ['removed', 'kubernetes: kubernetes_manifest.statefulset_mcp_postgres', ['destroy']],
     ]);
+  });
+
+  test('counts a kubernetes_manifest whose object is renamed in place as a replacement that destroys a StatefulSet', () => {
+    const renamed = path.join(tempDir(), 'cdktf.out');
+    fs.cpSync(path.join(devBase, 'terraform'), renamed, { recursive: true });
+    const stackFile = path.join(renamed, 'stacks', 'kubernetes', 'cdk.tf.json');
+    const stack = JSON.parse(fs.readFileSync(stackFile, 'utf8'));
+    stack.resource.kubernetes_manifest.statefulset_mcp_postgres.manifest.metadata.name = 'dev-postgres';
+    fs.writeFileSync(stackFile, JSON.stringify(stack));
+
+    const [item] = diffOutputs(path.join(devBase, 'terraform'), renamed).items;
+    expect(item?.risks).toEqual([
+      { level: 'replace', message: 'changing manifest.metadata.name replaces the StatefulSet' },
+      {
+        level: 'destroy',
+        message: expect.stringMatching(
+          /^the replacement destroys the StatefulSet and its data: the PersistentVolumeClaims of its volumeClaimTemplates stay behind/,
+        ),
+      },
+    ]);
+  });
+
+  test('counts a StatefulSet whose volume claim templates change as replaced, which destroys its data', () => {
+    const head = path.join(tempDir(), 'head');
+    fs.cpSync(devBase, head, { recursive: true });
+    const manifests = path.join(head, k8sFile);
+    fs.writeFileSync(manifests, fs.readFileSync(manifests, 'utf8').replace('storage: 5Gi', 'storage: 10Gi'));
+
+    const report = diffOutputs(devBase, head);
+    expect(report.summary).toMatchObject({ changed: 1, replace: 1, destroy: 1 });
+    expect(report.items[0]).toMatchObject({
+      address: 'apps/v1 StatefulSet mcp-dev/mcp-postgres',
+      changes: [
+        {
+          path: 'spec.volumeClaimTemplates[0].spec.resources.requests.storage',
+          before: '5Gi',
+          after: '10Gi',
+        },
+      ],
+      risks: [
+        { level: 'replace', message: 'changing spec.volumeClaimTemplates replaces the StatefulSet' },
+        {
+          level: 'destroy',
+          message: expect.stringContaining('the replacement destroys the StatefulSet and its data'),
+        },
+      ],
+    });
   });
 });

@@ -64,6 +64,18 @@ describe('mcpenv diff', () => {
     expect(runCli(['diff', '--base', base, '--head', head, '--format', 'json']).status).toBe(0);
   });
 
+  test('exits 2 with --fail-on destroy when a stateful resource is replaced, and says the replacement destroys its data', () => {
+    const head = headWithDatabase((db) => {
+      db.storage_encrypted = false;
+    });
+    const result = runCli(['diff', '--base', base, '--head', head, '--fail-on', 'destroy']);
+    expect(result.status).toBe(2);
+    expect(result.stdout).toContain(
+      '! destroy: the replacement destroys the aws_db_instance and its data: the new one starts empty',
+    );
+    expect(result.stderr).toContain('changes at or above --fail-on destroy');
+  });
+
   test('exits 2 with --fail-on destroy when a StatefulSet in a plain manifests folder is renamed', () => {
     const before = manifestsFolder(statefulSet('mcp-postgres'));
     const after = manifestsFolder(statefulSet('shop-postgres'));
