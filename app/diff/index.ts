@@ -1,4 +1,5 @@
 import { ValidationError } from '../../constructs/errors';
+import { isRecord } from '../validate/schemas';
 import {
   DATA_LOSS_NOTES,
   FORCE_NEW_ATTRIBUTES,
@@ -53,12 +54,9 @@ export interface DiffReport {
   };
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  value !== null && typeof value === 'object' && !Array.isArray(value);
-
 /** Field-level differences; object keys compare by name (key order is not a change). */
 export function diffValues(before: unknown, after: unknown, at = ''): FieldChange[] {
-  if (isObject(before) && isObject(after)) {
+  if (isRecord(before) && isRecord(after)) {
     const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
     return keys.flatMap((key) => diffValues(before[key], after[key], at ? `${at}.${key}` : key));
   }
@@ -77,14 +75,13 @@ export function diffValues(before: unknown, after: unknown, at = ''): FieldChang
 /** What a message names: the object's kind for a `kubernetes_manifest`, else the type. */
 function kindOf(entry: SnapshotEntry): string {
   if (entry.type !== 'kubernetes_manifest') return entry.type;
-  const manifest = isObject(entry.value) ? entry.value.manifest : undefined;
-  return isObject(manifest) ? String(manifest.kind) : entry.type;
+  const manifest = isRecord(entry.value) ? entry.value.manifest : undefined;
+  return isRecord(manifest) ? String(manifest.kind) : entry.type;
 }
 
 function isStateful(entry: SnapshotEntry): boolean {
-  if (entry.side === 'kubernetes' || entry.type === 'kubernetes_manifest')
-    return STATEFUL_KINDS.has(kindOf(entry));
-  return STATEFUL_TERRAFORM_TYPES.has(entry.type);
+  const ofObjectKind = entry.side === 'kubernetes' || entry.type === 'kubernetes_manifest';
+  return ofObjectKind ? STATEFUL_KINDS.has(kindOf(entry)) : STATEFUL_TERRAFORM_TYPES.has(entry.type);
 }
 
 /** The fields whose change replaces the entry: Terraform's force-new attributes, Kubernetes' immutable fields. */

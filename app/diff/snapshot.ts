@@ -162,7 +162,7 @@ function readKubernetes(dir: string, { manifests, findings }: ManifestFiles): [s
     }
   }
   if (entries.length === 0) {
-    throw new ValidationError(`${dir} has YAML files but no Kubernetes objects in them: ${EXPECTED}`);
+    throw new ValidationError(`${dir} holds no Kubernetes objects in its YAML files: ${EXPECTED}`);
   }
   return entries;
 }

@@ -427,7 +427,7 @@ describe('diffOutputs over folders that mcpenv synth did not write', () => {
     [
       'YAML files without objects',
       () => folderWith({ 'app.k8s.yaml': '# nothing yet\n---\n' }),
-      /has YAML files but no Kubernetes objects/,
+      /holds no Kubernetes objects in its YAML files/,
     ],
     [
       'a cdktf manifest that lists a missing stack',
