@@ -1,8 +1,7 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { ValidationError } from '../../constructs/errors';
-import { readManifestFiles } from '../validate';
+import { isRecord } from '../validate/schemas';
 import {
+  DATA_LOSS_NOTES,
   FORCE_NEW_ATTRIBUTES,
   IMMUTABLE_KUBERNETES_FIELDS,
   SECRET_KEY,
@@ -13,6 +12,9 @@ import {
   STATEFUL_KINDS,
   STATEFUL_TERRAFORM_TYPES,
 } from './rules';
+import { loadSnapshot, SNAPSHOT_LAYOUTS, type SnapshotEntry } from './snapshot';
+
+export { loadSnapshot, SNAPSHOT_LAYOUTS, type Snapshot, type SnapshotLayout } from './snapshot';
 
 export type RiskLevel = 'destroy' | 'replace' | 'security' | 'monitoring';
 
@@ -29,7 +31,10 @@ export interface FieldChange {
 
 export interface DiffItem {
   readonly side: 'terraform' | 'kubernetes';
-  /** `<stack>: <type>.<name>` or `<apiVersion> <kind> <namespace>/<name>`. */
+  /**
+   * `<stack>: <type>.<name>` (a resource; other blocks as Terraform names them: `data.<type>.<name>`,
+   * `provider.<name>`, `module.<name>`, ...) or `<apiVersion> <kind> <namespace>/<name>`.
+   */
   readonly address: string;
   readonly action: 'added' | 'removed' | 'changed';
   readonly changes: readonly FieldChange[];
@@ -49,80 +54,9 @@ export interface DiffReport {
   };
 }
 
-interface Entry {
-  readonly side: DiffItem['side'];
-  readonly type: string;
-  readonly value: Record<string, unknown>;
-}
-
-/** Drops cdktf's `//` metadata, which churns without changing anything deployed. */
-function withoutMetadata(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(withoutMetadata);
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.entries(value)
-        .filter(([key]) => key !== '//')
-        .map(([key, child]) => [key, withoutMetadata(child)]),
-    );
-  }
-  return value;
-}
-
-/** Everything a synth output deploys, keyed by a stable address. */
-export function loadSnapshot(dir: string): Map<string, Entry> {
-  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
-    throw new ValidationError(`${dir} is not a synth output folder: run \`mcpenv synth --out ${dir}\` first`);
-  }
-  const entries = new Map<string, Entry>();
-  const stacksDir = path.join(dir, 'terraform', 'stacks');
-  const stacks = fs.existsSync(stacksDir) ? fs.readdirSync(stacksDir).sort() : [];
-  for (const stack of stacks) {
-    const file = path.join(stacksDir, stack, 'cdk.tf.json');
-    if (!fs.existsSync(file)) continue;
-    const json = JSON.parse(fs.readFileSync(file, 'utf8')) as {
-      resource?: Record<string, Record<string, unknown>>;
-    };
-    for (const [type, byName] of Object.entries(json.resource ?? {})) {
-      // These mirror the chart's objects one to one: reported once, on the Kubernetes side.
-      if (type === 'kubernetes_manifest') continue;
-      for (const [name, config] of Object.entries(byName)) {
-        entries.set(`${stack}: ${type}.${name}`, {
-          side: 'terraform',
-          type,
-          value: withoutMetadata(config) as Record<string, unknown>,
-        });
-      }
-    }
-  }
-  const kubernetesDir = path.join(dir, 'kubernetes');
-  if (fs.existsSync(kubernetesDir)) {
-    const { manifests, findings } = readManifestFiles(kubernetesDir);
-    if (findings.length > 0) {
-      throw new ValidationError(`${kubernetesDir} has unreadable YAML: ${findings[0]?.message}`);
-    }
-    for (const { object } of manifests) {
-      const o = object as {
-        apiVersion?: string;
-        kind?: string;
-        metadata?: { name?: string; namespace?: string };
-      };
-      const address = `${o.apiVersion} ${o.kind} ${o.metadata?.namespace ?? '(cluster)'}/${o.metadata?.name}`;
-      entries.set(address, {
-        side: 'kubernetes',
-        type: String(o.kind),
-        value: object as Record<string, unknown>,
-      });
-    }
-  }
-  return entries;
-}
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  value !== null && typeof value === 'object' && !Array.isArray(value);
-
 /** Field-level differences; object keys compare by name (key order is not a change). */
 export function diffValues(before: unknown, after: unknown, at = ''): FieldChange[] {
-  if (isObject(before) && isObject(after)) {
+  if (isRecord(before) && isRecord(after)) {
     const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
     return keys.flatMap((key) => diffValues(before[key], after[key], at ? `${at}.${key}` : key));
   }
@@ -138,42 +72,70 @@ export function diffValues(before: unknown, after: unknown, at = ''): FieldChang
   ];
 }
 
-function risksOf(entry: Entry, action: DiffItem['action'], changes: readonly FieldChange[]): Risk[] {
+/** What a message names: the object's kind for a `kubernetes_manifest`, else the type. */
+function kindOf(entry: SnapshotEntry): string {
+  if (entry.type !== 'kubernetes_manifest') return entry.type;
+  const manifest = isRecord(entry.value) ? entry.value.manifest : undefined;
+  return isRecord(manifest) ? String(manifest.kind) : entry.type;
+}
+
+function isStateful(entry: SnapshotEntry): boolean {
+  const ofObjectKind = entry.side === 'kubernetes' || entry.type === 'kubernetes_manifest';
+  return ofObjectKind ? STATEFUL_KINDS.has(kindOf(entry)) : STATEFUL_TERRAFORM_TYPES.has(entry.type);
+}
+
+/** The fields whose change replaces the entry: Terraform's force-new attributes, Kubernetes' immutable fields. */
+function replacingFields(entry: SnapshotEntry): readonly string[] {
+  if (entry.side === 'kubernetes') return IMMUTABLE_KUBERNETES_FIELDS[entry.type] ?? [];
+  const forceNew = FORCE_NEW_ATTRIBUTES[entry.type] ?? [];
+  if (entry.type !== 'kubernetes_manifest') return forceNew;
+  return [
+    ...forceNew,
+    ...(IMMUTABLE_KUBERNETES_FIELDS[kindOf(entry)] ?? []).map((field) => `manifest.${field}`),
+  ];
+}
+
+function dataLoss(kind: string, what: string, otherwise?: string): string {
+  const note = DATA_LOSS_NOTES[kind] ?? otherwise;
+  return note === undefined ? what : `${what}: ${note}`;
+}
+
+function risksOf(entry: SnapshotEntry, action: DiffItem['action'], changes: readonly FieldChange[]): Risk[] {
   const risks: Risk[] = [];
-  const stateful =
-    entry.side === 'terraform' ? STATEFUL_TERRAFORM_TYPES.has(entry.type) : STATEFUL_KINDS.has(entry.type);
-  const manifestKind =
-    entry.type === 'kubernetes_manifest'
-      ? String((entry.value.manifest as { kind?: string })?.kind)
-      : undefined;
+  const kind = kindOf(entry);
   if (action === 'removed') {
-    if (stateful && (manifestKind === undefined || STATEFUL_KINDS.has(manifestKind))) {
-      risks.push({ level: 'destroy', message: `removing ${entry.type} destroys it and its data` });
+    if (isStateful(entry)) {
+      risks.push({
+        level: 'destroy',
+        message: dataLoss(kind, `removing the ${kind} destroys it and its data`),
+      });
     }
-    const security = SECURITY_KINDS_ON_REMOVAL[manifestKind ?? entry.type];
+    const security = SECURITY_KINDS_ON_REMOVAL[kind];
     if (security) risks.push({ level: 'security', message: security });
-    const monitoring = MONITORING_KINDS_ON_REMOVAL[manifestKind ?? entry.type];
+    const monitoring = MONITORING_KINDS_ON_REMOVAL[kind];
     if (monitoring) risks.push({ level: 'monitoring', message: monitoring });
   }
   if (action === 'changed') {
-    const forceNew =
-      entry.side === 'terraform'
-        ? (FORCE_NEW_ATTRIBUTES[entry.type] ?? [])
-        : (IMMUTABLE_KUBERNETES_FIELDS[entry.type] ?? []);
-    const immutable =
-      manifestKind !== undefined
-        ? (IMMUTABLE_KUBERNETES_FIELDS[manifestKind] ?? []).map((f) => `manifest.${f}`)
-        : [];
-    for (const change of changes) {
-      const hit = [...forceNew, ...immutable].find(
+    const fields = replacingFields(entry);
+    const replacedBy = changes.flatMap((change) =>
+      fields.filter(
         (field) =>
           change.path === field || change.path.startsWith(`${field}.`) || change.path.startsWith(`${field}[`),
-      );
-      if (hit)
-        risks.push({
-          level: 'replace',
-          message: `changing ${hit} replaces the ${manifestKind ?? entry.type}`,
-        });
+      ),
+    );
+    for (const field of replacedBy) {
+      risks.push({ level: 'replace', message: `changing ${field} replaces the ${kind}` });
+    }
+    // A replacement deletes the old resource before or after creating the new, empty one.
+    if (replacedBy.length > 0 && isStateful(entry)) {
+      risks.push({
+        level: 'destroy',
+        message: dataLoss(
+          kind,
+          `the replacement destroys the ${kind} and its data`,
+          'the new one starts empty',
+        ),
+      });
     }
   }
   for (const change of changes) {
@@ -185,7 +147,6 @@ function risksOf(entry: Entry, action: DiffItem['action'], changes: readonly Fie
     }
   }
   if (action === 'changed') {
-    const kind = manifestKind ?? entry.type;
     for (const rule of MONITORING_RULES.filter((r) => r.kind === kind)) {
       if (changes.some((change) => rule.path.test(change.path.replace(/^manifest\./, '')))) {
         risks.push({ level: 'monitoring', message: rule.message });
@@ -196,16 +157,26 @@ function risksOf(entry: Entry, action: DiffItem['action'], changes: readonly Fie
   return [...unique.values()];
 }
 
-/** Compares two synth outputs: what a deploy of `head` would change over `base`. */
+/**
+ * Compares two outputs of one layout (see `SNAPSHOT_LAYOUTS`): what a deploy of `head` would
+ * change over `base`.
+ */
 export function diffOutputs(baseDir: string, headDir: string): DiffReport {
   const base = loadSnapshot(baseDir);
   const head = loadSnapshot(headDir);
-  const addresses = [...new Set([...base.keys(), ...head.keys()])].sort();
+  if (base.layout !== head.layout) {
+    throw new ValidationError(
+      `the base ${baseDir} is ${SNAPSHOT_LAYOUTS[base.layout]}, but the head ${headDir} is ` +
+        `${SNAPSHOT_LAYOUTS[head.layout]}: compare two folders of one layout ` +
+        '(an `mcpenv synth` output holds a cdktf output in terraform/ and manifests in kubernetes/)',
+    );
+  }
+  const addresses = [...new Set([...base.entries.keys(), ...head.entries.keys()])].sort();
   const items: DiffItem[] = [];
   for (const address of addresses) {
-    const before = base.get(address);
-    const after = head.get(address);
-    const entry = (after ?? before) as Entry;
+    const before = base.entries.get(address);
+    const after = head.entries.get(address);
+    const entry = (after ?? before) as SnapshotEntry;
     const action: DiffItem['action'] =
       before === undefined ? 'added' : after === undefined ? 'removed' : 'changed';
     const changes = diffValues(before?.value, after?.value);

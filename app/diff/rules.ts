@@ -4,20 +4,29 @@
  * decides risk.
  */
 
-/** Terraform resource types whose destruction loses data or keys. */
+/**
+ * Terraform resource types whose destruction loses data or keys. A `kubernetes_manifest` is
+ * stateful when the object it holds is of one of the `STATEFUL_KINDS`.
+ */
 export const STATEFUL_TERRAFORM_TYPES = new Set([
   'aws_db_instance',
   'aws_elasticache_replication_group',
   'aws_kms_key',
   'aws_secretsmanager_secret',
-  'kubernetes_manifest',
   'kubernetes_namespace_v1',
+  'kubernetes_persistent_volume_claim_v1',
+  'kubernetes_stateful_set_v1',
 ]);
 
-/** Attributes whose change makes Terraform destroy and recreate the resource (hashicorp/aws 5.x). */
+/**
+ * Attributes whose change makes Terraform destroy and recreate the resource, as hashicorp/aws
+ * 5.100.0 plans it (checked with `terraform plan` against a state holding the old value) and as
+ * hashicorp/kubernetes marks metadata and `kubernetes_manifest` identity. Not here because 5.x
+ * updates them in place: `aws_db_instance` `identifier` (a rename), `engine_version` and
+ * `db_subnet_group_name`; `aws_elasticache_replication_group` `engine` and `engine_version`.
+ */
 export const FORCE_NEW_ATTRIBUTES: Readonly<Record<string, readonly string[]>> = {
   aws_db_instance: [
-    'identifier',
     'engine',
     'storage_encrypted',
     'kms_key_id',
@@ -25,31 +34,67 @@ export const FORCE_NEW_ATTRIBUTES: Readonly<Record<string, readonly string[]>> =
     'username',
     'availability_zone',
     'character_set_name',
+    'nchar_character_set_name',
+    'timezone',
+    'snapshot_identifier',
+    'restore_to_point_in_time',
+    'custom_iam_instance_profile',
+    'backup_target',
   ],
   aws_elasticache_replication_group: [
     'replication_group_id',
     'at_rest_encryption_enabled',
     'kms_key_id',
-    'engine',
     'subnet_group_name',
+    'port',
+    'network_type',
+    'data_tiering_enabled',
+    'snapshot_name',
+    'snapshot_arns',
   ],
-  aws_kms_key: ['customer_master_key_spec', 'key_usage', 'multi_region'],
+  aws_kms_key: ['customer_master_key_spec', 'key_usage', 'multi_region', 'custom_key_store_id', 'xks_key_id'],
+  aws_secretsmanager_secret: ['name', 'name_prefix'],
   aws_vpc: ['cidr_block'],
   aws_subnet: ['cidr_block', 'availability_zone', 'vpc_id'],
   aws_db_subnet_group: ['name'],
   aws_elasticache_subnet_group: ['name'],
-  aws_security_group: ['name', 'vpc_id'],
+  aws_security_group: ['name', 'vpc_id', 'description'],
   kubernetes_namespace_v1: ['metadata.name'],
+  kubernetes_persistent_volume_claim_v1: ['metadata.name', 'metadata.namespace'],
+  kubernetes_stateful_set_v1: ['metadata.name', 'metadata.namespace'],
+  kubernetes_manifest: [
+    'manifest.apiVersion',
+    'manifest.kind',
+    'manifest.metadata.name',
+    'manifest.metadata.namespace',
+  ],
 };
 
 /** Kubernetes kinds whose removal deletes data or needs a migration. */
 export const STATEFUL_KINDS = new Set(['StatefulSet', 'PersistentVolumeClaim']);
 
+/** What a reviewer should know about losing the data of one of these, beyond "its data is lost". */
+export const DATA_LOSS_NOTES: Readonly<Record<string, string>> = {
+  StatefulSet:
+    'the PersistentVolumeClaims of its volumeClaimTemplates stay behind or are deleted as its ' +
+    'persistentVolumeClaimRetentionPolicy says, and a StatefulSet under another name starts with new, empty ones',
+  aws_kms_key: 'whatever it encrypted becomes unreadable once the key is deleted',
+};
+
 /** Kubernetes fields that are immutable: changing them means delete and recreate. */
 export const IMMUTABLE_KUBERNETES_FIELDS: Readonly<Record<string, readonly string[]>> = {
-  StatefulSet: ['spec.volumeClaimTemplates', 'spec.selector', 'spec.serviceName'],
+  StatefulSet: ['spec.volumeClaimTemplates', 'spec.selector', 'spec.serviceName', 'spec.podManagementPolicy'],
   Deployment: ['spec.selector'],
-  PersistentVolumeClaim: ['spec.resources.requests.storage', 'spec.storageClassName', 'spec.accessModes'],
+  PersistentVolumeClaim: [
+    'spec.resources.requests.storage',
+    'spec.storageClassName',
+    'spec.accessModes',
+    'spec.volumeMode',
+    'spec.volumeName',
+    'spec.selector',
+    'spec.dataSource',
+    'spec.dataSourceRef',
+  ],
   Job: ['spec.template'],
 };
 

@@ -17,14 +17,16 @@ export function registerDiff(program: Command): void {
   program
     .command('diff')
     .description(
-      'Semantic diff of two synth outputs, offline: what a deploy would change, with risk warnings',
+      'Semantic diff of two synth outputs, offline: what a deploy would change, with risk warnings. ' +
+        'Both are mcpenv synth outputs, cdktf output folders (cdktf.out) or folders of Kubernetes manifests',
     )
     .requiredOption('--base <dir>', 'synth output of the base (e.g. the target branch)')
     .option('--head <dir>', `synth output of the change (default: ${defaultOutDir(DEFAULT_ENVIRONMENT)})`)
     .option('--format <format>', 'md (pull-request comment), json or text', 'text')
     .option(
       '--fail-on <level>',
-      'exit 2 on any destroy, replace (or destroy), security or monitoring warning, or any change',
+      'exit 2 on any destroy (a stateful resource removed or replaced), replace (or destroy), ' +
+        'security or monitoring warning, or any change',
     )
     .action(async (flags: DiffFlags) => {
       if (!(FORMATS as readonly string[]).includes(flags.format)) {
