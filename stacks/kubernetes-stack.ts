@@ -5,6 +5,7 @@ import { Manifest } from '@cdktf/provider-kubernetes/lib/manifest';
 import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 import { SecretV1 } from '@cdktf/provider-kubernetes/lib/secret-v1';
+import { SECRET_KEYS } from '@mcpenv/contract';
 import { TerraformLocal, TerraformStack, TerraformVariable } from 'cdktf';
 import type { Construct } from 'constructs';
 import type { McpEnvironmentSpec } from '../constructs/spec';
@@ -108,17 +109,18 @@ export class KubernetesStack extends TerraformStack {
       const fromSecret = (name: string, key: string) =>
         `\${jsondecode(ephemeral.aws_secretsmanager_secret_version.${name}.secret_string).${key}}`;
       this.secrets = [
+        // Keys as the contract names them; the right-hand keys are RDS's and ours in Secrets Manager.
         secret('PostgresConnection', names.postgresConnection, {
-          host: aws.postgresAddress,
-          port: String(aws.postgresPort),
-          dbname: aws.postgresDatabase,
-          username: fromSecret('postgres', 'username'),
-          password: fromSecret('postgres', 'password'),
+          [SECRET_KEYS.postgresConnection.host]: aws.postgresAddress,
+          [SECRET_KEYS.postgresConnection.port]: String(aws.postgresPort),
+          [SECRET_KEYS.postgresConnection.dbname]: aws.postgresDatabase,
+          [SECRET_KEYS.postgresConnection.username]: fromSecret('postgres', 'username'),
+          [SECRET_KEYS.postgresConnection.password]: fromSecret('postgres', 'password'),
         }),
         secret('RedisConnection', names.redisConnection, {
-          host: aws.redisAddress,
-          port: String(aws.redisPort),
-          password: fromSecret('redis', 'password'),
+          [SECRET_KEYS.redisConnection.host]: aws.redisAddress,
+          [SECRET_KEYS.redisConnection.port]: String(aws.redisPort),
+          [SECRET_KEYS.redisConnection.password]: fromSecret('redis', 'password'),
         }),
       ];
     } else {
@@ -143,10 +145,12 @@ export class KubernetesStack extends TerraformStack {
       const redisPassword = password('redis_password', 'Redis');
       this.secrets = [
         secret('PostgresCredentials', names.postgresCredentials, {
-          username: 'mcp',
-          password: postgresPassword.stringValue,
+          [SECRET_KEYS.postgresCredentials.username]: 'mcp',
+          [SECRET_KEYS.postgresCredentials.password]: postgresPassword.stringValue,
         }),
-        secret('RedisPassword', names.redisPassword, { password: redisPassword.stringValue }),
+        secret('RedisPassword', names.redisPassword, {
+          [SECRET_KEYS.redisPassword.password]: redisPassword.stringValue,
+        }),
       ];
     }
 

@@ -6,6 +6,7 @@ import {
   type NetworkPolicyPeer,
   Quantity,
 } from 'cdk8s-plus-28/lib/imports/k8s';
+import { SECRET_KEYS } from '@mcpenv/contract';
 import { Construct } from 'constructs';
 import { invalidProp } from '../errors';
 import { parseImageReference } from '../spec';
@@ -238,8 +239,14 @@ class InClusterPostgres extends Database {
                 image: this.props.image ?? 'postgres:16.6-bookworm',
                 ports: [{ name: 'postgres', containerPort: 5432, protocol: 'TCP' }],
                 env: [
-                  secretEnv('POSTGRES_USER', { secretName: secret, key: 'username' }),
-                  secretEnv('POSTGRES_PASSWORD', { secretName: secret, key: 'password' }),
+                  secretEnv('POSTGRES_USER', {
+                    secretName: secret,
+                    key: SECRET_KEYS.postgresCredentials.username,
+                  }),
+                  secretEnv('POSTGRES_PASSWORD', {
+                    secretName: secret,
+                    key: SECRET_KEYS.postgresCredentials.password,
+                  }),
                   { name: 'POSTGRES_DB', value: database },
                   { name: 'PGDATA', value: '/var/lib/postgresql/data/pgdata' },
                 ],
@@ -294,8 +301,8 @@ class InClusterPostgres extends Database {
         { name: 'PGHOST', value: name },
         { name: 'PGPORT', value: '5432' },
         { name: 'PGDATABASE', value: database },
-        secretEnv('PGUSER', { secretName: secret, key: 'username' }),
-        secretEnv('PGPASSWORD', { secretName: secret, key: 'password' }),
+        secretEnv('PGUSER', { secretName: secret, key: SECRET_KEYS.postgresCredentials.username }),
+        secretEnv('PGPASSWORD', { secretName: secret, key: SECRET_KEYS.postgresCredentials.password }),
         // Inside the namespace, behind a NetworkPolicy; the image serves no certificate.
         { name: 'PGSSLMODE', value: 'disable' },
       ],
@@ -326,11 +333,11 @@ class ExternalPostgres extends Database {
     const secret = this.props.connectionSecret;
     return {
       env: [
-        secretEnv('PGHOST', { secretName: secret, key: 'host' }),
-        secretEnv('PGPORT', { secretName: secret, key: 'port' }),
-        secretEnv('PGDATABASE', { secretName: secret, key: 'dbname' }),
-        secretEnv('PGUSER', { secretName: secret, key: 'username' }),
-        secretEnv('PGPASSWORD', { secretName: secret, key: 'password' }),
+        secretEnv('PGHOST', { secretName: secret, key: SECRET_KEYS.postgresConnection.host }),
+        secretEnv('PGPORT', { secretName: secret, key: SECRET_KEYS.postgresConnection.port }),
+        secretEnv('PGDATABASE', { secretName: secret, key: SECRET_KEYS.postgresConnection.dbname }),
+        secretEnv('PGUSER', { secretName: secret, key: SECRET_KEYS.postgresConnection.username }),
+        secretEnv('PGPASSWORD', { secretName: secret, key: SECRET_KEYS.postgresConnection.password }),
         { name: 'PGSSLMODE', value: this.props.sslMode ?? 'verify-full' },
       ],
       peers: this.props.cidrs.map((cidr) => ({ ipBlock: { cidr } })),
@@ -504,7 +511,7 @@ class InClusterRedis extends Cache {
                 // Readable by the pod's fsGroup (Redis's uid) only.
                 secret: {
                   secretName: secret,
-                  items: [{ key: 'password', path: 'password' }],
+                  items: [{ key: SECRET_KEYS.redisPassword.password, path: 'password' }],
                   defaultMode: 0o440,
                 },
               },
@@ -532,7 +539,7 @@ class InClusterRedis extends Cache {
       env: [
         { name: 'REDIS_HOST', value: name },
         { name: 'REDIS_PORT', value: '6379' },
-        secretEnv('REDIS_PASSWORD', { secretName: secret, key: 'password' }),
+        secretEnv('REDIS_PASSWORD', { secretName: secret, key: SECRET_KEYS.redisPassword.password }),
         { name: 'REDIS_TLS', value: 'false' },
       ],
       peers: [{ podSelector: { matchLabels: selector } }],
@@ -555,9 +562,9 @@ class ExternalRedis extends Cache {
     const secret = this.props.connectionSecret;
     return {
       env: [
-        secretEnv('REDIS_HOST', { secretName: secret, key: 'host' }),
-        secretEnv('REDIS_PORT', { secretName: secret, key: 'port' }),
-        secretEnv('REDIS_PASSWORD', { secretName: secret, key: 'password' }),
+        secretEnv('REDIS_HOST', { secretName: secret, key: SECRET_KEYS.redisConnection.host }),
+        secretEnv('REDIS_PORT', { secretName: secret, key: SECRET_KEYS.redisConnection.port }),
+        secretEnv('REDIS_PASSWORD', { secretName: secret, key: SECRET_KEYS.redisConnection.password }),
         { name: 'REDIS_TLS', value: String(this.props.tls ?? true) },
       ],
       peers: this.props.cidrs.map((cidr) => ({ ipBlock: { cidr } })),

@@ -348,7 +348,7 @@ describe('diffOutputs over folders that mcpenv synth did not write', () => {
     expect(formatText(report).split('\n')[0]).toBe('1 changed, 0 added, 0 removed');
     expect(report.items[0]).toMatchObject({
       side: 'kubernetes',
-      address: 'autoscaling/v2 HorizontalPodAutoscaler mcp-prod/mcp-server',
+      address: 'autoscaling/v2 HorizontalPodAutoscaler mcp-prod/prod-server',
       changes: [{ path: 'spec.minReplicas', before: 3, after: 4 }],
     });
   });
@@ -369,7 +369,7 @@ describe('diffOutputs over folders that mcpenv synth did not write', () => {
     const before = copy(base);
     const edited = headWith('terraform/stacks/kubernetes/cdk.tf.json', (text) => {
       const json = JSON.parse(text);
-      json.resource.kubernetes_manifest.deployment_mcp_server.manifest.spec.template.spec.containers[0].image =
+      json.resource.kubernetes_manifest.deployment_prod_server.manifest.spec.template.spec.containers[0].image =
         'ghcr.io/example/server:9.9.9';
       return JSON.stringify(json);
     });
@@ -386,7 +386,7 @@ describe('diffOutputs over folders that mcpenv synth did not write', () => {
       ['terraform', 'aws-data: provider.aws', ['[0].region']],
       [
         'terraform',
-        'kubernetes: kubernetes_manifest.deployment_mcp_server',
+        'kubernetes: kubernetes_manifest.deployment_prod_server',
         ['manifest.spec.template.spec.containers[0].image'],
       ],
     ]);
@@ -480,7 +480,7 @@ describe('diffOutputs of renamed Kubernetes objects and replaced StatefulSets', 
   beforeAll(() => {
     synthEnvironment(loadEnvironment('dev'), { outDir: devBase });
   });
-  const renames = { 'Deployment/mcp-server': 'dev-server', 'StatefulSet/mcp-postgres': 'dev-postgres' };
+  const renames = { 'Deployment/dev-server': 'next-server', 'StatefulSet/dev-postgres': 'next-postgres' };
 
   test('shows a renamed object as one removal and one addition, and the removed StatefulSet as a destroy of its data', () => {
     const head = path.join(tempDir(), 'head');
@@ -490,13 +490,13 @@ describe('diffOutputs of renamed Kubernetes objects and replaced StatefulSets', 
 
     const report = diffOutputs(devBase, head);
     expect(report.items.map((item) => [item.action, item.address])).toEqual([
-      ['added', 'apps/v1 Deployment mcp-dev/dev-server'],
-      ['removed', 'apps/v1 Deployment mcp-dev/mcp-server'],
-      ['added', 'apps/v1 StatefulSet mcp-dev/dev-postgres'],
-      ['removed', 'apps/v1 StatefulSet mcp-dev/mcp-postgres'],
+      ['removed', 'apps/v1 Deployment mcp-dev/dev-server'],
+      ['added', 'apps/v1 Deployment mcp-dev/next-server'],
+      ['removed', 'apps/v1 StatefulSet mcp-dev/dev-postgres'],
+      ['added', 'apps/v1 StatefulSet mcp-dev/next-postgres'],
     ]);
     expect(report.summary).toMatchObject({ added: 2, removed: 2, changed: 0, destroy: 1 });
-    const removed = report.items.find((item) => item.address === 'apps/v1 StatefulSet mcp-dev/mcp-postgres');
+    const removed = report.items.find((item) => item.address === 'apps/v1 StatefulSet mcp-dev/dev-postgres');
     expect(removed?.risks).toEqual([
       {
         level: 'destroy',
@@ -506,7 +506,7 @@ describe('diffOutputs of renamed Kubernetes objects and replaced StatefulSets', 
       },
     ]);
     expect(formatMarkdown(report)).toContain(
-      '⚠️ **destroy** `apps/v1 StatefulSet mcp-dev/mcp-postgres`: removing',
+      '⚠️ **destroy** `apps/v1 StatefulSet mcp-dev/dev-postgres`: removing',
     );
   });
 
@@ -516,15 +516,15 @@ describe('diffOutputs of renamed Kubernetes objects and replaced StatefulSets', 
     const stackFile = path.join(renamed, 'stacks', 'kubernetes', 'cdk.tf.json');
     const stack = JSON.parse(fs.readFileSync(stackFile, 'utf8'));
     const manifests = stack.resource.kubernetes_manifest;
-    manifests.statefulset_dev_postgres = manifests.statefulset_mcp_postgres;
-    manifests.statefulset_dev_postgres.manifest.metadata.name = 'dev-postgres';
-    delete manifests.statefulset_mcp_postgres;
+    manifests.statefulset_next_postgres = manifests.statefulset_dev_postgres;
+    manifests.statefulset_next_postgres.manifest.metadata.name = 'next-postgres';
+    delete manifests.statefulset_dev_postgres;
     fs.writeFileSync(stackFile, JSON.stringify(stack));
 
     const report = diffOutputs(path.join(devBase, 'terraform'), renamed);
     expect(report.items.map((item) => [item.action, item.address, item.risks.map((r) => r.level)])).toEqual([
-      ['added', 'kubernetes: kubernetes_manifest.statefulset_dev_postgres', []],
-      ['removed', 'kubernetes: kubernetes_manifest.statefulset_mcp_postgres', ['destroy']],
+      ['removed', 'kubernetes: kubernetes_manifest.statefulset_dev_postgres', ['destroy']],
+      ['added', 'kubernetes: kubernetes_manifest.statefulset_next_postgres', []],
     ]);
   });
 
@@ -533,7 +533,7 @@ describe('diffOutputs of renamed Kubernetes objects and replaced StatefulSets', 
     fs.cpSync(path.join(devBase, 'terraform'), renamed, { recursive: true });
     const stackFile = path.join(renamed, 'stacks', 'kubernetes', 'cdk.tf.json');
     const stack = JSON.parse(fs.readFileSync(stackFile, 'utf8'));
-    stack.resource.kubernetes_manifest.statefulset_mcp_postgres.manifest.metadata.name = 'dev-postgres';
+    stack.resource.kubernetes_manifest.statefulset_dev_postgres.manifest.metadata.name = 'next-postgres';
     fs.writeFileSync(stackFile, JSON.stringify(stack));
 
     const [item] = diffOutputs(path.join(devBase, 'terraform'), renamed).items;
@@ -557,7 +557,7 @@ describe('diffOutputs of renamed Kubernetes objects and replaced StatefulSets', 
     const report = diffOutputs(devBase, head);
     expect(report.summary).toMatchObject({ changed: 1, replace: 1, destroy: 1 });
     expect(report.items[0]).toMatchObject({
-      address: 'apps/v1 StatefulSet mcp-dev/mcp-postgres',
+      address: 'apps/v1 StatefulSet mcp-dev/dev-postgres',
       changes: [
         {
           path: 'spec.volumeClaimTemplates[0].spec.resources.requests.storage',
