@@ -3,7 +3,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { readTree, removeTempDirs, tempDir } from '../helpers/fixtures';
-import { minimalEnv, runBounded, treeBytes } from '../helpers/production-build';
+import {
+  type BuiltServer,
+  minimalEnv,
+  runBounded,
+  startBuiltServer,
+  treeBytes,
+} from '../helpers/production-build';
 import { OfflineTerraform, type TerraformPlan } from '../helpers/terraform';
 
 // Adoption as an org does it (examples/org-repo): the packed tarballs installed into a project
@@ -112,6 +118,7 @@ describe('an org repository that installs the packed mcpenv', () => {
   }
 
   let current: { kubernetes: string; terraform: string };
+  let tarballs: string[];
 
   beforeAll(async () => {
     for (const cli of Object.values(UPSTREAM_CLI)) {
@@ -127,18 +134,26 @@ describe('an org repository that installs the packed mcpenv', () => {
     fs.mkdirSync(packs);
     // `npm pack` builds through prepack, as publishing does.
     await runBounded('npm', ['pack', '--pack-destination', packs], { cwd: ROOT, env, timeoutMs: 600_000 });
-    await runBounded('npm', ['pack', '--workspace', '@mcpenv/contract', '--pack-destination', packs], {
-      cwd: ROOT,
-      env,
-      timeoutMs: 300_000,
-    });
+    for (const workspace of ['@mcpenv/contract', '@mcpenv/server']) {
+      await runBounded('npm', ['pack', '--workspace', workspace, '--pack-destination', packs], {
+        cwd: ROOT,
+        env,
+        timeoutMs: 300_000,
+      });
+    }
     project = path.join(work, 'acme-platform-iac');
     fs.cpSync(EXAMPLE, project, {
       recursive: true,
       filter: (source) => !/\/(node_modules|lib|dist|cdktf\.out)$/.test(source),
     });
-    const tarballs = fs.readdirSync(packs).map((file) => path.join(packs, file));
-    await inProject('npm', ['install', ...tarballs, ...EXAMPLE_PEERS, ...EXAMPLE_TOOLS]);
+    tarballs = fs.readdirSync(packs).map((file) => path.join(packs, file));
+    // The org installs the library and the contract; the server only in the last test.
+    await inProject('npm', [
+      'install',
+      ...tarballs.filter((file) => !path.basename(file).startsWith('mcpenv-server-')),
+      ...EXAMPLE_PEERS,
+      ...EXAMPLE_TOOLS,
+    ]);
     current = await buildAndSynth('node-current');
   }, 1_800_000);
 
@@ -301,5 +316,30 @@ describe('an org repository that installs the packed mcpenv', () => {
       expect(readTree(oldest.kubernetes)).toEqual(readTree(current.kubernetes));
       expect(readTree(oldest.terraform)).toEqual(readTree(current.terraform));
     });
+  });
+
+  describe('with the server package installed next to it', () => {
+    let server: BuiltServer | undefined;
+
+    beforeAll(async () => {
+      const serverTarball = tarballs.find((file) => path.basename(file).startsWith('mcpenv-server-'));
+      if (!serverTarball) throw new Error(`no @mcpenv/server tarball among ${tarballs.join(', ')}`);
+      await inProject('npm', ['install', serverTarball]);
+      server = await startBuiltServer(
+        project,
+        path.join('node_modules', 'mcpenv', 'lib', 'bin', 'mcpenv.js'),
+        { ...env, NODE_ENV: 'production' },
+        90_000,
+      );
+    }, 600_000);
+
+    afterAll(() => server?.kill());
+
+    test('`mcpenv serve` starts the reference server from it', async () => {
+      if (!server) throw new Error('the server did not start');
+      const response = await fetch(`${server.url}/healthz`, { signal: AbortSignal.timeout(10_000) });
+      expect(response.status).toBe(200);
+      await expect(server.stop(30_000)).resolves.toBe(0);
+    }, 60_000);
   });
 });
