@@ -265,7 +265,9 @@ class InClusterPostgres extends Database {
             metadata: { name: 'data', labels },
             spec: {
               accessModes: ['ReadWriteOnce'],
-              ...(this.props.storageClassName !== undefined ? { storageClassName: this.props.storageClassName } : {}),
+              ...(this.props.storageClassName !== undefined
+                ? { storageClassName: this.props.storageClassName }
+                : {}),
               resources: { requests: { storage: Quantity.fromString(this.props.storageSize ?? '10Gi') } },
             },
           },

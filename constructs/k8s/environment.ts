@@ -155,6 +155,7 @@ const RESOURCES = ['cpuRequest', 'cpuLimit', 'memoryRequest', 'memoryLimit'] as 
 const CHILD_PROPS: PropOrigins = {
   McpServerWorkload: {
     props: {
+      instance: 'instance',
       image: 'image',
       publicUrl: 'publicUrl',
       replicas: 'replicas',
@@ -164,6 +165,7 @@ const CHILD_PROPS: PropOrigins = {
   },
   McpRouting: {
     props: {
+      instance: 'instance',
       publicUrl: 'publicUrl',
       routing: 'routing',
       tls: 'tls',
@@ -176,6 +178,7 @@ const CHILD_PROPS: PropOrigins = {
       construct,
       {
         props: {
+          instance: 'instance',
           labels: 'monitoringLabels',
           sidecarLabels: 'dashboardLabels',
           runbookBaseUrl: 'runbookBaseUrl',

@@ -266,7 +266,9 @@ export class Tls {
       throw invalidProp(where, 'name', 'be a lowercase DNS name for the ClusterIssuer', options.name);
     }
     return new Tls(
-      { acme: { email: options.email, server, ...(options.name !== undefined ? { name: options.name } : {}) } },
+      {
+        acme: { email: options.email, server, ...(options.name !== undefined ? { name: options.name } : {}) },
+      },
       `Tls.acme(${options.email})`,
     );
   }

@@ -231,7 +231,12 @@ const duration = (alert: string, value: string) => ({
 export const ALERT_SETTINGS = {
   errorRatioThreshold: threshold('McpHighErrorRatio', 0.05),
   errorRatioFor: duration('McpHighErrorRatio', '10m'),
-  latencyP95ThresholdSeconds: { alert: 'McpHighLatency', type: 'number', validator: latencyThreshold, default: 1 },
+  latencyP95ThresholdSeconds: {
+    alert: 'McpHighLatency',
+    type: 'number',
+    validator: latencyThreshold,
+    default: 1,
+  },
   latencyFor: duration('McpHighLatency', '10m'),
   serverDownFor: duration('McpServerDown', '5m'),
   memoryUsageThreshold: threshold('McpHighMemory', 0.9),

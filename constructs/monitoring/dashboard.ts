@@ -115,15 +115,17 @@ export function buildDashboard(props: DashboardProps = {}): GrafanaDashboard {
   const uid = props.uid ?? `mcpenv-${name}${suffix}`;
   const title = props.title ?? `MCP server ${name}${instance === name ? '' : ` (${instance})`}`;
   const selector = props.selector ?? DEFAULT_SELECTOR;
-  if (!UID.test(uid)) {
+  if (props.uid === undefined && !UID.test(uid)) {
+    // The uid is made from these props, so the error names the one to change.
     throw invalidProp(
       WHERE,
-      'uid',
-      'be 1 to 40 letters, digits, "-" or "_"',
-      uid,
-      props.uid === undefined ? 'pass a shorter `uid`' : undefined,
+      suffix === '' ? 'name' : 'instance',
+      `make a dashboard uid of at most 40 letters, digits, "-" or "_" ("${uid}" has ${uid.length})`,
+      suffix === '' ? name : instance,
+      'shorten it, or pass `uid`',
     );
   }
+  if (!UID.test(uid)) throw invalidProp(WHERE, 'uid', 'be 1 to 40 letters, digits, "-" or "_"', uid);
   if (title.trim() === '') throw invalidProp(WHERE, 'title', 'not be empty', title);
   checkSelector(WHERE, selector);
 

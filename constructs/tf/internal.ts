@@ -17,7 +17,12 @@ export interface NetworkShape {
 }
 
 /** Checks one id; a token (a reference to another resource) is taken as is. */
-export function checkResourceId(construct: string, prop: string, id: string, kind: Parameters<typeof awsId>[0]) {
+export function checkResourceId(
+  construct: string,
+  prop: string,
+  id: string,
+  kind: Parameters<typeof awsId>[0],
+) {
   if (Token.isUnresolved(id)) return;
   check(construct, prop, id, awsId(kind));
 }

@@ -412,7 +412,8 @@ export class DataNetwork extends Construct implements IDataNetwork {
   constructor(scope: Construct, id: string, props: DataNetworkProps) {
     super(scope, id);
     requireProps('DataNetwork', props, {
-      network: 'pass Network.existing({ vpcId, privateSubnetIds, clientSecurityGroupIds }) or Network.create({ cidrBlock, availabilityZones })',
+      network:
+        'pass Network.existing({ vpcId, privateSubnetIds, clientSecurityGroupIds }) or Network.create({ cidrBlock, availabilityZones })',
     });
     const binding = props.network.bind(this);
     this.vpcId = binding.vpcId;

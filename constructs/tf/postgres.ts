@@ -141,7 +141,8 @@ export class RdsPostgres extends Construct {
     super(scope, id);
     requireProps(WHERE, props, {
       name: 'pass a short name such as the environment name ("prod"); the database\'s AWS names derive from it',
-      network: 'pass a DataNetwork (or any IDataNetwork) with the VPC, its private subnets and the client security groups',
+      network:
+        'pass a DataNetwork (or any IDataNetwork) with the VPC, its private subnets and the client security groups',
       encryptionKey: 'pass a DataEncryptionKey',
     });
     const identifier = props.identifier ?? `mcpenv-${props.name}`;

@@ -125,7 +125,8 @@ export class ElastiCacheRedis extends Construct {
     super(scope, id);
     requireProps(WHERE, props, {
       name: 'pass a short name such as the environment name ("prod"); the cache\'s AWS names derive from it',
-      network: 'pass a DataNetwork (or any IDataNetwork) with the VPC, its private subnets and the client security groups',
+      network:
+        'pass a DataNetwork (or any IDataNetwork) with the VPC, its private subnets and the client security groups',
       encryptionKey: 'pass a DataEncryptionKey',
     });
     const replicationGroupId = props.replicationGroupId ?? `mcpenv-${props.name}`;

@@ -122,9 +122,14 @@ describe('buildDashboard', () => {
       /^McpDashboard: `uid` must be 1 to 40 letters, digits, "-" or "_" \(got "mcp\/server"\)$/,
     ],
     [
-      'a derived uid over 40 characters',
+      'an instance that makes a uid over 40 characters',
       { name: 'a'.repeat(30), instance: 'production' },
-      /`uid` must be 1 to 40 .*; pass a shorter `uid`/,
+      /^McpDashboard: `instance` must make a dashboard uid of at most 40 .* \("mcpenv-a{30}-production" has 48\) \(got "production"\); shorten it, or pass `uid`$/,
+    ],
+    [
+      'a name that makes a uid over 40 characters',
+      { name: 'a'.repeat(34) },
+      /^McpDashboard: `name` must make a dashboard uid of at most 40 .* \("mcpenv-a{34}" has 41\)/,
     ],
     ['an empty title', { title: ' ' }, /`title` must not be empty/],
     ['an invalid selector', { selector: {} }, /^McpDashboard: `selector` must have at least one label/],

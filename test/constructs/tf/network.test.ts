@@ -354,7 +354,7 @@ describe('the data tier in one stack', () => {
 
 describe('network required props', () => {
   const without = <T extends object>(options: T, prop: string): T => {
-    const copy: Record<string, unknown> = { ...options };
+    const copy: Record<string, unknown> = { ...(options as Record<string, unknown>) };
     delete copy[prop];
     return copy as T;
   };
