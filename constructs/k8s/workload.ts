@@ -12,7 +12,15 @@ import {
 } from 'cdk8s-plus-28/lib/imports/k8s';
 import { Construct } from 'constructs';
 import { invalidProp } from '../errors';
-import { check, httpsOrigin, parseImageReference, pinnedImage, quantity, requireProps } from '../validators';
+import {
+  check,
+  httpsOrigin,
+  parseImageReference,
+  pinnedImage,
+  quantity,
+  requireProps,
+  wholeNumber,
+} from '../validators';
 import { commonLabels, selectorLabels } from './labels';
 import { DNS_LABEL, DNS_NAME } from './names';
 
@@ -198,9 +206,7 @@ export class McpServerWorkload extends Construct {
     }
     check(where, 'image', props.image, pinnedImage);
     if (props.publicUrl !== undefined) check(where, 'publicUrl', props.publicUrl, httpsOrigin);
-    if (!Number.isInteger(replicas) || replicas < 1) {
-      throw invalidProp(where, 'replicas', 'be a whole number of at least 1', replicas);
-    }
+    check(where, 'replicas', replicas, wholeNumber(1));
     if (!Number.isInteger(maxReplicas) || maxReplicas < replicas) {
       throw invalidProp(
         where,

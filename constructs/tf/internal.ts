@@ -7,7 +7,7 @@ import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-securit
 import { Token } from 'cdktf';
 import type { Construct } from 'constructs';
 import { invalidProp } from '../errors';
-import { awsId, check, parseCidr } from '../validators';
+import { awsId, check, parseCidr, wholeNumber } from '../validators';
 
 /** What a data store needs from the network: where it lives and who may reach it. */
 export interface NetworkShape {
@@ -90,9 +90,8 @@ export function checkWholeNumber(
   max: number,
   fix?: string,
 ) {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw invalidProp(construct, prop, `be a whole number from ${min} to ${max}`, value, fix);
-  }
+  const problem = wholeNumber(min, max)(value);
+  if (problem !== undefined) throw invalidProp(construct, prop, problem.rule, value, fix);
 }
 
 /**
