@@ -36,7 +36,8 @@ export function buildTerraformApp(
 ): CdktfApp {
   // Stack traces in metadata hold absolute paths: off, so output is byte-identical anywhere.
   const app = new CdktfApp({ ...(outdir === undefined ? {} : { outdir }), stackTraces: false });
-  const aws = spec.dataTier.kind === 'aws' ? new AwsDataStack(app, { spec, tier: spec.dataTier }) : undefined;
+  const tier = spec.dataTier;
+  const aws = tier?.kind === 'aws' ? new AwsDataStack(app, { spec, tier }) : undefined;
   new KubernetesStack(app, { spec, objects, ...(aws ? { aws: aws.connections } : {}) });
   return app;
 }

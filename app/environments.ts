@@ -1,8 +1,13 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
+import { App as Cdk8sApp } from 'cdk8s';
+import { App as CdktfApp } from 'cdktf';
 import { parseDocument } from 'yaml';
 import { invalidSpec, unknownEnvironment, ValidationError } from '../constructs/errors';
 import { type McpEnvironmentSpec, parseSpec } from '../constructs/spec';
+import { AWS_DATA_STACK_NAME, AwsDataStack } from '../stacks/aws-data-stack';
+import { ENVIRONMENT_CHART_NAME, EnvironmentChart } from '../stacks/environment-chart';
 import { ENVIRONMENTS_DIR } from './paths';
 
 const EXTENSION = '.yaml';
@@ -17,7 +22,30 @@ export function listEnvironments(dir = ENVIRONMENTS_DIR): string[] {
     .sort();
 }
 
-/** Reads and validates one environment file. */
+/**
+ * Builds the environment's chart and AWS data stack in throwaway apps (nothing is kept), so
+ * that every rule of the constructs applies to the file too. The stacks report a construct's prop
+ * error under the spec's path for it, which is the file's path.
+ */
+function checkWithConstructs(spec: McpEnvironmentSpec, file: string): void {
+  // A cdktf app creates its output folder when made: give it one to throw away.
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcpenv-check-'));
+  try {
+    new EnvironmentChart(new Cdk8sApp(), spec);
+    const tier = spec.dataTier;
+    if (tier?.kind === 'aws') new AwsDataStack(new CdktfApp({ outdir, stackTraces: false }), { spec, tier });
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    const problem = error.problem;
+    const fromSpec =
+      problem?.construct === ENVIRONMENT_CHART_NAME || problem?.construct === AWS_DATA_STACK_NAME;
+    throw invalidSpec(file, [problem && fromSpec ? `${problem.prop}: ${problem.detail}` : error.message]);
+  } finally {
+    fs.rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+/** Reads and validates one environment file: its schema, then the rules of the constructs it builds. */
 export function loadSpecFile(file: string): McpEnvironmentSpec {
   let text: string;
   try {
@@ -32,7 +60,9 @@ export function loadSpecFile(file: string): McpEnvironmentSpec {
       doc.errors.map((e) => `YAML error at line ${e.linePos?.[0].line ?? '?'}: ${e.message.split('\n')[0]}`),
     );
   }
-  return parseSpec(doc.toJS(), file);
+  const spec = parseSpec(doc.toJS(), file);
+  checkWithConstructs(spec, file);
+  return spec;
 }
 
 /** Loads a named environment from `dir`; its `name` field must match its file name. */

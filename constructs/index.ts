@@ -6,11 +6,17 @@
  * Each name below is a promise to users: add one deliberately, and never `export *`.
  */
 export { ValidationError } from './errors';
+// Environment files: the schema and its types (the keys are the props below, 1:1).
 export {
+  type AwsDataTierSpec,
+  type DataTierSpec,
+  type InClusterDataTierSpec,
   type McpEnvironmentSpec,
-  type McpEnvironmentSpecInput,
   McpEnvironmentSpecSchema,
   parseSpec,
+  type RoutingSpec,
+  type TerraformBackendSpec,
+  type TlsSpec,
 } from './spec';
 
 // Kubernetes (cdk8s) constructs.

@@ -1,465 +1,463 @@
 import { z } from 'zod';
 import { invalidSpec, showValue } from './errors';
-import { METRICS } from '@mcpenv/contract';
-import { isPositiveDuration } from './monitoring/promql';
+import type { InClusterPostgresProps, InClusterRedisProps } from './k8s/data';
+import type { McpEnvironmentProps } from './k8s/environment';
+import type {
+  AcmeIssuerOptions,
+  GatewayApiRoutingOptions,
+  IngressPreset,
+  IngressRoutingOptions,
+} from './k8s/routing';
+import { ALERT_SETTINGS, type AlertThresholdProps } from './monitoring/alerts';
+import type { ExistingNetworkOptions, NewNetworkOptions } from './tf/network';
+import type { RdsPostgresProps } from './tf/postgres';
+import type { ElastiCacheRedisProps } from './tf/redis';
+import {
+  acmCertificateArn,
+  availabilityZone,
+  awsId,
+  awsRegion,
+  dnsLabel,
+  dnsSubdomain,
+  email,
+  httpsBaseUrl,
+  httpsOrigin,
+  httpsUrl,
+  ipv4Cidr,
+  jwtClaimName,
+  labelKey,
+  labelValue,
+  nonEmpty,
+  pinnedImage,
+  quantity,
+  s3BucketName,
+  s3KeyPrefix,
+  type Validator,
+} from './validators';
 
 /**
- * The description of one MCP environment. The CLI reads it from YAML, constructs take the same
- * shape as props; both go through `parseSpec`, so defaults and validation live only here.
+ * An environment file is the props of the constructs and stacks it builds, under the same names:
+ * its top-level keys are `McpEnvironment` props (image, publicUrl, replicas, routing, tls, …) and
+ * the stacks' own props (name, namespace, dataTier, terraformBackend); a choice is written as
+ * `kind` plus the options of the factory it stands for (`routing: { kind: ingress, preset }` is
+ * `Routing.ingress({ preset })`). The schema checks types and single values with the validators
+ * the constructs use; defaults and rules across props live in the constructs (and the stacks, for
+ * their own props), whose errors the file loader reports under the file's paths.
  */
 
-const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
-const AWS_REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
+/** `routing`: the kind, then the options of `Routing.ingress` or `Routing.gatewayApi`. */
+export type RoutingSpec =
+  | ({ readonly kind: 'ingress' } & IngressRoutingOptions)
+  | ({ readonly kind: 'gateway-api' } & GatewayApiRoutingOptions);
 
-/** Splits an image reference into its parts; `tag` and `digest` are undefined when absent. */
-export function parseImageReference(image: string): { repository: string; tag?: string; digest?: string } {
-  const at = image.indexOf('@');
-  const digest = at >= 0 ? image.slice(at + 1) : undefined;
-  const withoutDigest = at >= 0 ? image.slice(0, at) : image;
-  const colon = withoutDigest.lastIndexOf(':');
-  const hasTag = colon > withoutDigest.lastIndexOf('/');
-  return {
-    repository: hasTag ? withoutDigest.slice(0, colon) : withoutDigest,
-    tag: hasTag ? withoutDigest.slice(colon + 1) : undefined,
-    digest,
+/** `tls`: the kind, then the argument(s) of `Tls.clusterIssuer`, `Tls.acme` or `Tls.acmCertificate`. */
+export type TlsSpec =
+  | { readonly kind: 'cluster-issuer'; readonly name: string }
+  | ({ readonly kind: 'acme' } & AcmeIssuerOptions)
+  | { readonly kind: 'acm-certificate'; readonly certificateArn: string };
+
+/** Postgres and Redis in the cluster: `Database.inCluster` and `Cache.inCluster` options. */
+export interface InClusterDataTierSpec {
+  readonly kind: 'in-cluster';
+  /** `Database.inCluster` options; the credentials Secret is the stack's. */
+  readonly postgres?: Omit<InClusterPostgresProps, 'credentialsSecret'>;
+  /** `Cache.inCluster` options; the password Secret is the stack's. */
+  readonly redis?: Omit<InClusterRedisProps, 'passwordSecret'>;
+}
+
+/** `dataTier.network`: the kind, then the options of `Network.existing` or `Network.create`. */
+export type NetworkSpec =
+  | ({ readonly kind: 'existing' } & ExistingNetworkOptions)
+  | ({ readonly kind: 'create' } & Omit<NewNetworkOptions, 'name' | 'flowLogs'>);
+
+/** Postgres on RDS and Redis on ElastiCache, made by the AWS data stack. */
+export interface AwsDataTierSpec {
+  readonly kind: 'aws';
+  /** AWS region of the data tier. */
+  readonly region: string;
+  /**
+   * CIDR blocks of the VPC (the `cidrs` of `Database.external` and `Cache.external`), which the
+   * server's egress NetworkPolicy opens to Postgres and Redis.
+   */
+  readonly vpcCidrs: readonly string[];
+  readonly network: NetworkSpec;
+  /** `RdsPostgres` props; name, network and key come from the stack. */
+  readonly postgres?: Omit<RdsPostgresProps, 'name' | 'network' | 'encryptionKey'>;
+  /** `ElastiCacheRedis` props; name, network and key come from the stack. */
+  readonly redis?: Omit<ElastiCacheRedisProps, 'name' | 'network' | 'encryptionKey'>;
+}
+
+export type DataTierSpec = InClusterDataTierSpec | AwsDataTierSpec;
+
+/** Where Terraform keeps state. */
+export type TerraformBackendSpec =
+  | { readonly kind: 'local' }
+  | {
+      readonly kind: 's3';
+      readonly bucket: string;
+      readonly region: string;
+      /**
+       * Prefix of the state objects.
+       * @default - `mcpenv/<name>`
+       */
+      readonly keyPrefix?: string;
+      /**
+       * KMS key for the state objects.
+       * @default - the bucket's encryption
+       */
+      readonly kmsKeyId?: string;
+    };
+
+/** An environment: the props of `McpEnvironment` and of the stacks, as a file writes them. */
+export interface McpEnvironmentSpec extends Omit<
+  McpEnvironmentProps,
+  'instance' | 'database' | 'cache' | 'routing' | 'tls'
+> {
+  /** Environment name, e.g. "prod": the instance label, the namespace and AWS names derive from it. */
+  readonly name: string;
+  /**
+   * Kubernetes namespace.
+   * @default - `mcp-<name>`
+   */
+  readonly namespace?: string;
+  /**
+   * Where Postgres and Redis run.
+   * @default - { kind: 'in-cluster' }
+   */
+  readonly dataTier?: DataTierSpec;
+  /**
+   * How clients reach the server.
+   * @default - Routing.ingress()
+   */
+  readonly routing?: RoutingSpec;
+  /**
+   * Where the certificate comes from.
+   * @default - McpRouting's default for the routing
+   */
+  readonly tls?: TlsSpec;
+  /**
+   * Where Terraform keeps state.
+   * @default - { kind: 'local' }
+   */
+  readonly terraformBackend?: TerraformBackendSpec;
+}
+
+/** A choice's options: everything but its `kind`, for the factory it names. */
+export function optionsOf<T extends { readonly kind: string }>(choice: T): Omit<T, 'kind'> {
+  const { kind: _kind, ...options } = choice;
+  return options;
+}
+
+/** A refinement that runs one of the shared validators. */
+function follows(validator: Validator) {
+  return (value: unknown, ctx: z.RefinementCtx) => {
+    const problem = validator(value);
+    if (problem === undefined) return;
+    ctx.addIssue({
+      code: 'custom',
+      message: `must ${problem.rule}`,
+      input: value,
+      ...(problem.fix !== undefined ? { params: { fix: problem.fix } } : {}),
+    });
   };
 }
 
-function imageProblem(image: string): string | undefined {
-  if (/\s/.test(image) || image.length === 0) return 'must be a container image reference without spaces';
-  const { repository, tag, digest } = parseImageReference(image);
-  if (!/^[a-z0-9]+([._/:-][a-z0-9]+)*$/.test(repository)) {
-    return 'must be a container image reference such as "ghcr.io/org/server:1.2.3"';
-  }
-  if (digest !== undefined && !/^sha256:[a-f0-9]{64}$/.test(digest)) {
-    return 'must use a digest of the form "@sha256:<64 hex digits>"';
-  }
-  if (tag === undefined && digest === undefined) {
-    return 'must be pinned: add a version tag (":1.2.3") or a digest ("@sha256:...")';
-  }
-  if (tag !== undefined && !/^[\w][\w.-]{0,127}$/.test(tag)) return 'has an invalid tag';
-  if (tag === 'latest' && digest === undefined) {
-    return 'must not use the mutable tag "latest": pin a version tag or a digest';
-  }
-  return undefined;
+const text = (validator?: Validator) => {
+  const string = z.string({ error: 'must be a string' });
+  return validator ? string.superRefine(follows(validator)) : string;
+};
+const number = (validator?: Validator) => {
+  const value = z.number({ error: 'must be a number' });
+  return validator ? value.superRefine(follows(validator)) : value;
+};
+const flag = () => z.boolean({ error: 'must be true or false' });
+const list = <T extends z.ZodType>(item: T) => z.array(item, { error: 'must be a list' });
+const labels = () =>
+  z.record(text(labelKey), text(labelValue), { error: 'must be a mapping of Kubernetes labels' });
+
+/**
+ * A strict object whose keys are props of `P`, each parsing to a value that prop accepts: the
+ * compiler keeps the file's names and the props' names one and the same.
+ */
+function propsOf<P>(error = 'must be a mapping') {
+  return <S extends { readonly [K in keyof P]?: z.ZodType<P[K]> } & Record<Exclude<keyof S, keyof P>, never>>(
+    shape: S,
+  ) => z.strictObject(shape, { error });
 }
 
-function publicUrlProblem(value: string): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return 'must be an absolute URL such as "https://mcp.example.com"';
-  }
-  if (url.protocol !== 'https:') return 'must use https (TLS terminates at the ingress)';
-  if (url.username || url.password) return 'must not contain credentials';
-  if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) {
-    return 'must be an origin without path, query or fragment (the MCP endpoint is served at /mcp)';
-  }
-  return undefined;
-}
-
-const CIDR = /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/;
-const QUANTITY = /^\d+(\.\d+)?(Ki|Mi|Gi|Ti)$/;
-const LABELS = z
-  .record(
-    z
-      .string()
-      .regex(/^([a-z0-9.-]+\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/, { error: 'must be a label key' }),
-    z
-      .string()
-      .regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/, { error: 'must be a label value' }),
-    { error: 'must be a mapping of Kubernetes labels' },
-  )
-  .describe('Kubernetes labels.');
-
-const ALERT_RATIO = z
-  .number({ error: 'must be a number' })
-  .gt(0, { error: 'must be greater than 0 (write 5% as 0.05)' })
-  .lt(1, { error: 'must be less than 1 (write 5% as 0.05)' });
-const ALERT_FOR = z
-  .string({ error: 'must be a string' })
-  .refine(isPositiveDuration, { error: 'must be a positive Prometheus duration such as "5m" or "1h30m"' });
-const LATENCY_BOUNDS = METRICS.requestDurationSeconds.buckets;
-
-/** Alert thresholds and durations an environment file may tune; see `AlertRulesProps`. */
-const ALERTS = z
-  .strictObject({
-    errorRatioThreshold: ALERT_RATIO.optional().describe('Share of 5xx responses (default 0.05).'),
-    errorRatioFor: ALERT_FOR.optional().describe('Default 10m.'),
-    latencyP95ThresholdSeconds: z
-      .number({ error: 'must be a number' })
-      .gte(LATENCY_BOUNDS[0], { error: `must be at least ${LATENCY_BOUNDS[0]} (write 250 ms as 0.25)` })
-      .lt(LATENCY_BOUNDS[LATENCY_BOUNDS.length - 1], {
-        error: `must be less than ${LATENCY_BOUNDS[LATENCY_BOUNDS.length - 1]}, the largest latency bucket`,
-      })
-      .optional()
-      .describe('p95 request duration in seconds (default 1).'),
-    latencyFor: ALERT_FOR.optional().describe('Default 10m.'),
-    serverDownFor: ALERT_FOR.optional().describe('Default 5m.'),
-    memoryUsageThreshold: ALERT_RATIO.optional().describe('Share of the memory limit (default 0.9).'),
-    memoryFor: ALERT_FOR.optional().describe('Default 15m.'),
-    cpuUsageThreshold: ALERT_RATIO.optional().describe('Share of the CPU limit (default 0.9).'),
-    cpuFor: ALERT_FOR.optional().describe('Default 15m.'),
-    toolErrorRatioThreshold: ALERT_RATIO.optional().describe('Share of failed calls per tool (default 0.1).'),
-    toolErrorFor: ALERT_FOR.optional().describe('Default 15m.'),
-    rateLimitRejectionRatioThreshold: ALERT_RATIO.optional().describe(
-      'Share of requests rejected with 429 (default 0.1).',
-    ),
-    rateLimitRejectionFor: ALERT_FOR.optional().describe('Default 10m.'),
-    notReadyFor: ALERT_FOR.optional().describe('Default 5m.'),
-    postgresDownFor: ALERT_FOR.optional().describe('Default 2m.'),
-    redisDownFor: ALERT_FOR.optional().describe('Default 5m.'),
-    authFailureRatioThreshold: ALERT_RATIO.optional().describe(
-      'Share of requests failing authentication; set it to add the McpAuthFailures alert.',
-    ),
-    authFailureFor: ALERT_FOR.optional().describe('Default 10m.'),
-  })
-  .describe('Alert thresholds and `for` durations; the rule tests follow them.');
-
-const httpsUrl = (what: string) =>
-  z.string({ error: 'must be a string' }).superRefine((value, ctx) => {
-    try {
-      if (new URL(value).protocol !== 'https:')
-        ctx.addIssue({ code: 'custom', message: `must be an https URL (${what})` });
-    } catch {
-      ctx.addIssue({ code: 'custom', message: `must be an absolute https URL (${what})` });
-    }
-  });
-
-export const InClusterDataTierSchema = z
-  .strictObject({
-    kind: z.literal('in-cluster').describe('Postgres and Redis run inside the cluster.'),
-    postgresStorage: z
-      .string()
-      .regex(QUANTITY, { error: 'must be a storage size such as "10Gi"' })
-      .default('10Gi')
-      .describe('Size of the Postgres volume. Default 10Gi.'),
-    redisPersistence: z
-      .boolean({ error: 'must be true or false' })
-      .default(false)
-      .describe('Keep Redis data on a volume.'),
-  })
-  .describe('Postgres and Redis run as workloads in the cluster.');
-
-export const AwsDataTierSchema = z
-  .strictObject({
-    kind: z.literal('aws').describe('Postgres and Redis are AWS-managed (RDS and ElastiCache).'),
-    region: z
-      .string({ error: 'must be a string such as "eu-west-1"' })
-      .regex(AWS_REGION, { error: 'must be an AWS region such as "eu-west-1"' })
-      .describe('AWS region of the data tier.'),
-    vpcCidrs: z
-      .array(z.string().regex(CIDR, { error: 'must be an IPv4 CIDR block such as "10.0.0.0/16"' }), {
-        error: 'must be a list of CIDR blocks',
-      })
-      .min(1, { error: 'must list at least one CIDR block (the VPC the data tier lives in)' })
-      .describe('CIDR blocks of the VPC holding RDS and ElastiCache, for the egress NetworkPolicy.'),
-    network: z
-      .strictObject({
-        vpcId: z
-          .string()
-          .regex(/^vpc-[0-9a-f]{8,17}$/, { error: 'must be a VPC id such as "vpc-0123456789abcdef0"' })
-          .optional(),
-        privateSubnetIds: z
-          .array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, { error: 'must be a subnet id' }))
-          .optional()
-          .describe('Private subnets of an existing VPC, in at least two availability zones.'),
-        availabilityZones: z
-          .array(
-            z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/, {
-              error: 'must be an availability zone such as "eu-west-1a"',
-            }),
-          )
-          .optional()
-          .describe("Zones for a new VPC's private subnets (at least two)."),
-        clientSecurityGroupIds: z
-          .array(
-            z.string().regex(/^sg-[0-9a-f]{8,17}$/, {
-              error: 'must be a security group id such as "sg-0123456789abcdef0"',
-            }),
-          )
-          .min(1, { error: 'must list the security group of the cluster nodes or pods' })
-          .describe('Security groups allowed to reach Postgres and Redis (the cluster nodes or pods).'),
-      })
-      .describe(
-        'An existing VPC (vpcId + privateSubnetIds) or a new one (availabilityZones; CIDR from vpcCidrs[0]).',
-      ),
-    production: z
-      .boolean({ error: 'must be true or false' })
-      .default(true)
-      .describe('Deletion protection and a final snapshot for the database. Default true.'),
-    postgres: z
-      .strictObject({
-        engineVersion: z.string().optional().describe('Pinned Postgres version, e.g. "16.6".'),
-        instanceClass: z.string().optional().describe('RDS instance class, e.g. "db.t4g.medium".'),
-        allocatedStorageGb: z.number().int().optional().describe('Initial storage in GiB.'),
-        backupRetentionDays: z
-          .number()
-          .int()
-          .optional()
-          .describe('Automated backup retention, 7 to 35 days.'),
-        multiAz: z.boolean().optional().describe('A standby in a second zone.'),
-      })
-      .default({})
-      .describe('RDS settings.'),
-    redis: z
-      .strictObject({
-        engineVersion: z.string().optional().describe('Pinned Redis version, e.g. "7.1".'),
-        nodeType: z.string().optional().describe('ElastiCache node type, e.g. "cache.t4g.small".'),
-        nodes: z.number().int().optional().describe('Cache nodes (1 to 6); more than one enables failover.'),
-      })
-      .default({})
-      .describe('ElastiCache settings.'),
-  })
-  .superRefine((tier, ctx) => {
-    const existing = tier.network.vpcId !== undefined || tier.network.privateSubnetIds !== undefined;
-    if (existing && (tier.network.vpcId === undefined || (tier.network.privateSubnetIds ?? []).length < 2)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['network'],
-        message: 'must give vpcId and at least two privateSubnetIds to use an existing VPC',
-        input: tier.network,
-      });
-    }
-    if (existing && tier.network.availabilityZones !== undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['network', 'availabilityZones'],
-        message: 'must not be set with an existing VPC',
-        input: tier.network.availabilityZones,
-      });
-    }
-    if (!existing && (tier.network.availabilityZones ?? []).length < 2) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['network', 'availabilityZones'],
-        message: 'must list at least two zones to create a VPC (or give vpcId and privateSubnetIds)',
-        input: tier.network.availabilityZones,
-      });
-    }
-  })
-  .describe('Postgres on RDS and Redis on ElastiCache, created by the Terraform stack.');
-
-export const TerraformBackendSchema = z
-  .discriminatedUnion(
-    'kind',
-    [
-      z.strictObject({ kind: z.literal('local') }).describe('State files next to the synthesized stacks.'),
-      z
-        .strictObject({
-          kind: z.literal('s3'),
-          bucket: z
-            .string()
-            .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: 'must be an S3 bucket name' }),
-          region: z.string().regex(AWS_REGION, { error: 'must be an AWS region such as "eu-west-1"' }),
-          keyPrefix: z
-            .string()
-            .regex(/^[\w.-]+(\/[\w.-]+)*$/, { error: 'must be an S3 key prefix such as "mcpenv/prod"' })
-            .optional()
-            .describe('Prefix of the state objects. Default mcpenv/<name>.'),
-          kmsKeyId: z
-            .string()
-            .optional()
-            .describe("KMS key for the state objects. Default: the bucket's encryption."),
-        })
-        .describe('State in S3, encrypted, locked with an S3 lock file.'),
-    ],
-    { error: 'must have `kind` set to "local" or "s3"' },
-  )
-  .describe('Where Terraform keeps state.');
-
-export const DataTierSchema = z.discriminatedUnion('kind', [InClusterDataTierSchema, AwsDataTierSchema], {
-  error: 'must have `kind` set to "in-cluster" or "aws"',
-});
+const INGRESS_PRESETS = ['nginx', 'aws-alb'] as const satisfies readonly `${IngressPreset}`[];
 
 export const RoutingSpecSchema = z
   .discriminatedUnion(
     'kind',
     [
-      z.strictObject({
+      propsOf<Extract<RoutingSpec, { kind: 'ingress' }>>()({
         kind: z.literal('ingress'),
-        controller: z
-          .enum(['nginx', 'aws-alb'], { error: 'must be nginx or aws-alb' })
-          .default('nginx')
-          .describe('Ingress controller the annotations are written for.'),
-        className: z
-          .string()
-          .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/)
+        preset: z
+          .enum(INGRESS_PRESETS, { error: `must be one of ${INGRESS_PRESETS.join(', ')}` })
+          .transform((preset) => preset as IngressPreset)
           .optional()
-          .describe('IngressClass name.'),
-      }),
-      z.strictObject({
+          .describe('Ingress controller the annotations are written for (IngressPreset).'),
+        className: text(dnsSubdomain).optional().describe('IngressClass name.'),
+        annotations: z.record(z.string(), z.string()).optional().describe('Extra Ingress annotations.'),
+      }).describe('Routing.ingress({ preset, className, annotations })'),
+      propsOf<Extract<RoutingSpec, { kind: 'gateway-api' }>>()({
         kind: z.literal('gateway-api'),
         gateway: z
           .strictObject({
-            name: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { error: 'must be a Gateway name' }),
-            namespace: z.string().regex(/^[a-z]([-a-z0-9]*[a-z0-9])?$/, { error: 'must be a namespace' }),
+            name: text(dnsSubdomain),
+            namespace: text(dnsLabel()).optional(),
+            sectionName: text(dnsSubdomain).optional(),
+            httpSectionName: text(dnsSubdomain).optional(),
           })
           .optional()
           .describe('An existing Gateway to attach to.'),
-        gatewayClassName: z
-          .string()
-          .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { error: 'must be a GatewayClass name' })
+        createGateway: z
+          .strictObject({ gatewayClassName: text(dnsSubdomain) })
           .optional()
           .describe('Create a Gateway of this class instead.'),
-      }),
+      }).describe('Routing.gatewayApi({ gateway } or { createGateway })'),
     ],
     { error: 'must have `kind` set to "ingress" or "gateway-api"' },
   )
   .describe('How clients reach the server.');
 
 export const TlsSpecSchema = z
-  .strictObject({
-    clusterIssuer: z.string().optional().describe('An existing cert-manager ClusterIssuer.'),
-    acmeEmail: z
-      .email({ error: 'must be an email address' })
-      .optional()
-      .describe("Create an ACME (Let's Encrypt) issuer with this contact."),
-    acmCertificateArn: z.string().optional().describe('An ACM certificate (AWS ALB only).'),
-  })
-  .describe('Where the TLS certificate comes from: set one of the fields.');
+  .discriminatedUnion(
+    'kind',
+    [
+      propsOf<Extract<TlsSpec, { kind: 'cluster-issuer' }>>()({
+        kind: z.literal('cluster-issuer'),
+        name: text(dnsSubdomain).describe('An existing cert-manager ClusterIssuer.'),
+      }).describe('Tls.clusterIssuer(name)'),
+      propsOf<Extract<TlsSpec, { kind: 'acme' }>>()({
+        kind: z.literal('acme'),
+        email: text(email).describe('Contact address of the ACME account.'),
+        server: text(httpsUrl).optional().describe('ACME directory URL.'),
+        name: text(dnsSubdomain).optional().describe('Name of the ClusterIssuer created for it.'),
+      }).describe('Tls.acme({ email, server, name })'),
+      propsOf<Extract<TlsSpec, { kind: 'acm-certificate' }>>()({
+        kind: z.literal('acm-certificate'),
+        certificateArn: text(acmCertificateArn).describe('An ACM certificate (IngressPreset AWS_ALB only).'),
+      }).describe('Tls.acmCertificate(certificateArn)'),
+    ],
+    { error: 'must have `kind` set to "cluster-issuer", "acme" or "acm-certificate"' },
+  )
+  .describe('Where the TLS certificate comes from.');
 
-export const McpEnvironmentSpecSchema = z
-  .strictObject(
-    {
-      name: z
-        .string({ error: 'must be a string' })
-        .max(40, { error: 'must be at most 40 characters' })
-        .regex(DNS_LABEL, {
-          error: 'must be a DNS label: lowercase letters, digits and "-", starting with a letter',
-        })
-        .describe('Environment name, e.g. "prod". Used in resource names and tags.'),
-      image: z
-        .string({ error: 'must be a string' })
-        .superRefine((value, ctx) => {
-          const problem = imageProblem(value);
-          if (problem) ctx.addIssue({ code: 'custom', message: problem });
-        })
-        .describe('Container image of the MCP server, pinned by tag or digest.'),
-      replicas: z
-        .number({ error: 'must be a number' })
-        .int({ error: 'must be a whole number' })
-        .min(1, { error: 'must be at least 1' })
-        .max(100, { error: 'must be at most 100' })
-        .default(2)
-        .describe('Number of server replicas. Default 2.'),
-      publicUrl: z
-        .string({ error: 'must be a string' })
-        .superRefine((value, ctx) => {
-          const problem = publicUrlProblem(value);
-          if (problem) ctx.addIssue({ code: 'custom', message: problem });
-        })
-        .transform((value) => new URL(value).origin)
-        .describe('Public HTTPS origin of the server, e.g. "https://mcp.example.com".'),
-      namespace: z
-        .string({ error: 'must be a string' })
-        .max(63, { error: 'must be at most 63 characters' })
-        .regex(DNS_LABEL, { error: 'must be a DNS label (lowercase letters, digits and "-")' })
-        .optional()
-        .describe('Kubernetes namespace. Default: "mcp-<name>".'),
-      dataTier: DataTierSchema.default({
-        kind: 'in-cluster',
-        postgresStorage: '10Gi',
-        redisPersistence: false,
-      }).describe('Where Postgres and Redis run. Default: in the cluster.'),
-      maxReplicas: z
-        .number({ error: 'must be a number' })
-        .int({ error: 'must be a whole number' })
-        .min(1, { error: 'must be at least 1' })
-        .max(1000, { error: 'must be at most 1000' })
-        .optional()
-        .describe('Most pods the autoscaler may run. Default: three times replicas.'),
-      routing: RoutingSpecSchema.default({ kind: 'ingress', controller: 'nginx' }),
-      tls: TlsSpecSchema.optional(),
-      oauth: z
-        .strictObject({
-          issuer: httpsUrl('the issuer').describe('Issuer (`iss`) of accepted JWTs.'),
-          jwksUrl: httpsUrl('the JWKS').describe('JWKS URL of the issuer.'),
-          tenantClaim: z
-            .string()
-            .regex(/^[A-Za-z_][\w.:/-]*$/, { error: 'must be a JWT claim name' })
-            .default('tenant_id')
-            .describe('Claim naming the tenant.'),
-        })
-        .optional()
-        .describe('OAuth authorization server, besides API keys.'),
-      network: z
-        .strictObject({
-          ingressNamespace: z
-            .string()
-            .regex(DNS_LABEL, { error: 'must be a namespace name' })
-            .default('ingress-nginx'),
-          monitoringNamespace: z
-            .string()
-            .regex(DNS_LABEL, { error: 'must be a namespace name' })
-            .default('monitoring'),
-        })
-        .default({ ingressNamespace: 'ingress-nginx', monitoringNamespace: 'monitoring' })
-        .describe('Namespaces admitted by the NetworkPolicies.'),
-      terraformBackend: TerraformBackendSchema.default({ kind: 'local' }).describe(
-        'Where Terraform keeps state: local (default) or S3 with locking.',
+export const InClusterDataTierSchema = propsOf<InClusterDataTierSpec>()({
+  kind: z.literal('in-cluster'),
+  postgres: propsOf<NonNullable<InClusterDataTierSpec['postgres']>>()({
+    database: text().optional(),
+    image: text(pinnedImage).optional(),
+    storageSize: text(quantity).optional(),
+    storageClassName: text().optional(),
+  })
+    .optional()
+    .describe('Database.inCluster options.'),
+  redis: propsOf<NonNullable<InClusterDataTierSpec['redis']>>()({
+    image: text(pinnedImage).optional(),
+    persistence: flag().optional(),
+    storageSize: text(quantity).optional(),
+  })
+    .optional()
+    .describe('Cache.inCluster options.'),
+}).describe('Postgres and Redis run as workloads in the cluster.');
+
+const subnetIds = () => list(text(awsId('subnet')));
+const securityGroupIds = () => list(text(awsId('sg')));
+
+export const NetworkSpecSchema = z
+  .discriminatedUnion(
+    'kind',
+    [
+      propsOf<Extract<NetworkSpec, { kind: 'existing' }>>()({
+        kind: z.literal('existing'),
+        vpcId: text(awsId('vpc')),
+        privateSubnetIds: subnetIds(),
+        clientSecurityGroupIds: securityGroupIds(),
+      }).describe('Network.existing({ vpcId, privateSubnetIds, clientSecurityGroupIds })'),
+      propsOf<Extract<NetworkSpec, { kind: 'create' }>>()({
+        kind: z.literal('create'),
+        cidrBlock: text(ipv4Cidr),
+        availabilityZones: list(text(availabilityZone)),
+        clientSecurityGroupIds: securityGroupIds().optional(),
+        subnetPrefixLength: number().optional(),
+      }).describe(
+        'Network.create({ cidrBlock, availabilityZones, clientSecurityGroupIds, subnetPrefixLength })',
       ),
-      monitoring: z
-        .strictObject({
-          labels: LABELS.optional().describe(
-            'Labels for the Prometheus selectors (e.g. release: kube-prometheus-stack).',
-          ),
-          dashboardLabels: LABELS.optional().describe(
-            'Labels for the Grafana sidecar. Default grafana_dashboard: "1".',
-          ),
-          runbookBaseUrl: httpsUrl('the runbooks')
-            .optional()
-            .describe('Base URL of the runbooks linked from alerts.'),
-          alerts: ALERTS.optional(),
-        })
-        .default({})
-        .describe('Monitoring objects.'),
-    },
+    ],
     {
       error:
-        'must be a mapping with the fields name, image, publicUrl and optionally replicas, namespace, dataTier',
+        'must have `kind` set to "existing" (vpcId, privateSubnetIds) or "create" (cidrBlock, availabilityZones)',
     },
   )
-  .superRefine((spec, ctx) => {
-    if (spec.maxReplicas !== undefined && spec.maxReplicas < spec.replicas) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['maxReplicas'],
-        message: `must be at least replicas (${spec.replicas})`,
-        input: spec.maxReplicas,
-      });
-    }
-    if (
-      spec.routing.kind === 'gateway-api' &&
-      (spec.routing.gateway === undefined) === (spec.routing.gatewayClassName === undefined)
-    ) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['routing'],
-        message:
-          'must set exactly one of `gateway` (attach to an existing Gateway) and `gatewayClassName` (create one)',
-        input: spec.routing,
-      });
-    }
-    const tlsChoices = Object.values(spec.tls ?? {}).filter((value) => value !== undefined).length;
-    if (tlsChoices > 1) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['tls'],
-        message: 'must set only one of clusterIssuer, acmeEmail, acmCertificateArn',
-        input: spec.tls,
-      });
-    }
-  })
-  .transform((spec) => ({ ...spec, namespace: spec.namespace ?? `mcp-${spec.name}` }))
-  .describe('An MCP environment: the server workload and its data tier.');
+  .describe('The VPC of the data tier: an existing one or a new one.');
 
-/** What a user writes: optional fields may be left out. */
-export type McpEnvironmentSpecInput = z.input<typeof McpEnvironmentSpecSchema>;
-/** The validated spec with every default applied. */
-export type McpEnvironmentSpec = z.output<typeof McpEnvironmentSpecSchema>;
-export type DataTier = McpEnvironmentSpec['dataTier'];
+export const AwsDataTierSchema = propsOf<AwsDataTierSpec>()({
+  kind: z.literal('aws'),
+  region: text(awsRegion).describe('AWS region of the data tier.'),
+  vpcCidrs: list(text(ipv4Cidr)).describe(
+    'CIDR blocks of the VPC, opened to the server by its egress NetworkPolicy.',
+  ),
+  network: NetworkSpecSchema,
+  postgres: propsOf<NonNullable<AwsDataTierSpec['postgres']>>()({
+    production: flag().optional(),
+    clientSecurityGroupIds: securityGroupIds().optional(),
+    identifier: text().optional(),
+    engineVersion: text().optional(),
+    instanceClass: text().optional(),
+    allocatedStorageGb: number().optional(),
+    maxAllocatedStorageGb: number().optional(),
+    multiAz: flag().optional(),
+    username: text().optional(),
+    databaseName: text().optional(),
+    backupRetentionDays: number().optional(),
+    backupWindow: text().optional(),
+    maintenanceWindow: text().optional(),
+    logMinDurationStatementMs: number().optional(),
+  })
+    .optional()
+    .describe('RdsPostgres props.'),
+  redis: propsOf<NonNullable<AwsDataTierSpec['redis']>>()({
+    clientSecurityGroupIds: securityGroupIds().optional(),
+    replicationGroupId: text().optional(),
+    engineVersion: text().optional(),
+    nodeType: text().optional(),
+    numCacheClusters: number().optional(),
+    snapshotRetentionDays: number().optional(),
+    snapshotWindow: text().optional(),
+    maintenanceWindow: text().optional(),
+    authTokenVariableName: text().optional(),
+  })
+    .optional()
+    .describe('ElastiCacheRedis props.'),
+}).describe('Postgres on RDS and Redis on ElastiCache, created by the Terraform stack.');
+
+export const DataTierSchema = z
+  .discriminatedUnion('kind', [InClusterDataTierSchema, AwsDataTierSchema], {
+    error: 'must have `kind` set to "in-cluster" or "aws"',
+  })
+  .describe('Where Postgres and Redis run.');
+
+export const TerraformBackendSchema = z
+  .discriminatedUnion(
+    'kind',
+    [
+      propsOf<Extract<TerraformBackendSpec, { kind: 'local' }>>()({
+        kind: z.literal('local'),
+      }).describe('State files next to the synthesized stacks.'),
+      propsOf<Extract<TerraformBackendSpec, { kind: 's3' }>>()({
+        kind: z.literal('s3'),
+        bucket: text(s3BucketName),
+        region: text(awsRegion),
+        keyPrefix: text(s3KeyPrefix).optional().describe('Prefix of the state objects.'),
+        kmsKeyId: text(nonEmpty).optional().describe('KMS key for the state objects.'),
+      }).describe('State in S3, encrypted, locked with an S3 lock file.'),
+    ],
+    { error: 'must have `kind` set to "local" or "s3"' },
+  )
+  .describe('Where Terraform keeps state: local files or S3 with locking.');
+
+/** The tunable alert settings, built from the table the alert rules read. */
+export const AlertsSchema = z
+  .strictObject(
+    Object.fromEntries(
+      Object.entries(ALERT_SETTINGS).map(([key, setting]) => {
+        const kind = setting.type === 'number' ? 'Threshold' : '`for` duration';
+        const fallback =
+          'default' in setting ? `default ${setting.default}` : 'no default: the alert is opt-in';
+        return [
+          key,
+          (setting.type === 'number' ? number(setting.validator) : text(setting.validator))
+            .optional()
+            .describe(`${kind} of ${setting.alert}; ${fallback}.`),
+        ];
+      }),
+    ),
+  )
+  .describe(
+    'Alert thresholds and `for` durations (AlertRulesProps); the rule tests follow them.',
+  ) as unknown as z.ZodType<AlertThresholdProps | undefined>;
+
+const RESOURCE = () => text(quantity).optional();
+
+export const McpEnvironmentSpecSchema = propsOf<McpEnvironmentSpec>(
+  'must be a mapping with the fields name, image, publicUrl and the optional settings of an environment',
+)({
+  name: text(dnsLabel(40)).describe('Environment name, e.g. "prod". Used in resource names and tags.'),
+  namespace: text(dnsLabel()).optional().describe('Kubernetes namespace.'),
+  image: text(pinnedImage).describe('Container image of the MCP server, pinned by tag or digest.'),
+  publicUrl: text(httpsOrigin).describe('Public HTTPS origin of the server, e.g. "https://mcp.example.com".'),
+  replicas: number().optional().describe('Server pods (with autoscaling, the minimum).'),
+  maxReplicas: number().optional().describe('Most pods the autoscaler may run.'),
+  resources: propsOf<NonNullable<McpEnvironmentSpec['resources']>>()({
+    cpuRequest: RESOURCE(),
+    cpuLimit: RESOURCE(),
+    memoryRequest: RESOURCE(),
+    memoryLimit: RESOURCE(),
+  })
+    .optional()
+    .describe('Server container requests and limits.'),
+  dataTier: DataTierSchema.optional(),
+  routing: RoutingSpecSchema.optional(),
+  tls: TlsSpecSchema.optional(),
+  requestTimeoutSeconds: number()
+    .optional()
+    .describe('Longest tool call the routing keeps a stream open for, in seconds.'),
+  oauth: propsOf<NonNullable<McpEnvironmentSpec['oauth']>>()({
+    issuer: text(httpsUrl).describe('Issuer (`iss`) of accepted JWTs.'),
+    jwksUrl: text(httpsUrl).describe('JWKS URL of the issuer.'),
+    tenantClaim: text(jwtClaimName).optional().describe('Claim naming the tenant.'),
+  })
+    .optional()
+    .describe('OAuth authorization server, besides API keys.'),
+  oauthEgressCidrs: list(text(ipv4Cidr))
+    .optional()
+    .describe('Where the server may open HTTPS connections with OAuth on.'),
+  ingressNamespace: text(dnsLabel())
+    .optional()
+    .describe('Namespace of the ingress controller or gateway pods.'),
+  monitoringNamespace: text(dnsLabel()).optional().describe('Namespace of Prometheus.'),
+  monitoringLabels: labels()
+    .optional()
+    .describe('Labels for the Prometheus selectors (e.g. release: kube-prometheus-stack).'),
+  dashboardLabels: labels().optional().describe('Labels for the Grafana dashboard sidecar.'),
+  runbookBaseUrl: text(httpsBaseUrl).optional().describe('Base URL of the runbooks linked from alerts.'),
+  alerts: AlertsSchema.optional(),
+  terraformBackend: TerraformBackendSchema.optional(),
+}).describe('An MCP environment: the props of McpEnvironment and of the stacks that hold it.');
+
+/**
+ * Keys of earlier environment files and where they went; a file that still uses one gets an error
+ * that says the new name.
+ */
+export const RENAMED_KEYS: Readonly<Record<string, string>> = {
+  'network.ingressNamespace': 'ingressNamespace',
+  'network.monitoringNamespace': 'monitoringNamespace',
+  'monitoring.labels': 'monitoringLabels',
+  'monitoring.dashboardLabels': 'dashboardLabels',
+  'monitoring.runbookBaseUrl': 'runbookBaseUrl',
+  'monitoring.alerts': 'alerts',
+  'routing.controller': 'routing.preset',
+  'routing.gatewayClassName': 'routing.createGateway.gatewayClassName',
+  'tls.clusterIssuer': 'tls: { kind: cluster-issuer, name }',
+  'tls.acmeEmail': 'tls: { kind: acme, email }',
+  'tls.acmCertificateArn': 'tls: { kind: acm-certificate, certificateArn }',
+  'dataTier.postgresStorage': 'dataTier.postgres.storageSize',
+  'dataTier.redisPersistence': 'dataTier.redis.persistence',
+  'dataTier.production': 'dataTier.postgres.production',
+  'dataTier.redis.nodes': 'dataTier.redis.numCacheClusters',
+};
+
+function valueAt(input: unknown, path: string): unknown {
+  let value = input;
+  for (const key of path.split('.')) {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+    value = (value as Record<string, unknown>)[key];
+  }
+  return value;
+}
 
 function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
@@ -489,17 +487,34 @@ function formatIssue(issue: z.core.$ZodIssue): string {
   if (issue.input === undefined && issue.code === 'invalid_type') {
     return `${where}: is required and ${issue.message}`;
   }
-  return `${where}: ${issue.message} (got ${showValue(offendingValue(issue))})`;
+  const fix = issue.code === 'custom' && typeof issue.params?.fix === 'string' ? `; ${issue.params.fix}` : '';
+  return `${where}: ${issue.message} (got ${showValue(offendingValue(issue))})${fix}`;
 }
 
 /**
- * Validates a spec and applies defaults. Throws a `ValidationError` that lists every problem
- * with its field path, the bad value and the fix.
+ * Validates a spec's types and single values. Throws a `ValidationError` that lists every problem
+ * with its field path, the bad value and the fix; a renamed key is reported with its new name.
  *
  * @param source what the input came from, for the message (a file name or "props")
  */
 export function parseSpec(input: unknown, source = 'environment spec'): McpEnvironmentSpec {
+  const renamed = Object.keys(RENAMED_KEYS).filter((old) => valueAt(input, old) !== undefined);
   const result = McpEnvironmentSpecSchema.safeParse(input, { reportInput: true });
-  if (!result.success) throw invalidSpec(source, result.error.issues.map(formatIssue));
+  const problems = renamed.map((old) => `${old}: renamed to ${RENAMED_KEYS[old]}`);
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      if (issue.code === 'unrecognized_keys') {
+        const unexplained = issue.keys.filter((key) => {
+          const path = formatPath([...issue.path, key]);
+          return !renamed.some((old) => old === path || old.startsWith(`${path}.`));
+        });
+        if (unexplained.length === 0) continue;
+        problems.push(formatIssue({ ...issue, keys: unexplained }));
+      } else {
+        problems.push(formatIssue(issue));
+      }
+    }
+  }
+  if (problems.length > 0 || !result.success) throw invalidSpec(source, problems);
   return result.data;
 }

@@ -2,7 +2,13 @@ import '../constructs/peers/provider-aws';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { TerraformOutput, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
-import type { McpEnvironmentSpec } from '../constructs/spec';
+import { type PropOrigins, reportedAs } from '../constructs/errors';
+import {
+  type AwsDataTierSpec,
+  type McpEnvironmentSpec,
+  type NetworkSpec,
+  optionsOf,
+} from '../constructs/spec';
 import { DataEncryptionKey } from '../constructs/tf/data-encryption-key';
 import { DataNetwork, Network } from '../constructs/tf/network';
 import { RdsPostgres } from '../constructs/tf/postgres';
@@ -13,17 +19,34 @@ import type { AwsDataConnections } from './kubernetes-stack';
 /** Stack id; also its folder under `<out>/terraform/stacks/`. A public contract: never rename. */
 export const AWS_DATA_STACK_ID = 'aws-data';
 
-type AwsDataTier = Extract<McpEnvironmentSpec['dataTier'], { kind: 'aws' }>;
-
 export interface AwsDataStackProps {
   readonly spec: McpEnvironmentSpec;
-  readonly tier: AwsDataTier;
+  readonly tier: AwsDataTierSpec;
+}
+
+/** How the stack signs the prop errors it reports under the spec's paths. */
+export const AWS_DATA_STACK_NAME = 'AwsDataStack';
+
+/** The spec's paths for the props of the constructs the stack makes from it. */
+const SPEC_PATHS: PropOrigins = {
+  'Network.existing': { prefix: 'dataTier.network.' },
+  'Network.create': { prefix: 'dataTier.network.', props: { name: 'name' } },
+  DataNetwork: { prefix: 'dataTier.' },
+  RdsPostgres: { prefix: 'dataTier.postgres.', props: { name: 'name', network: 'dataTier.network' } },
+  ElastiCacheRedis: { prefix: 'dataTier.redis.', props: { name: 'name', network: 'dataTier.network' } },
+};
+
+function networkOf(network: NetworkSpec, name: string): Network {
+  return network.kind === 'existing'
+    ? Network.existing(optionsOf(network))
+    : Network.create({ ...optionsOf(network), name: `mcpenv-${name}` });
 }
 
 /**
  * The AWS-managed data tier of an environment: network (existing or new private subnets), a
  * customer-managed KMS key, Postgres on RDS and Redis on ElastiCache, and the outputs a
- * Kubernetes side consumes.
+ * Kubernetes side consumes. A prop error of a construct it makes is reported under the spec's
+ * path for that prop.
  */
 export class AwsDataStack extends TerraformStack {
   readonly encryptionKey: DataEncryptionKey;
@@ -48,45 +71,13 @@ export class AwsDataStack extends TerraformStack {
       description: `mcpenv ${spec.name}: data tier encryption`,
     });
 
-    const net = tier.network;
-    this.network = new DataNetwork(this, 'Network', {
-      network:
-        net.vpcId !== undefined
-          ? Network.existing({
-              vpcId: net.vpcId,
-              privateSubnetIds: [...(net.privateSubnetIds ?? [])],
-              clientSecurityGroupIds: [...net.clientSecurityGroupIds],
-            })
-          : Network.create({
-              cidrBlock: tier.vpcCidrs[0] as string,
-              availabilityZones: [...(net.availabilityZones ?? [])],
-              clientSecurityGroupIds: [...net.clientSecurityGroupIds],
-              name: `mcpenv-${spec.name}`,
-            }),
-    });
-
-    const pg = tier.postgres;
-    this.postgres = new RdsPostgres(this, 'Postgres', {
-      name: spec.name,
-      network: this.network,
-      encryptionKey: this.encryptionKey,
-      production: tier.production,
-      ...(pg.engineVersion ? { engineVersion: pg.engineVersion } : {}),
-      ...(pg.instanceClass ? { instanceClass: pg.instanceClass } : {}),
-      ...(pg.allocatedStorageGb ? { allocatedStorageGb: pg.allocatedStorageGb } : {}),
-      ...(pg.backupRetentionDays ? { backupRetentionDays: pg.backupRetentionDays } : {}),
-      ...(pg.multiAz === undefined ? {} : { multiAz: pg.multiAz }),
-    });
-
-    const redis = tier.redis;
-    this.redis = new ElastiCacheRedis(this, 'Redis', {
-      name: spec.name,
-      network: this.network,
-      encryptionKey: this.encryptionKey,
-      ...(redis.engineVersion ? { engineVersion: redis.engineVersion } : {}),
-      ...(redis.nodeType ? { nodeType: redis.nodeType } : {}),
-      ...(redis.nodes ? { numCacheClusters: redis.nodes } : {}),
-    });
+    const fromSpec = <T>(build: () => T): T => reportedAs(AWS_DATA_STACK_NAME, SPEC_PATHS, build);
+    this.network = fromSpec(
+      () => new DataNetwork(this, 'Network', { network: networkOf(tier.network, spec.name) }),
+    );
+    const placement = { name: spec.name, network: this.network, encryptionKey: this.encryptionKey };
+    this.postgres = fromSpec(() => new RdsPostgres(this, 'Postgres', { ...tier.postgres, ...placement }));
+    this.redis = fromSpec(() => new ElastiCacheRedis(this, 'Redis', { ...tier.redis, ...placement }));
 
     const output = (id: string, value: string | number, description: string) =>
       new TerraformOutput(this, id, { value, description });

@@ -12,7 +12,7 @@ import type { McpEnvironmentSpec } from '../constructs/spec';
  *   (`use_lockfile`, Terraform 1.10+), so no DynamoDB table is needed.
  */
 export function configureBackend(stack: TerraformStack, spec: McpEnvironmentSpec, stackId: string): void {
-  const backend = spec.terraformBackend;
+  const backend = spec.terraformBackend ?? { kind: 'local' };
   if (backend.kind === 'local') {
     new LocalBackend(stack, { path: `../${stackId}/terraform.${stackId}.tfstate` });
     return;
@@ -22,7 +22,7 @@ export function configureBackend(stack: TerraformStack, spec: McpEnvironmentSpec
     key: `${backend.keyPrefix ?? `mcpenv/${spec.name}`}/${stackId}.tfstate`,
     region: backend.region,
     encrypt: true,
-    ...(backend.kmsKeyId ? { kmsKeyId: backend.kmsKeyId } : {}),
+    ...(backend.kmsKeyId !== undefined ? { kmsKeyId: backend.kmsKeyId } : {}),
   });
   // cdktf 0.21 predates S3 native locking; the attribute goes in as an override.
   s3.addOverride('use_lockfile', true);

@@ -1,10 +1,17 @@
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
+import { type PropOrigins, reportedAs } from '../constructs/errors';
 import { Cache, Database } from '../constructs/k8s/data';
 import { McpEnvironment, type McpEnvironmentProps } from '../constructs/k8s/environment';
 import { componentName } from '../constructs/k8s/names';
-import { IngressPreset, Routing, Tls } from '../constructs/k8s/routing';
-import type { McpEnvironmentSpec } from '../constructs/spec';
+import { Routing, Tls } from '../constructs/k8s/routing';
+import {
+  type DataTierSpec,
+  type McpEnvironmentSpec,
+  optionsOf,
+  type RoutingSpec,
+  type TlsSpec,
+} from '../constructs/spec';
 
 /** The file stem of the chart's manifest: `<out>/kubernetes/mcpenv.k8s.yaml`. */
 export const CHART_ID = 'mcpenv';
@@ -24,73 +31,96 @@ export function secretNames(instance: string) {
   } as const;
 }
 
-function routingOf(spec: McpEnvironmentSpec): Routing {
-  const routing = spec.routing;
-  if (routing.kind === 'ingress') {
-    return Routing.ingress({
-      preset: routing.controller === 'aws-alb' ? IngressPreset.AWS_ALB : IngressPreset.NGINX,
-      ...(routing.className ? { className: routing.className } : {}),
-    });
+/** How the chart signs the prop errors it reports under the spec's paths. */
+export const ENVIRONMENT_CHART_NAME = 'EnvironmentChart';
+
+/** The namespace of an environment's objects. */
+export function environmentNamespace(spec: McpEnvironmentSpec): string {
+  return spec.namespace ?? `mcp-${spec.name}`;
+}
+
+function routingOf(routing: RoutingSpec): Routing {
+  return routing.kind === 'ingress'
+    ? Routing.ingress(optionsOf(routing))
+    : Routing.gatewayApi(optionsOf(routing));
+}
+
+function tlsOf(tls: TlsSpec): Tls {
+  switch (tls.kind) {
+    case 'cluster-issuer':
+      return Tls.clusterIssuer(tls.name);
+    case 'acme':
+      return Tls.acme(optionsOf(tls));
+    case 'acm-certificate':
+      return Tls.acmCertificate(tls.certificateArn);
   }
-  return routing.gateway
-    ? Routing.gatewayApi({ gateway: { name: routing.gateway.name, namespace: routing.gateway.namespace } })
-    : Routing.gatewayApi({ createGateway: { gatewayClassName: routing.gatewayClassName as string } });
 }
 
-function tlsOf(spec: McpEnvironmentSpec): Tls | undefined {
-  if (spec.tls?.clusterIssuer) return Tls.clusterIssuer(spec.tls.clusterIssuer);
-  if (spec.tls?.acmeEmail) return Tls.acme({ email: spec.tls.acmeEmail });
-  if (spec.tls?.acmCertificateArn) return Tls.acmCertificate(spec.tls.acmCertificateArn);
-  return undefined;
-}
-
-/** Maps an environment spec (YAML) onto the props of the `McpEnvironment` construct. */
-export function environmentProps(spec: McpEnvironmentSpec): McpEnvironmentProps {
-  const tier = spec.dataTier;
-  const tls = tlsOf(spec);
-  const secrets = secretNames(spec.name);
+/** The Postgres and Redis choices for a data tier; the Secrets they read are the stacks'. */
+function dataStoresOf(
+  instance: string,
+  tier: DataTierSpec = { kind: 'in-cluster' },
+): Pick<McpEnvironmentProps, 'database' | 'cache'> {
+  const secrets = secretNames(instance);
+  if (tier.kind === 'in-cluster') {
+    return {
+      database: Database.inCluster({ ...tier.postgres, credentialsSecret: secrets.postgresCredentials }),
+      cache: Cache.inCluster({ ...tier.redis, passwordSecret: secrets.redisPassword }),
+    };
+  }
+  const cidrs = tier.vpcCidrs;
   return {
-    image: spec.image,
-    publicUrl: spec.publicUrl,
-    instance: spec.name,
-    replicas: spec.replicas,
-    ...(spec.maxReplicas === undefined ? {} : { maxReplicas: spec.maxReplicas }),
-    database:
-      tier.kind === 'in-cluster'
-        ? Database.inCluster({
-            credentialsSecret: secrets.postgresCredentials,
-            storageSize: tier.postgresStorage,
-          })
-        : Database.external({ connectionSecret: secrets.postgresConnection, cidrs: tier.vpcCidrs }),
-    cache:
-      tier.kind === 'in-cluster'
-        ? Cache.inCluster({
-            passwordSecret: secrets.redisPassword,
-            ...(tier.redisPersistence ? { persistence: true } : {}),
-          })
-        : Cache.external({ connectionSecret: secrets.redisConnection, cidrs: tier.vpcCidrs }),
-    routing: routingOf(spec),
-    ...(tls ? { tls } : {}),
-    ...(spec.oauth ? { oauth: spec.oauth } : {}),
-    ingressNamespace: spec.network.ingressNamespace,
-    monitoringNamespace: spec.network.monitoringNamespace,
-    ...(spec.monitoring.labels ? { monitoringLabels: spec.monitoring.labels } : {}),
-    ...(spec.monitoring.dashboardLabels ? { dashboardLabels: spec.monitoring.dashboardLabels } : {}),
-    ...(spec.monitoring.runbookBaseUrl ? { runbookBaseUrl: spec.monitoring.runbookBaseUrl } : {}),
-    ...(spec.monitoring.alerts ? { alerts: spec.monitoring.alerts } : {}),
+    database: Database.external({ connectionSecret: secrets.postgresConnection, cidrs }),
+    cache: Cache.external({ connectionSecret: secrets.redisConnection, cidrs }),
   };
 }
 
-/** The Kubernetes side of one environment: every object lives in the spec's namespace. */
+/**
+ * Maps an environment spec onto the props of the `McpEnvironment` construct: its props pass
+ * through under their own names, the choices become the factories they name.
+ */
+export function environmentProps(spec: McpEnvironmentSpec): McpEnvironmentProps {
+  const { name, namespace: _namespace, dataTier, terraformBackend: _backend, routing, tls, ...props } = spec;
+  return {
+    ...props,
+    instance: name,
+    ...dataStoresOf(name, dataTier),
+    ...(routing !== undefined ? { routing: routingOf(routing) } : {}),
+    ...(tls !== undefined ? { tls: tlsOf(tls) } : {}),
+  };
+}
+
+/** The spec's paths for the props of the constructs the chart makes from it. */
+const SPEC_PATHS: PropOrigins = {
+  McpEnvironment: { prefix: '', props: { instance: 'name' } },
+  'Routing.ingress': { prefix: 'routing.' },
+  'Routing.gatewayApi': { prefix: 'routing.' },
+  'Tls.clusterIssuer': { prefix: 'tls.' },
+  'Tls.acme': { prefix: 'tls.' },
+  'Tls.acmCertificate': { prefix: 'tls.' },
+  'Database.inCluster': { prefix: 'dataTier.postgres.' },
+  'Cache.inCluster': { prefix: 'dataTier.redis.' },
+  'Database.external': { props: { cidrs: 'dataTier.vpcCidrs' } },
+  'Cache.external': { props: { cidrs: 'dataTier.vpcCidrs' } },
+};
+
+/**
+ * The Kubernetes side of one environment: every object lives in the spec's namespace. A prop
+ * error of a construct it makes is reported under the spec's path for that prop.
+ */
 export class EnvironmentChart extends Chart {
   readonly environment: McpEnvironment;
 
   constructor(scope: Construct, spec: McpEnvironmentSpec) {
     super(scope, CHART_ID, {
-      namespace: spec.namespace,
+      namespace: environmentNamespace(spec),
       disableResourceNameHashes: true,
       labels: { 'mcpenv.dev/environment': spec.name },
     });
-    this.environment = new McpEnvironment(this, 'Environment', environmentProps(spec));
+    this.environment = reportedAs(
+      ENVIRONMENT_CHART_NAME,
+      SPEC_PATHS,
+      () => new McpEnvironment(this, 'Environment', environmentProps(spec)),
+    );
   }
 }

@@ -10,7 +10,7 @@ import { TerraformLocal, TerraformStack, TerraformVariable } from 'cdktf';
 import type { Construct } from 'constructs';
 import type { McpEnvironmentSpec } from '../constructs/spec';
 import { configureBackend } from './backend';
-import { secretNames } from './environment-chart';
+import { environmentNamespace, secretNames } from './environment-chart';
 
 /** Stack id; also its folder under `<out>/terraform/stacks/`. A public contract: never rename. */
 export const KUBERNETES_STACK_ID = 'kubernetes';
@@ -71,7 +71,7 @@ export class KubernetesStack extends TerraformStack {
 
     this.namespace = new NamespaceV1(this, 'Namespace', {
       metadata: {
-        name: spec.namespace,
+        name: environmentNamespace(spec),
         labels: {
           'app.kubernetes.io/managed-by': 'mcpenv',
           'mcpenv.dev/environment': spec.name,

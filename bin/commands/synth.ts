@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { loadEnvironment, loadSpecFile } from '../../app/environments';
 import { ValidationError } from '../../constructs/errors';
 import { DEFAULT_ENVIRONMENT, defaultOutDir } from '../../app/paths';
 import type { OutputPart } from '../../app/synth';
@@ -31,11 +30,13 @@ export function registerSynth(program: Command): void {
       if (flags.env !== undefined && flags.config !== undefined) {
         throw new ValidationError('--env and --config name the environment twice: pass one of them');
       }
+      // Loaded on demand: loading builds the chart and stacks, so cdktf, cdk8s and the providers
+      // are needed from here on.
+      const { loadEnvironment, loadSpecFile } = await import('../../app/environments.js');
       const spec =
         flags.config !== undefined
           ? loadSpecFile(flags.config)
           : loadEnvironment(flags.env ?? DEFAULT_ENVIRONMENT);
-      // Loaded on demand: cdktf, cdk8s and the providers are only needed here.
       const { OUTPUT_PARTS, synthEnvironment } = await import('../../app/synth.js');
       const outDir = flags.out ?? defaultOutDir(spec.name);
       if (flags.only !== undefined && !(OUTPUT_PARTS as readonly string[]).includes(flags.only)) {

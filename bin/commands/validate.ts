@@ -4,6 +4,21 @@ import { ValidationError } from '../../constructs/errors';
 import { DEFAULT_ENVIRONMENT, defaultOutDir } from '../../app/paths';
 import { out } from '../output';
 
+/** Loads an environment as synth does (its schema and the rules of its constructs), writing nothing. */
+async function validateEnvironment(flags: { env?: string; config?: string; json?: boolean }): Promise<void> {
+  if (flags.env !== undefined && flags.config !== undefined) {
+    throw new ValidationError('--env and --config name the environment twice: pass one of them');
+  }
+  const { loadEnvironment, loadSpecFile } = await import('../../app/environments.js');
+  const spec =
+    flags.config !== undefined
+      ? loadSpecFile(flags.config)
+      : loadEnvironment(flags.env ?? DEFAULT_ENVIRONMENT);
+  const source = flags.config ?? spec.name;
+  if (flags.json) out.data(JSON.stringify({ environment: spec.name, source, ok: true }));
+  else out.progress(`passed  environment ${source}: schema and construct rules`);
+}
+
 export function registerValidate(program: Command): void {
   program
     .command('validate')
@@ -11,8 +26,14 @@ export function registerValidate(program: Command): void {
       'Check a synth output: schemas, policies, secrets, promtool check rules and terraform validate (when installed)',
     )
     .argument('[dir]', 'output folder to check', defaultOutDir(DEFAULT_ENVIRONMENT))
+    .option('-e, --env <name>', 'check an environment in app/environments instead of an output folder')
+    .option('-c, --config <file>', 'check an environment file instead of an output folder')
     .option('--json', 'print the report as JSON on stdout')
-    .action(async (dir: string, flags: { json?: boolean }) => {
+    .action(async (dir: string, flags: { env?: string; config?: string; json?: boolean }) => {
+      if (flags.env !== undefined || flags.config !== undefined) {
+        await validateEnvironment(flags);
+        return;
+      }
       if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
         throw new ValidationError(
           `${dir} is not a folder: run \`mcpenv synth\` first or pass the output folder`,

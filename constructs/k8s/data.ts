@@ -9,11 +9,9 @@ import {
 import { SECRET_KEYS } from '@mcpenv/contract';
 import { Construct } from 'constructs';
 import { invalidProp } from '../errors';
-import { parseImageReference } from '../spec';
+import { check, dnsSubdomain, ipv4Cidr, pinnedImage, quantity, requireProps } from '../validators';
 import { commonLabels, selectorLabels } from './labels';
-import { checkInstance, componentName, DNS_NAME, QUANTITY } from './names';
-
-const CIDR = /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/;
+import { checkInstance, componentName, DNS_NAME } from './names';
 
 /** A reference to one key of an existing Secret; the value never appears in the manifests. */
 export interface SecretKeyRef {
@@ -57,11 +55,7 @@ function checkPort(construct: string, prop: string, port: number) {
 function checkCidrs(construct: string, prop: string, cidrs: readonly string[]) {
   if (cidrs.length === 0) throw invalidProp(construct, prop, 'list at least one CIDR block', cidrs);
   for (const cidr of cidrs) {
-    const [address, bits] = cidr.split('/');
-    const octetsOk = (address ?? '').split('.').every((octet) => Number(octet) <= 255);
-    if (!CIDR.test(cidr) || !octetsOk || Number(bits) > 32) {
-      throw invalidProp(construct, prop, 'contain IPv4 CIDR blocks such as "10.0.0.0/16"', cidr);
-    }
+    check(construct, prop, cidr, ipv4Cidr);
     if (cidr === '0.0.0.0/0') {
       throw invalidProp(
         construct,
@@ -72,18 +66,6 @@ function checkCidrs(construct: string, prop: string, cidrs: readonly string[]) {
       );
     }
   }
-}
-
-function checkImage(construct: string, image: string) {
-  const { tag, digest } = parseImageReference(image);
-  if (tag === undefined && digest === undefined) {
-    throw invalidProp(construct, 'image', 'be pinned by a tag or digest', image);
-  }
-}
-
-function checkQuantity(construct: string, prop: string, value: string) {
-  if (!QUANTITY.test(value))
-    throw invalidProp(construct, prop, 'be a Kubernetes quantity such as "10Gi"', value);
 }
 
 /** Pod-level settings of a restricted data-store pod running as the image's own non-root uid. */
@@ -138,7 +120,8 @@ export interface InClusterPostgresProps {
    */
   readonly storageSize?: string;
   /**
-   * StorageClass of the data volume.
+   * StorageClass of the data volume; `''` binds only to volumes without a class (no dynamic
+   * provisioning).
    * @default - the cluster's default StorageClass
    */
   readonly storageClassName?: string;
@@ -200,8 +183,11 @@ class InClusterPostgres extends Database {
     if (props.database !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(props.database)) {
       throw invalidProp(where, 'database', 'be a lowercase SQL identifier', props.database);
     }
-    checkImage(where, props.image ?? 'postgres:16.6-bookworm');
-    checkQuantity(where, 'storageSize', props.storageSize ?? '10Gi');
+    check(where, 'image', props.image ?? 'postgres:16.6-bookworm', pinnedImage);
+    check(where, 'storageSize', props.storageSize ?? '10Gi', quantity);
+    if (props.storageClassName !== undefined && props.storageClassName !== '') {
+      check(where, 'storageClassName', props.storageClassName, dnsSubdomain);
+    }
   }
 
   bind(scope: Construct, context: DataStoreContext): DataStoreBinding {
@@ -289,7 +275,9 @@ class InClusterPostgres extends Database {
             metadata: { name: 'data', labels },
             spec: {
               accessModes: ['ReadWriteOnce'],
-              ...(this.props.storageClassName ? { storageClassName: this.props.storageClassName } : {}),
+              ...(this.props.storageClassName !== undefined
+                ? { storageClassName: this.props.storageClassName }
+                : {}),
               resources: { requests: { storage: Quantity.fromString(this.props.storageSize ?? '10Gi') } },
             },
           },
@@ -317,6 +305,10 @@ class ExternalPostgres extends Database {
   constructor(private readonly props: ExternalPostgresProps) {
     super();
     const where = 'Database.external';
+    requireProps(where, props, {
+      connectionSecret: 'pass the Secret with host, port, dbname, username and password',
+      cidrs: 'pass the CIDR blocks the database lives in, such as ["10.0.0.0/16"]',
+    });
     checkSecretName(where, 'connectionSecret', props.connectionSecret);
     checkCidrs(where, 'cidrs', props.cidrs);
     checkPort(where, 'port', props.port ?? 5432);
@@ -444,8 +436,8 @@ class InClusterRedis extends Cache {
     super();
     const where = 'Cache.inCluster';
     if (props.passwordSecret !== undefined) checkSecretName(where, 'passwordSecret', props.passwordSecret);
-    checkImage(where, props.image ?? 'redis:7.4.1-bookworm');
-    checkQuantity(where, 'storageSize', props.storageSize ?? '1Gi');
+    check(where, 'image', props.image ?? 'redis:7.4.1-bookworm', pinnedImage);
+    check(where, 'storageSize', props.storageSize ?? '1Gi', quantity);
     if (props.storageSize !== undefined && !props.persistence) {
       throw invalidProp(where, 'storageSize', 'be set only with persistence: true', props.storageSize);
     }
@@ -553,6 +545,10 @@ class ExternalRedis extends Cache {
   constructor(private readonly props: ExternalRedisProps) {
     super();
     const where = 'Cache.external';
+    requireProps(where, props, {
+      connectionSecret: 'pass the Secret with host, port and password',
+      cidrs: 'pass the CIDR blocks Redis lives in, such as ["10.0.0.0/16"]',
+    });
     checkSecretName(where, 'connectionSecret', props.connectionSecret);
     checkCidrs(where, 'cidrs', props.cidrs);
     checkPort(where, 'port', props.port ?? 6379);

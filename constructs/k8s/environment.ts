@@ -1,14 +1,23 @@
 import type { NetworkPolicyPeer } from 'cdk8s-plus-28/lib/imports/k8s';
 import { Construct } from 'constructs';
-import { invalidProp } from '../errors';
+import { type PropOrigins, reportedAs } from '../errors';
 import { claimInstance } from './collisions';
 import { Cache, Database } from './data';
-import type { AlertThresholdProps } from '../monitoring/alerts';
+import { ALERT_SETTINGS, type AlertThresholdProps } from '../monitoring/alerts';
 import { McpMonitoring } from './monitoring';
 import { McpNetworkPolicies, namespaceNamed } from './network-policies';
 import { McpRouting, Routing, type Tls } from './routing';
 import { McpServerWorkload } from './workload';
-import { checkInstance, DEFAULT_INSTANCE, DNS_LABEL } from './names';
+import { checkInstance, DEFAULT_INSTANCE } from './names';
+import {
+  check,
+  dnsLabel,
+  httpsOrigin,
+  httpsUrl,
+  jwtClaimName,
+  pinnedImage,
+  requireProps,
+} from '../validators';
 
 /** OAuth 2.1 authorization server whose JWTs the server accepts. */
 export interface OAuthSettings {
@@ -124,14 +133,75 @@ export interface McpEnvironmentProps {
   };
 }
 
-function checkUrl(prop: string, value: string) {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw invalidProp('McpEnvironment', prop, 'be an absolute https URL', value);
+const WHERE = 'McpEnvironment';
+
+/** Checks what the children do not see as given: the props this construct reads or renames. */
+function validateProps(props: McpEnvironmentProps): void {
+  requireProps(WHERE, props, {
+    image: 'pass a container image pinned by tag or digest, such as "ghcr.io/org/server:1.2.3"',
+    publicUrl: 'pass the public https origin, such as "https://mcp.example.com"',
+  });
+  check(WHERE, 'image', props.image, pinnedImage);
+  check(WHERE, 'publicUrl', props.publicUrl, httpsOrigin);
+  for (const prop of ['instance', 'ingressNamespace', 'monitoringNamespace'] as const) {
+    if (props[prop] !== undefined) check(WHERE, prop, props[prop], dnsLabel());
   }
-  if (url.protocol !== 'https:') throw invalidProp('McpEnvironment', prop, 'use https', value);
+  if (props.oauth !== undefined) {
+    check(WHERE, 'oauth.issuer', props.oauth.issuer, httpsUrl);
+    check(WHERE, 'oauth.jwksUrl', props.oauth.jwksUrl, httpsUrl);
+    if (props.oauth.tenantClaim !== undefined) {
+      check(WHERE, 'oauth.tenantClaim', props.oauth.tenantClaim, jwtClaimName);
+    }
+  }
+}
+
+/** The children's props that come from this construct's props, by the children's names. */
+const RESOURCES = ['cpuRequest', 'cpuLimit', 'memoryRequest', 'memoryLimit'] as const;
+const CHILD_PROPS: PropOrigins = {
+  McpServerWorkload: {
+    props: {
+      instance: 'instance',
+      image: 'image',
+      publicUrl: 'publicUrl',
+      replicas: 'replicas',
+      maxReplicas: 'maxReplicas',
+      ...Object.fromEntries(RESOURCES.map((prop) => [prop, `resources.${prop}`])),
+    },
+  },
+  McpRouting: {
+    props: {
+      instance: 'instance',
+      publicUrl: 'publicUrl',
+      routing: 'routing',
+      tls: 'tls',
+      requestTimeoutSeconds: 'requestTimeoutSeconds',
+    },
+  },
+  McpNetworkPolicies: { props: { httpsEgressCidrs: 'oauthEgressCidrs' } },
+  ...Object.fromEntries(
+    ['McpMonitoring', 'McpAlertRules', 'McpServiceMonitor', 'McpDashboard'].map((construct) => [
+      construct,
+      {
+        props: {
+          instance: 'instance',
+          labels: 'monitoringLabels',
+          sidecarLabels: 'dashboardLabels',
+          runbookBaseUrl: 'runbookBaseUrl',
+          ...Object.fromEntries(Object.keys(ALERT_SETTINGS).map((prop) => [prop, `alerts.${prop}`])),
+        },
+      },
+    ]),
+  ),
+};
+
+/** Builds a child construct; its prop errors name this construct's props, which its caller wrote. */
+function child<P, C>(
+  type: new (scope: Construct, id: string, props: P) => C,
+  scope: Construct,
+  id: string,
+  props: P,
+): C {
+  return reportedAs(WHERE, CHILD_PROPS, () => new type(scope, id, props));
 }
 
 /**
@@ -149,25 +219,16 @@ export class McpEnvironment extends Construct {
 
   constructor(scope: Construct, id: string, props: McpEnvironmentProps) {
     super(scope, id);
+    validateProps(props);
     const instance = props.instance ?? DEFAULT_INSTANCE;
     checkInstance('McpEnvironment', instance);
-    for (const [prop, value] of [
-      ['ingressNamespace', props.ingressNamespace ?? 'ingress-nginx'],
-      ['monitoringNamespace', props.monitoringNamespace ?? 'monitoring'],
-    ] as const) {
-      if (!DNS_LABEL.test(value)) throw invalidProp('McpEnvironment', prop, 'be a DNS label', value);
-    }
-    if (props.oauth) {
-      checkUrl('oauth.issuer', props.oauth.issuer);
-      checkUrl('oauth.jwksUrl', props.oauth.jwksUrl);
-    }
     claimInstance(this, instance);
 
     const database = props.database ?? Database.inCluster();
     const cache = props.cache ?? Cache.inCluster();
     const dataStores = [database.bind(this, { instance }), cache.bind(this, { instance })];
 
-    this.server = new McpServerWorkload(this, 'Server', {
+    this.server = child(McpServerWorkload, this, 'Server', {
       image: props.image,
       instance,
       publicUrl: new URL(props.publicUrl).origin,
@@ -177,7 +238,7 @@ export class McpEnvironment extends Construct {
       env: {
         // Idle keep-alive above the routing's stream timeout: the proxy closes idle connections first.
         KEEPALIVE_TIMEOUT_SECONDS: String(Math.max(65, (props.requestTimeoutSeconds ?? 3600) + 5)),
-        ...(props.oauth
+        ...(props.oauth !== undefined
           ? {
               OAUTH_ISSUER: props.oauth.issuer,
               OAUTH_JWKS_URL: props.oauth.jwksUrl,
@@ -189,20 +250,20 @@ export class McpEnvironment extends Construct {
       ...(database.caBundleConfigMap ? { caBundleConfigMap: database.caBundleConfigMap } : {}),
     });
 
-    this.routing = new McpRouting(this, 'Routing', {
+    this.routing = child(McpRouting, this, 'Routing', {
       publicUrl: props.publicUrl,
       name: this.server.name,
       serviceName: this.server.name,
       instance,
       routing: props.routing ?? Routing.ingress(),
-      ...(props.tls ? { tls: props.tls } : {}),
+      ...(props.tls !== undefined ? { tls: props.tls } : {}),
       ...(props.requestTimeoutSeconds === undefined
         ? {}
         : { requestTimeoutSeconds: props.requestTimeoutSeconds }),
     });
 
     const ingressFrom: NetworkPolicyPeer[] = [namespaceNamed(props.ingressNamespace ?? 'ingress-nginx')];
-    this.networkPolicies = new McpNetworkPolicies(this, 'NetworkPolicies', {
+    this.networkPolicies = child(McpNetworkPolicies, this, 'NetworkPolicies', {
       instance,
       serverPodSelector: this.server.podSelector,
       serverPort: this.server.port,
@@ -210,15 +271,15 @@ export class McpEnvironment extends Construct {
       ingressFrom,
       metricsFrom: [namespaceNamed(props.monitoringNamespace ?? 'monitoring')],
       allowHttpsEgress: props.oauth !== undefined,
-      ...(props.oauthEgressCidrs ? { httpsEgressCidrs: props.oauthEgressCidrs } : {}),
+      ...(props.oauthEgressCidrs !== undefined ? { httpsEgressCidrs: props.oauthEgressCidrs } : {}),
     });
 
-    this.monitoring = new McpMonitoring(this, 'Monitoring', {
+    this.monitoring = child(McpMonitoring, this, 'Monitoring', {
       name: this.server.name,
       instance,
-      ...(props.monitoringLabels ? { labels: props.monitoringLabels } : {}),
-      ...(props.dashboardLabels ? { sidecarLabels: props.dashboardLabels } : {}),
-      ...(props.runbookBaseUrl ? { runbookBaseUrl: props.runbookBaseUrl } : {}),
+      ...(props.monitoringLabels !== undefined ? { labels: props.monitoringLabels } : {}),
+      ...(props.dashboardLabels !== undefined ? { sidecarLabels: props.dashboardLabels } : {}),
+      ...(props.runbookBaseUrl !== undefined ? { runbookBaseUrl: props.runbookBaseUrl } : {}),
       ...props.alerts,
       memoryLimitBytes: this.server.memoryLimitBytes,
       cpuLimitCores: this.server.cpuLimitCores,

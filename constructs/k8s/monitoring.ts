@@ -2,6 +2,7 @@ import { Chart } from 'cdk8s';
 import { KubeConfigMap } from 'cdk8s-plus-28/lib/imports/k8s';
 import { Construct } from 'constructs';
 import { invalidProp } from '../errors';
+import { check, LABEL_KEY, LABEL_VALUE, labelKey, labelValue } from '../validators';
 import { type AlertRulesProps, buildAlertRules, type RuleGroup } from '../monitoring/alerts';
 import {
   buildDashboard,
@@ -22,9 +23,6 @@ import {
 import { commonLabels, selectorLabels } from './labels';
 import { checkServerName, componentName, DEFAULT_INSTANCE, DNS_LABEL } from './names';
 
-const LABEL_KEY =
-  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
-const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
 /** A named container port (IANA_SVC_NAME). */
 const PORT_NAME = /^(?=.*[a-z])[a-z0-9]([-a-z0-9]{0,13}[a-z0-9])?$/;
 /** Labels the constructs set on every monitoring object themselves. */
@@ -133,20 +131,11 @@ interface Target {
 
 function checkLabels(where: string, prop: string, labels: Readonly<Record<string, string>>): void {
   for (const [key, value] of Object.entries(labels)) {
-    if (!LABEL_KEY.test(key)) {
-      throw invalidProp(where, `${prop}.${key}`, 'be a Kubernetes label key', key);
-    }
+    check(where, `${prop}.${key}`, key, labelKey);
     if (MANAGED_LABELS.has(key)) {
       throw invalidProp(where, `${prop}.${key}`, 'not be set: the construct manages it', key, 'remove it');
     }
-    if (!LABEL_VALUE.test(value)) {
-      throw invalidProp(
-        where,
-        `${prop}.${key}`,
-        'be a Kubernetes label value of at most 63 characters',
-        value,
-      );
-    }
+    check(where, `${prop}.${key}`, value, labelValue);
   }
 }
 

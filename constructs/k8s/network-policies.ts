@@ -1,6 +1,7 @@
 import { IntOrString, KubeNetworkPolicy, type NetworkPolicyPeer } from 'cdk8s-plus-28/lib/imports/k8s';
 import { Construct } from 'constructs';
 import { invalidProp } from '../errors';
+import { check, ipv4Cidr, requireProps } from '../validators';
 import type { DataStoreBinding } from './data';
 import { checkInstance, componentName, DEFAULT_INSTANCE } from './names';
 
@@ -48,8 +49,6 @@ export interface McpNetworkPoliciesProps {
   readonly allowHttpsEgress?: boolean;
 }
 
-const CIDR = /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/;
-
 /**
  * Default deny for the environment's own pods (those of its instance), then exactly the traffic
  * the environment needs: the ingress controller and Prometheus to the server; the server to its
@@ -64,15 +63,28 @@ export class McpNetworkPolicies extends Construct {
   constructor(scope: Construct, id: string, props: McpNetworkPoliciesProps) {
     super(scope, id);
     const where = 'McpNetworkPolicies';
+    requireProps(where, props, {
+      serverPodSelector: "pass the labels of the server's pods (McpServerWorkload.podSelector)",
+      serverPort: "pass the server's container port (McpServerWorkload.port)",
+      dataStores: 'pass the bindings of the data stores the server talks to (an empty list for none)',
+    });
     if (Object.keys(props.serverPodSelector).length === 0) {
       throw invalidProp(where, 'serverPodSelector', 'name at least one label', props.serverPodSelector);
     }
-    for (const cidr of props.httpsEgressCidrs ?? []) {
-      if (!CIDR.test(cidr)) throw invalidProp(where, 'httpsEgressCidrs', 'contain IPv4 CIDR blocks', cidr);
+    if (props.httpsEgressCidrs?.length === 0) {
+      // An egress rule with no peers would allow every destination.
+      throw invalidProp(
+        where,
+        'httpsEgressCidrs',
+        'list at least one CIDR block',
+        props.httpsEgressCidrs,
+        'set allowHttpsEgress: false for no HTTPS egress',
+      );
     }
     const instance =
       props.instance ?? props.serverPodSelector['app.kubernetes.io/instance'] ?? DEFAULT_INSTANCE;
     checkInstance(where, instance);
+    for (const cidr of props.httpsEgressCidrs ?? []) check(where, 'httpsEgressCidrs', cidr, ipv4Cidr);
     const serverPort = IntOrString.fromNumber(props.serverPort);
 
     this.defaultDeny = new KubeNetworkPolicy(this, 'DefaultDeny', {

@@ -1,8 +1,17 @@
-import { isIP } from 'node:net';
 import { Chart, JsonPatch } from 'cdk8s';
 import { KubeIngress } from 'cdk8s-plus-28/lib/imports/k8s';
 import { Construct } from 'constructs';
-import { invalidProp } from '../errors';
+import { invalidProp, missingProp } from '../errors';
+import {
+  acmCertificateArn,
+  check,
+  email,
+  httpsOrigin,
+  httpsUrl,
+  LABEL_KEY,
+  LABEL_VALUE,
+  requireProps,
+} from '../validators';
 import {
   Certificate,
   CertificateSpecPrivateKeyAlgorithm,
@@ -27,18 +36,16 @@ import {
   HttpRouteSpecRulesMatchesPathType,
 } from './imports/http-routes-gateway.networking.k8s.io';
 import { commonLabels } from './labels';
-import { checkServerName, componentName, DEFAULT_INSTANCE, DNS_LABEL } from './names';
+import {
+  checkServerName,
+  componentName,
+  DEFAULT_INSTANCE,
+  DNS_LABEL,
+  DNS_NAME as DNS_SUBDOMAIN,
+} from './names';
 
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const HOST_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
-const ANNOTATION_KEY =
-  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 /** The characters ingress-nginx's strict path validation accepts for `Prefix` paths. */
 const PATH_PREFIX = /^\/[A-Za-z0-9._~/-]*$/;
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-const ACM_CERTIFICATE_ARN =
-  /^arn:aws(-[a-z]+)*:acm:[a-z]{2}(-[a-z]+)+-\d:\d{12}:certificate\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** The ClusterIssuer `McpRouting` asks cert-manager for when no `tls` is given. */
 export const DEFAULT_CLUSTER_ISSUER = 'letsencrypt-prod';
@@ -138,7 +145,7 @@ export class Routing {
       throw invalidProp(where, 'className', 'be the name of an IngressClass', className);
     }
     for (const key of Object.keys(options.annotations ?? {})) {
-      if (!ANNOTATION_KEY.test(key)) {
+      if (!LABEL_KEY.test(key)) {
         throw invalidProp(where, 'annotations', 'have keys of the form "prefix/name"', key);
       }
     }
@@ -148,6 +155,13 @@ export class Routing {
   /** An HTTPRoute on an existing Gateway (`gateway`) or on a Gateway created here (`createGateway`). */
   static gatewayApi(options: GatewayApiRoutingOptions): Routing {
     const where = 'Routing.gatewayApi';
+    if (options === undefined || options === null) {
+      throw missingProp(
+        where,
+        'options',
+        'pass { gateway: { name, namespace } } or { createGateway: { gatewayClassName } }',
+      );
+    }
     const { gateway, createGateway } = options;
     if ((gateway === undefined) === (createGateway === undefined)) {
       throw invalidProp(
@@ -235,6 +249,9 @@ export class Tls {
 
   /** cert-manager issues the certificate from an existing ClusterIssuer. */
   static clusterIssuer(name: string): Tls {
+    if (name === undefined || name === null) {
+      throw missingProp('Tls.clusterIssuer', 'name', 'pass the name of an existing ClusterIssuer');
+    }
     if (!DNS_SUBDOMAIN.test(name) || name.length > 253) {
       throw invalidProp('Tls.clusterIssuer', 'name', 'be the name of a ClusterIssuer', name);
     }
@@ -247,38 +264,27 @@ export class Tls {
    */
   static acme(options: AcmeIssuerOptions): Tls {
     const where = 'Tls.acme';
-    if (typeof options.email !== 'string' || !EMAIL.test(options.email)) {
-      throw invalidProp(where, 'email', 'be an email address', options.email);
-    }
+    requireProps(where, options, { email: 'pass the contact address of the ACME account' });
+    check(where, 'email', options.email, email);
     const server = options.server ?? Tls.LETS_ENCRYPT_PRODUCTION;
-    let url: URL | undefined;
-    try {
-      url = new URL(server);
-    } catch {
-      url = undefined;
-    }
-    if (url?.protocol !== 'https:') {
-      throw invalidProp(where, 'server', 'be the https URL of an ACME directory', server);
-    }
+    check(where, 'server', server, httpsUrl);
     if (options.name !== undefined && (!DNS_SUBDOMAIN.test(options.name) || options.name.length > 253)) {
       throw invalidProp(where, 'name', 'be a lowercase DNS name for the ClusterIssuer', options.name);
     }
     return new Tls(
-      { acme: { email: options.email, server, ...(options.name ? { name: options.name } : {}) } },
+      {
+        acme: { email: options.email, server, ...(options.name !== undefined ? { name: options.name } : {}) },
+      },
       `Tls.acme(${options.email})`,
     );
   }
 
   /** The AWS ALB serves a certificate from AWS Certificate Manager (IngressPreset.AWS_ALB only). */
   static acmCertificate(certificateArn: string): Tls {
-    if (!ACM_CERTIFICATE_ARN.test(certificateArn)) {
-      throw invalidProp(
-        'Tls.acmCertificate',
-        'certificateArn',
-        'be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<uuid>)',
-        certificateArn,
-      );
+    if (certificateArn === undefined || certificateArn === null) {
+      throw missingProp('Tls.acmCertificate', 'certificateArn', 'pass the ARN of a certificate in ACM');
     }
+    check('Tls.acmCertificate', 'certificateArn', certificateArn, acmCertificateArn);
     return new Tls({ acmCertificateArn: certificateArn }, `Tls.acmCertificate(${certificateArn})`);
   }
 
@@ -387,6 +393,10 @@ export class McpRouting extends Construct {
   constructor(scope: Construct, id: string, props: McpRoutingProps) {
     super(scope, id);
     const where = 'McpRouting';
+    requireProps(where, props, {
+      publicUrl: 'pass the public https origin, such as "https://mcp.example.com"',
+      serviceName: "pass the name of the server's Service",
+    });
     const name = props.name ?? componentName(props.instance ?? DEFAULT_INSTANCE, 'server');
     const instance = props.instance ?? name;
     const servicePort = props.servicePort ?? 80;
@@ -668,55 +678,8 @@ export class McpRouting extends Construct {
 
 /** Validates the public URL and returns it parsed (host lowercased, IDNs in punycode). */
 function parsePublicUrl(where: string, value: string): URL {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw invalidProp(where, 'publicUrl', 'be an absolute URL such as "https://mcp.example.com"', value);
-  }
-  if (url.protocol !== 'https:') {
-    throw invalidProp(where, 'publicUrl', 'use https', value, 'clients reach the server only over TLS');
-  }
-  if (url.username || url.password) {
-    throw invalidProp(where, 'publicUrl', 'not contain credentials', value);
-  }
-  if (url.pathname !== '/' || url.search || url.hash) {
-    throw invalidProp(
-      where,
-      'publicUrl',
-      'be an origin without path, query or fragment',
-      value,
-      'the MCP endpoint is served at <publicUrl>/mcp',
-    );
-  }
-  if (url.port) {
-    throw invalidProp(where, 'publicUrl', 'not name a port', value, 'the server is published on port 443');
-  }
-  const host = url.hostname;
-  if (isIP(host.replace(/^\[(.*)\]$/, '$1')) !== 0) {
-    throw invalidProp(
-      where,
-      'publicUrl',
-      'name a DNS host, not an IP address',
-      value,
-      'certificates and host routing need a DNS name',
-    );
-  }
-  const labels = host.split('.');
-  if (
-    host.length > 253 ||
-    labels.length < 2 ||
-    !labels.every((label) => HOST_LABEL.test(label)) ||
-    /^\d+$/.test(labels[labels.length - 1] ?? '')
-  ) {
-    throw invalidProp(
-      where,
-      'publicUrl',
-      'have a fully qualified DNS host name (letters, digits and hyphens, at least two labels)',
-      value,
-    );
-  }
-  return url;
+  check(where, 'publicUrl', value, httpsOrigin);
+  return new URL(value);
 }
 
 function nginxAnnotations(options: {

@@ -12,9 +12,17 @@ import {
 } from 'cdk8s-plus-28/lib/imports/k8s';
 import { Construct } from 'constructs';
 import { invalidProp } from '../errors';
-import { parseImageReference } from '../spec';
+import {
+  check,
+  httpsOrigin,
+  parseImageReference,
+  pinnedImage,
+  quantity,
+  requireProps,
+  wholeNumber,
+} from '../validators';
 import { commonLabels, selectorLabels } from './labels';
-import { checkServerName, componentName, DEFAULT_INSTANCE, DNS_NAME, QUANTITY } from './names';
+import { checkServerName, componentName, DEFAULT_INSTANCE, DNS_NAME } from './names';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Variables the construct sets itself; a caller overriding them would break probes or routing. */
@@ -178,6 +186,9 @@ export class McpServerWorkload extends Construct {
   constructor(scope: Construct, id: string, props: McpServerWorkloadProps) {
     super(scope, id);
     const where = 'McpServerWorkload';
+    requireProps(where, props, {
+      image: 'pass a container image pinned by tag or digest, such as "ghcr.io/org/server:1.2.3"',
+    });
     const name = props.name ?? componentName(props.instance ?? DEFAULT_INSTANCE, 'server');
     const replicas = props.replicas ?? 2;
     const maxReplicas = props.maxReplicas ?? replicas * 3;
@@ -192,13 +203,9 @@ export class McpServerWorkload extends Construct {
     };
 
     checkServerName(where, name, props);
-    const { tag, digest } = parseImageReference(props.image);
-    if (tag === undefined && digest === undefined) {
-      throw invalidProp(where, 'image', 'be pinned by a tag or digest', props.image, 'add ":<version>"');
-    }
-    if (!Number.isInteger(replicas) || replicas < 1) {
-      throw invalidProp(where, 'replicas', 'be a whole number of at least 1', replicas);
-    }
+    check(where, 'image', props.image, pinnedImage);
+    if (props.publicUrl !== undefined) check(where, 'publicUrl', props.publicUrl, httpsOrigin);
+    check(where, 'replicas', replicas, wholeNumber(1));
     if (!Number.isInteger(maxReplicas) || maxReplicas < replicas) {
       throw invalidProp(
         where,
@@ -228,11 +235,7 @@ export class McpServerWorkload extends Construct {
     if (!Number.isInteger(port) || port < 1024 || port > 65535) {
       throw invalidProp(where, 'port', 'be an unprivileged port between 1024 and 65535', port);
     }
-    for (const [prop, value] of Object.entries(resources)) {
-      if (!QUANTITY.test(value)) {
-        throw invalidProp(where, prop, 'be a Kubernetes quantity such as "250m" or "256Mi"', value);
-      }
-    }
+    for (const [prop, value] of Object.entries(resources)) check(where, prop, value, quantity);
     if (quantityToBytes(resources.memoryRequest) > quantityToBytes(resources.memoryLimit)) {
       throw invalidProp(
         where,
@@ -295,7 +298,7 @@ export class McpServerWorkload extends Construct {
       { name: 'PORT', value: String(port) },
       { name: 'SHUTDOWN_DELAY_SECONDS', value: String(SHUTDOWN_DELAY_SECONDS) },
       { name: 'SHUTDOWN_DRAIN_SECONDS', value: String(SHUTDOWN_DRAIN_SECONDS) },
-      ...(props.publicUrl ? [{ name: 'PUBLIC_URL', value: props.publicUrl }] : []),
+      ...(props.publicUrl !== undefined ? [{ name: 'PUBLIC_URL', value: props.publicUrl }] : []),
       ...(props.caBundleConfigMap ? [{ name: 'NODE_EXTRA_CA_CERTS', value: '/etc/mcpenv/ca/ca.pem' }] : []),
       ...Object.keys(props.env ?? {})
         .sort()
@@ -332,7 +335,7 @@ export class McpServerWorkload extends Construct {
         memory: Quantity.fromString(resources.memoryLimit),
       },
     };
-    const imagePullPolicy = digest ? 'IfNotPresent' : 'Always';
+    const imagePullPolicy = parseImageReference(props.image).digest ? 'IfNotPresent' : 'Always';
 
     this.serviceAccount = new KubeServiceAccount(this, 'ServiceAccount', {
       metadata: { name, labels },

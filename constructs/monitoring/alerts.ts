@@ -11,11 +11,11 @@ import { stringify } from 'yaml';
 import { invalidProp } from '../errors';
 import { METRICS, RECORDING_WINDOW } from '@mcpenv/contract';
 import { componentName, DEFAULT_INSTANCE } from '../k8s/names';
+import { check, fraction, httpsBaseUrl, prometheusDuration, type Validator } from '../validators';
 import {
   absent,
   assertKnownMetrics,
   checkSelector,
-  isPositiveDuration,
   metric,
   rate,
   ratio,
@@ -189,19 +189,77 @@ export type AlertThresholdProps = Omit<
   'selector' | 'runbookBaseUrl' | 'memoryLimitBytes' | 'cpuLimitCores'
 >;
 
+/**
+ * The latency histogram's finite bucket bounds: a p95 threshold below the first cannot be told
+ * apart from zero, and one at or above the last can never be exceeded (a quantile in the `+Inf`
+ * bucket reads as the last finite bound).
+ */
+const LATENCY_BOUNDS = METRICS.requestDurationSeconds.buckets;
+const [LOWEST_LATENCY, HIGHEST_LATENCY] = [LATENCY_BOUNDS[0], LATENCY_BOUNDS[LATENCY_BOUNDS.length - 1]];
+
+const latencyThreshold: Validator = (value) =>
+  typeof value === 'number' && value >= LOWEST_LATENCY && value < HIGHEST_LATENCY
+    ? undefined
+    : {
+        rule: `be at least ${LOWEST_LATENCY} and less than ${HIGHEST_LATENCY} seconds, the latency histogram's finite bucket range`,
+        fix: 'write 250 ms as 0.25',
+      };
+
+/** How one tunable alert setting is checked, and its value when left out. */
+export interface AlertSetting {
+  /** The alert it tunes. */
+  readonly alert: string;
+  /** A threshold (a number) or a `for` duration (a string). */
+  readonly type: 'number' | 'string';
+  readonly validator: Validator;
+  /** The value when the setting is left out; none makes the alert opt-in. */
+  readonly default?: number | string;
+}
+
+const threshold = (alert: string, value: number) => ({
+  alert,
+  type: 'number' as const,
+  validator: fraction,
+  default: value,
+});
+const duration = (alert: string, value: string) => ({
+  alert,
+  type: 'string' as const,
+  validator: prometheusDuration,
+  default: value,
+});
+
+/**
+ * Every threshold and `for` duration an environment tunes, with its rule and default, written
+ * once: the alert rules read it, and the environment file's `alerts` schema is built from it.
+ */
+export const ALERT_SETTINGS = {
+  errorRatioThreshold: threshold('McpHighErrorRatio', 0.05),
+  errorRatioFor: duration('McpHighErrorRatio', '10m'),
+  latencyP95ThresholdSeconds: {
+    alert: 'McpHighLatency',
+    type: 'number',
+    validator: latencyThreshold,
+    default: 1,
+  },
+  latencyFor: duration('McpHighLatency', '10m'),
+  serverDownFor: duration('McpServerDown', '5m'),
+  memoryUsageThreshold: threshold('McpHighMemory', 0.9),
+  memoryFor: duration('McpHighMemory', '15m'),
+  cpuUsageThreshold: threshold('McpHighCpu', 0.9),
+  cpuFor: duration('McpHighCpu', '15m'),
+  toolErrorRatioThreshold: threshold('McpHighToolErrorRatio', 0.1),
+  toolErrorFor: duration('McpHighToolErrorRatio', '15m'),
+  rateLimitRejectionRatioThreshold: threshold('McpRateLimitRejections', 0.1),
+  rateLimitRejectionFor: duration('McpRateLimitRejections', '10m'),
+  notReadyFor: duration('McpNotReady', '5m'),
+  postgresDownFor: duration('McpPostgresDown', '2m'),
+  redisDownFor: duration('McpRedisDown', '5m'),
+  authFailureRatioThreshold: { alert: 'McpAuthFailures', type: 'number', validator: fraction },
+  authFailureFor: duration('McpAuthFailures', '10m'),
+} as const satisfies { readonly [K in keyof AlertThresholdProps]-?: AlertSetting };
+
 const WHERE = 'McpAlertRules';
-
-function checkRatio(prop: string, value: number): void {
-  if (typeof value !== 'number' || !(value > 0 && value < 1)) {
-    throw invalidProp(WHERE, prop, 'be a ratio greater than 0 and less than 1', value, 'write 5% as 0.05');
-  }
-}
-
-function checkDuration(prop: string, value: string): void {
-  if (typeof value !== 'string' || !isPositiveDuration(value)) {
-    throw invalidProp(WHERE, prop, 'be a positive Prometheus duration such as "5m" or "1h30m"', value);
-  }
-}
 
 function checkPositive(prop: string, value: number, fix: string): void {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
@@ -211,21 +269,7 @@ function checkPositive(prop: string, value: number, fix: string): void {
 
 function runbookBase(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
-  let url: URL | undefined;
-  try {
-    url = new URL(value);
-  } catch {
-    url = undefined;
-  }
-  if (!url || url.protocol !== 'https:' || url.search !== '' || url.hash !== '') {
-    throw invalidProp(
-      WHERE,
-      'runbookBaseUrl',
-      'be an absolute https URL without query or fragment',
-      value,
-      'e.g. "https://runbooks.example.com/mcp"',
-    );
-  }
+  check(WHERE, 'runbookBaseUrl', value, httpsBaseUrl);
   return value.replace(/\/+$/, '');
 }
 
@@ -270,72 +314,55 @@ export interface AlertSettings {
   };
 }
 
-/**
- * The latency histogram's finite bucket bounds: a p95 threshold below the first cannot be told
- * apart from zero, and one at or above the last can never be exceeded (a quantile in the `+Inf`
- * bucket reads as the last finite bound).
- */
-const LATENCY_BOUNDS = METRICS.requestDurationSeconds.buckets;
-
 /** Applies the defaults to `props` and checks every value; throws naming the bad prop. */
 export function resolveAlertSettings(props: AlertRulesProps = {}): AlertSettings {
   const selector = props.selector ?? DEFAULT_SELECTOR;
   checkSelector(WHERE, selector);
   const runbook = runbookBase(props.runbookBaseUrl);
+  for (const [key, setting] of Object.entries(ALERT_SETTINGS) as [
+    keyof AlertThresholdProps,
+    AlertSetting,
+  ][]) {
+    const value = props[key] ?? setting.default;
+    if (value !== undefined) check(WHERE, key, value, setting.validator);
+  }
+  const defaults = ALERT_SETTINGS;
   const settings: AlertSettings = {
     selector,
     ...(runbook !== undefined ? { runbookBaseUrl: runbook } : {}),
-    errorRatioThreshold: props.errorRatioThreshold ?? 0.05,
-    latencyP95ThresholdSeconds: props.latencyP95ThresholdSeconds ?? 1,
+    errorRatioThreshold: props.errorRatioThreshold ?? defaults.errorRatioThreshold.default,
+    latencyP95ThresholdSeconds:
+      props.latencyP95ThresholdSeconds ?? defaults.latencyP95ThresholdSeconds.default,
     memoryLimitBytes: props.memoryLimitBytes ?? 512 * 1024 ** 2,
-    memoryUsageThreshold: props.memoryUsageThreshold ?? 0.9,
+    memoryUsageThreshold: props.memoryUsageThreshold ?? defaults.memoryUsageThreshold.default,
     cpuLimitCores: props.cpuLimitCores ?? 1,
-    cpuUsageThreshold: props.cpuUsageThreshold ?? 0.9,
-    toolErrorRatioThreshold: props.toolErrorRatioThreshold ?? 0.1,
-    rateLimitRejectionRatioThreshold: props.rateLimitRejectionRatioThreshold ?? 0.1,
+    cpuUsageThreshold: props.cpuUsageThreshold ?? defaults.cpuUsageThreshold.default,
+    toolErrorRatioThreshold: props.toolErrorRatioThreshold ?? defaults.toolErrorRatioThreshold.default,
+    rateLimitRejectionRatioThreshold:
+      props.rateLimitRejectionRatioThreshold ?? defaults.rateLimitRejectionRatioThreshold.default,
     ...(props.authFailureRatioThreshold !== undefined
       ? { authFailureRatioThreshold: props.authFailureRatioThreshold }
       : {}),
     durations: {
-      errorRatioFor: props.errorRatioFor ?? '10m',
-      latencyFor: props.latencyFor ?? '10m',
-      serverDownFor: props.serverDownFor ?? '5m',
-      memoryFor: props.memoryFor ?? '15m',
-      cpuFor: props.cpuFor ?? '15m',
-      toolErrorFor: props.toolErrorFor ?? '15m',
-      rateLimitRejectionFor: props.rateLimitRejectionFor ?? '10m',
-      notReadyFor: props.notReadyFor ?? '5m',
-      postgresDownFor: props.postgresDownFor ?? '2m',
-      redisDownFor: props.redisDownFor ?? '5m',
-      authFailureFor: props.authFailureFor ?? '10m',
+      errorRatioFor: props.errorRatioFor ?? defaults.errorRatioFor.default,
+      latencyFor: props.latencyFor ?? defaults.latencyFor.default,
+      serverDownFor: props.serverDownFor ?? defaults.serverDownFor.default,
+      memoryFor: props.memoryFor ?? defaults.memoryFor.default,
+      cpuFor: props.cpuFor ?? defaults.cpuFor.default,
+      toolErrorFor: props.toolErrorFor ?? defaults.toolErrorFor.default,
+      rateLimitRejectionFor: props.rateLimitRejectionFor ?? defaults.rateLimitRejectionFor.default,
+      notReadyFor: props.notReadyFor ?? defaults.notReadyFor.default,
+      postgresDownFor: props.postgresDownFor ?? defaults.postgresDownFor.default,
+      redisDownFor: props.redisDownFor ?? defaults.redisDownFor.default,
+      authFailureFor: props.authFailureFor ?? defaults.authFailureFor.default,
     },
   };
-
-  checkRatio('errorRatioThreshold', settings.errorRatioThreshold);
-  checkRatio('memoryUsageThreshold', settings.memoryUsageThreshold);
-  checkRatio('cpuUsageThreshold', settings.cpuUsageThreshold);
-  checkRatio('toolErrorRatioThreshold', settings.toolErrorRatioThreshold);
-  checkRatio('rateLimitRejectionRatioThreshold', settings.rateLimitRejectionRatioThreshold);
-  if (settings.authFailureRatioThreshold !== undefined)
-    checkRatio('authFailureRatioThreshold', settings.authFailureRatioThreshold);
-  const latency = settings.latencyP95ThresholdSeconds;
-  const [lowest, highest] = [LATENCY_BOUNDS[0], LATENCY_BOUNDS[LATENCY_BOUNDS.length - 1]];
-  if (typeof latency !== 'number' || !(latency >= lowest && latency < highest)) {
-    throw invalidProp(
-      WHERE,
-      'latencyP95ThresholdSeconds',
-      `be at least ${lowest} and less than ${highest} seconds, the latency histogram's finite bucket range`,
-      latency,
-      'write 250 ms as 0.25',
-    );
-  }
   checkPositive(
     'memoryLimitBytes',
     settings.memoryLimitBytes,
     'pass the container memory limit, e.g. 536870912 for 512Mi',
   );
   checkPositive('cpuLimitCores', settings.cpuLimitCores, 'pass the container CPU limit, e.g. 0.5 for 500m');
-  for (const [prop, value] of Object.entries(settings.durations)) checkDuration(prop, value);
   return settings;
 }
 

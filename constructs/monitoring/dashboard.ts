@@ -135,6 +135,7 @@ export function buildDashboard(props: DashboardProps = {}): GrafanaDashboard {
       props.uid === undefined ? 'it derives from `name` and `instance`: pass a `uid`' : undefined,
     );
   }
+  if (!UID.test(uid)) throw invalidProp(WHERE, 'uid', 'be 1 to 40 letters, digits, "-" or "_"', uid);
   if (title.trim() === '') throw invalidProp(WHERE, 'title', 'not be empty', title);
   checkSelector(WHERE, selector);
 

@@ -7,6 +7,7 @@ import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-securit
 import { TerraformStack, TerraformVariable, Token } from 'cdktf';
 import type { Construct } from 'constructs';
 import { collision, invalidProp, showValue } from '../errors';
+import { awsId, check, parseCidr, wholeNumber } from '../validators';
 
 /** What a data store needs from the network: where it lives and who may reach it. */
 export interface NetworkShape {
@@ -15,25 +16,15 @@ export interface NetworkShape {
   readonly clientSecurityGroupIds: readonly string[];
 }
 
-/** AWS resource ids: a prefix and 8 or 17 lowercase hex digits. */
-const RESOURCE_ID = {
-  vpc: /^vpc-([0-9a-f]{8}|[0-9a-f]{17})$/,
-  subnet: /^subnet-([0-9a-f]{8}|[0-9a-f]{17})$/,
-  sg: /^sg-([0-9a-f]{8}|[0-9a-f]{17})$/,
-} as const;
-
-const EXAMPLE_ID = {
-  vpc: 'vpc-0a1b2c3d4e5f67890',
-  subnet: 'subnet-0a1b2c3d4e5f67890',
-  sg: 'sg-0a1b2c3d4e5f67890',
-} as const;
-
 /** Checks one id; a token (a reference to another resource) is taken as is. */
-export function checkResourceId(construct: string, prop: string, id: string, kind: keyof typeof RESOURCE_ID) {
+export function checkResourceId(
+  construct: string,
+  prop: string,
+  id: string,
+  kind: Parameters<typeof awsId>[0],
+) {
   if (Token.isUnresolved(id)) return;
-  if (!RESOURCE_ID[kind].test(id)) {
-    throw invalidProp(construct, prop, `be an id such as "${EXAMPLE_ID[kind]}"`, id);
-  }
+  check(construct, prop, id, awsId(kind));
 }
 
 /**
@@ -44,7 +35,7 @@ export function checkResourceIds(
   construct: string,
   prop: string,
   ids: readonly string[],
-  kind: keyof typeof RESOURCE_ID,
+  kind: Parameters<typeof awsId>[0],
   min: number,
   fix?: string,
 ) {
@@ -99,9 +90,8 @@ export function checkWholeNumber(
   max: number,
   fix?: string,
 ) {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw invalidProp(construct, prop, `be a whole number from ${min} to ${max}`, value, fix);
-  }
+  const problem = wholeNumber(min, max)(value);
+  if (problem !== undefined) throw invalidProp(construct, prop, problem.rule, value, fix);
 }
 
 /**
@@ -148,31 +138,8 @@ export function checkWindow(
   if ((end - start + period) % period < minMinutes) throw invalidProp(construct, prop, rule, value);
 }
 
-/** A dotted IPv4 address as an unsigned 32-bit number, or undefined when malformed. */
-function parseIpv4(text: string): number | undefined {
-  const octets = text.split('.');
-  if (octets.length !== 4 || !octets.every((octet) => /^(0|[1-9]\d{0,2})$/.test(octet))) return undefined;
-  const values = octets.map(Number);
-  if (values.some((value) => value > 255)) return undefined;
-  return values.reduce((sum, value) => sum * 256 + value, 0);
-}
-
 function formatIpv4(value: number): string {
   return [24, 16, 8, 0].map((shift) => (value >>> shift) & 255).join('.');
-}
-
-/** An IPv4 CIDR block, or undefined when malformed or when host bits are set. */
-export function parseCidr(
-  text: string,
-): { readonly address: number; readonly prefixLength: number } | undefined {
-  const [addressText, prefixText, ...rest] = text.split('/');
-  if (rest.length > 0 || prefixText === undefined || !/^\d{1,2}$/.test(prefixText)) return undefined;
-  const address = parseIpv4(addressText ?? '');
-  const prefixLength = Number(prefixText);
-  if (address === undefined || prefixLength > 32) return undefined;
-  const hostBits = 2 ** (32 - prefixLength);
-  if (address % hostBits !== 0) return undefined;
-  return { address, prefixLength };
 }
 
 /**
@@ -182,7 +149,7 @@ export function parseCidr(
  */
 export function subnetCidrs(cidrBlock: string, prefixLength: number, count: number): string[] {
   const parsed = parseCidr(cidrBlock);
-  if (parsed === undefined) throw new RangeError(`not an IPv4 network: ${cidrBlock}`);
+  if (parsed === undefined || parsed.hostBits) throw new RangeError(`not an IPv4 network: ${cidrBlock}`);
   const size = 2 ** (32 - prefixLength);
   if (prefixLength < parsed.prefixLength || count * size > 2 ** (32 - parsed.prefixLength)) {
     throw new RangeError(`${count} subnets of /${prefixLength} do not fit in ${cidrBlock}`);

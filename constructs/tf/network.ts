@@ -10,7 +10,8 @@ import { Vpc } from '@cdktf/provider-aws/lib/vpc';
 import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
 import { invalidProp } from '../errors';
-import { checkResourceId, checkResourceIds, claimName, parseCidr, subnetCidrs } from './internal';
+import { availabilityZone, AVAILABILITY_ZONE, check, parseCidr, requireProps } from '../validators';
+import { checkResourceId, checkResourceIds, claimName, subnetCidrs } from './internal';
 
 /**
  * Where the data stores live and who may reach them. `DataNetwork` is one; a plain object works
@@ -103,6 +104,11 @@ class ExistingNetwork extends Network {
   constructor(private readonly options: ExistingNetworkOptions) {
     super();
     const where = 'Network.existing';
+    requireProps(where, options, {
+      vpcId: 'pass the VPC, such as "vpc-0a1b2c3d4e5f67890"',
+      privateSubnetIds: 'pass at least two private subnets in different availability zones',
+      clientSecurityGroupIds: 'pass the security groups of the cluster nodes or pods that connect',
+    });
     checkResourceId(where, 'vpcId', options.vpcId, 'vpc');
     checkResourceIds(
       where,
@@ -132,17 +138,18 @@ class ExistingNetwork extends Network {
   }
 }
 
-/** An availability zone name such as `eu-west-1a` or `us-gov-west-1b`: region + one letter. */
-const AVAILABILITY_ZONE = /^([a-z]{2}(-[a-z]+)+-\d+)[a-z]$/;
-
 class NewNetwork extends Network {
   private readonly subnetCidrs: string[];
 
   constructor(private readonly options: NewNetworkOptions) {
     super();
     const where = 'Network.create';
-    const vpc = parseCidr(options.cidrBlock);
-    if (vpc === undefined || vpc.prefixLength < 16 || vpc.prefixLength > 28) {
+    requireProps(where, options, {
+      cidrBlock: 'pass the VPC\'s IPv4 range, such as "10.40.0.0/16"',
+      availabilityZones: 'pass at least two availability zones, such as ["eu-west-1a", "eu-west-1b"]',
+    });
+    const vpc = typeof options.cidrBlock === 'string' ? parseCidr(options.cidrBlock) : undefined;
+    if (vpc === undefined || vpc.hostBits || vpc.prefixLength < 16 || vpc.prefixLength > 28) {
       throw invalidProp(
         where,
         'cidrBlock',
@@ -161,11 +168,7 @@ class NewNetwork extends Network {
         'RDS and ElastiCache subnet groups need subnets in two zones',
       );
     }
-    for (const zone of zones) {
-      if (!AVAILABILITY_ZONE.test(zone)) {
-        throw invalidProp(where, 'availabilityZones', 'contain zone names such as "eu-west-1a"', zone);
-      }
-    }
+    for (const zone of zones) check(where, 'availabilityZones', zone, availabilityZone);
     if (new Set(zones).size !== zones.length) {
       throw invalidProp(where, 'availabilityZones', 'not list a zone twice', zones);
     }
@@ -374,6 +377,9 @@ class CloudWatchFlowLogs extends FlowLogs {
 class S3FlowLogs extends FlowLogs {
   constructor(private readonly options: S3FlowLogsOptions) {
     super();
+    requireProps('FlowLogs.toS3', options, {
+      bucketArn: 'pass the ARN of the bucket, such as "arn:aws:s3:::org-log-archive/vpc"',
+    });
     if (!/^arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/.test(options.bucketArn)) {
       throw invalidProp(
         'FlowLogs.toS3',
@@ -415,6 +421,10 @@ export class DataNetwork extends Construct implements IDataNetwork {
 
   constructor(scope: Construct, id: string, props: DataNetworkProps) {
     super(scope, id);
+    requireProps('DataNetwork', props, {
+      network:
+        'pass Network.existing({ vpcId, privateSubnetIds, clientSecurityGroupIds }) or Network.create({ cidrBlock, availabilityZones })',
+    });
     const binding = props.network.bind(this);
     this.vpcId = binding.vpcId;
     this.privateSubnetIds = binding.privateSubnetIds;

@@ -4,6 +4,7 @@ import { DbSubnetGroup } from '@cdktf/provider-aws/lib/db-subnet-group';
 import type { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { Construct } from 'constructs';
 import { invalidProp } from '../errors';
+import { requireProps } from '../validators';
 import type { DataEncryptionKey } from './data-encryption-key';
 import {
   checkNetworkShape,
@@ -140,6 +141,12 @@ export class RdsPostgres extends Construct {
 
   constructor(scope: Construct, id: string, props: RdsPostgresProps) {
     super(scope, id);
+    requireProps(WHERE, props, {
+      name: 'pass a short name such as the environment name ("prod"); the database\'s AWS names derive from it',
+      network:
+        'pass a DataNetwork (or any IDataNetwork) with the VPC, its private subnets and the client security groups',
+      encryptionKey: 'pass a DataEncryptionKey',
+    });
     const identifier = props.identifier ?? `mcpenv-${props.name}`;
     if (!isAwsName(identifier, 63)) {
       const derived = props.identifier === undefined;

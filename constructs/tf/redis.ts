@@ -6,6 +6,7 @@ import type { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { Fn, TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
 import { invalidProp } from '../errors';
+import { requireProps } from '../validators';
 import type { DataEncryptionKey } from './data-encryption-key';
 import {
   checkNetworkShape,
@@ -125,6 +126,12 @@ export class ElastiCacheRedis extends Construct {
 
   constructor(scope: Construct, id: string, props: ElastiCacheRedisProps) {
     super(scope, id);
+    requireProps(WHERE, props, {
+      name: 'pass a short name such as the environment name ("prod"); the cache\'s AWS names derive from it',
+      network:
+        'pass a DataNetwork (or any IDataNetwork) with the VPC, its private subnets and the client security groups',
+      encryptionKey: 'pass a DataEncryptionKey',
+    });
     const replicationGroupId = props.replicationGroupId ?? `mcpenv-${props.name}`;
     if (!isAwsName(replicationGroupId, 40)) {
       const derived = props.replicationGroupId === undefined;

@@ -169,10 +169,7 @@ describe('diffOutputs', () => {
   test('flags monitoring changes: a loosened alert, and removed alert rules', () => {
     const spec = loadEnvironment('prod');
     const head = path.join(tempDir(), 'head');
-    synthEnvironment(
-      { ...spec, monitoring: { ...spec.monitoring, alerts: { errorRatioThreshold: 0.5 } } },
-      { outDir: head },
-    );
+    synthEnvironment({ ...spec, alerts: { errorRatioThreshold: 0.5 } }, { outDir: head });
     const report = diffOutputs(base, head);
     const flagged = report.items.filter((item) => item.risks.some((r) => r.level === 'monitoring'));
     // The Terraform kubernetes stack's copy of the object is compared once, as the manifest.
@@ -210,7 +207,7 @@ describe('diffOutputs', () => {
   test('does not flag monitoring for changes that leave the rules alone', () => {
     const spec = loadEnvironment('prod');
     const head = path.join(tempDir(), 'head');
-    synthEnvironment({ ...spec, replicas: spec.replicas + 1 }, { outDir: head });
+    synthEnvironment({ ...spec, replicas: (spec.replicas ?? 0) + 1 }, { outDir: head });
     const report = diffOutputs(base, head);
     expect(report.summary.changed).toBeGreaterThan(0);
     expect(report.summary.monitoring).toBe(0);

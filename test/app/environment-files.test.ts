@@ -1,7 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadSpecFile } from '../../app/environments';
-import { ValidationError } from '../../constructs/errors';
 import { removeTempDirs, tempDir } from '../helpers/fixtures';
 
 afterAll(removeTempDirs);
@@ -17,54 +16,136 @@ function fileWith(text: string): string {
   return file;
 }
 
+const AWS = `${VALID}dataTier:
+  kind: aws
+  region: eu-west-1
+  vpcCidrs: [10.0.0.0/16]
+  network:
+    kind: create
+    cidrBlock: 10.0.0.0/16
+    availabilityZones: [eu-west-1a, eu-west-1b]
+    clientSecurityGroupIds: [sg-0123456789abcdef0]
+`;
+const EXISTING_VPC = `${VALID}dataTier:
+  kind: aws
+  region: eu-west-1
+  vpcCidrs: [10.0.0.0/16]
+  network:
+    kind: existing
+    vpcId: vpc-0123456789abcdef0
+    privateSubnetIds: [subnet-0123456789abcdef0, subnet-0123456789abcdef1]
+    clientSecurityGroupIds: [sg-0123456789abcdef0]
+`;
+const IN_CLUSTER = `${VALID}dataTier:\n  kind: in-cluster\n`;
+
 describe('environment files', () => {
-  test('a minimal file loads with every default applied', () => {
-    const spec = loadSpecFile(fileWith(VALID));
-    expect(spec).toMatchObject({
+  test("a minimal file loads as written: the defaults are the constructs'", () => {
+    expect(loadSpecFile(fileWith(VALID))).toEqual({
       name: 'team',
-      replicas: 2,
-      namespace: 'mcp-team',
-      dataTier: { kind: 'in-cluster' },
+      image: 'ghcr.io/acme/mcp:1.0.0',
+      publicUrl: 'https://mcp.team.example',
     });
+  });
+
+  test('a file that sets every key loads', () => {
+    const file = fileWith(`${AWS}  postgres:
+    production: false
+    clientSecurityGroupIds: [sg-0123456789abcdef1]
+    identifier: team-db
+    engineVersion: "16"
+    instanceClass: db.t4g.small
+    allocatedStorageGb: 30
+    maxAllocatedStorageGb: 100
+    multiAz: false
+    username: mcp
+    databaseName: mcp
+    backupRetentionDays: 7
+    backupWindow: "02:00-03:00"
+    maintenanceWindow: "sun:03:00-sun:04:00"
+    logMinDurationStatementMs: 0
+  redis:
+    clientSecurityGroupIds: [sg-0123456789abcdef1]
+    replicationGroupId: team-cache
+    engineVersion: "7.1"
+    nodeType: cache.t4g.micro
+    numCacheClusters: 1
+    snapshotRetentionDays: 0
+    snapshotWindow: "04:00-05:00"
+    maintenanceWindow: "sat:03:00-sat:04:00"
+    authTokenVariableName: team_redis_token
+namespace: team-mcp
+replicas: 2
+maxReplicas: 2
+resources: { cpuRequest: 200m, cpuLimit: "2", memoryRequest: 256Mi, memoryLimit: 1Gi }
+routing: { kind: ingress, preset: aws-alb, className: alb, annotations: { example.com/team: a } }
+tls: { kind: acm-certificate, certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789" }
+requestTimeoutSeconds: 900
+oauth: { issuer: "https://auth.team.example/", jwksUrl: "https://auth.team.example/jwks", tenantClaim: org }
+oauthEgressCidrs: [203.0.113.0/24]
+ingressNamespace: kube-system
+monitoringNamespace: observability
+monitoringLabels: { release: kps }
+dashboardLabels: { grafana_dashboard: "1" }
+runbookBaseUrl: https://runbooks.team.example
+alerts: { errorRatioThreshold: 0.1, authFailureRatioThreshold: 0.3, notReadyFor: 10m }
+terraformBackend: { kind: s3, bucket: team-state, region: eu-west-1, keyPrefix: team/mcp, kmsKeyId: alias/state }
+`);
+    expect(loadSpecFile(file)).toMatchObject({ dataTier: { postgres: { logMinDurationStatementMs: 0 } } });
   });
 
   test.each([
     ['an unknown key', `${VALID}replica: 3\n`, 'unknown key "replica": remove it or check its spelling'],
-    [
-      'an unknown nested key',
-      `${VALID}dataTier:\n  kind: in-cluster\n  size: big\n`,
-      'dataTier: unknown key "size"',
-    ],
+    ['an unknown nested key', `${IN_CLUSTER}  size: big\n`, 'dataTier: unknown key "size"'],
     ['a wrong type', `${VALID}replicas: three\n`, 'replicas: must be a number (got "three")'],
     [
       'an alert ratio written as a percentage',
-      `${VALID}monitoring:\n  alerts:\n    errorRatioThreshold: 5\n`,
-      'monitoring.alerts.errorRatioThreshold: must be less than 1 (write 5% as 0.05) (got 5)',
+      `${VALID}alerts:\n  errorRatioThreshold: 5\n`,
+      'alerts.errorRatioThreshold: must be a ratio greater than 0 and less than 1 (got 5); write 5% as 0.05',
     ],
     [
       'an alert duration Prometheus cannot read',
-      `${VALID}monitoring:\n  alerts:\n    latencyFor: ten minutes\n`,
-      'monitoring.alerts.latencyFor: must be a positive Prometheus duration such as "5m" or "1h30m"',
+      `${VALID}alerts:\n  latencyFor: ten minutes\n`,
+      'alerts.latencyFor: must be a positive Prometheus duration such as "5m" or "1h30m"',
     ],
     [
       'a latency threshold no p95 can exceed',
-      `${VALID}monitoring:\n  alerts:\n    latencyP95ThresholdSeconds: 60\n`,
-      'monitoring.alerts.latencyP95ThresholdSeconds: must be less than 30, the largest latency bucket',
+      `${VALID}alerts:\n  latencyP95ThresholdSeconds: 60\n`,
+      'alerts.latencyP95ThresholdSeconds: must be at least 0.005 and less than 30 seconds',
     ],
     [
       'an alert setting that is not tunable here',
-      `${VALID}monitoring:\n  alerts:\n    memoryLimitBytes: 1000\n`,
-      'monitoring.alerts: unknown key "memoryLimitBytes"',
+      `${VALID}alerts:\n  memoryLimitBytes: 1000\n`,
+      'alerts: unknown key "memoryLimitBytes"',
     ],
-    ['a fractional count', `${VALID}replicas: 1.5\n`, 'replicas: must be a whole number (got 1.5)'],
+    [
+      'a fractional count',
+      `${VALID}replicas: 1.5\n`,
+      'replicas: must be a whole number of at least 1 (got 1.5)',
+    ],
+    ['zero replicas', `${VALID}replicas: 0\n`, 'replicas: must be a whole number of at least 1 (got 0)'],
     [
       'a bad URL',
       VALID.replace('https://mcp.team.example', 'mcp.team.example'),
       'publicUrl: must be an absolute URL',
     ],
     ['a plain http URL', VALID.replace('https://', 'http://'), 'publicUrl: must use https'],
+    [
+      'an IP address as public URL',
+      VALID.replace('https://mcp.team.example', 'https://10.0.0.1'),
+      'publicUrl: must name a DNS host, not an IP address (got "https://10.0.0.1"); certificates and host routing need a DNS name',
+    ],
+    [
+      'a public URL with a port',
+      VALID.replace('https://mcp.team.example', 'https://mcp.team.example:8443'),
+      'publicUrl: must not name a port (got "https://mcp.team.example:8443"); the server is published on port 443',
+    ],
     ['a missing required field', VALID.replace(/^image:.*\n/m, ''), 'image: is required'],
-    ['an unpinned image', VALID.replace(':1.0.0', ''), 'image: must be pinned'],
+    ['an unpinned image', VALID.replace(':1.0.0', ''), 'image: must be pinned by a tag or digest'],
+    [
+      'the mutable tag latest',
+      VALID.replace(':1.0.0', ':latest'),
+      'image: must not use the mutable tag "latest" (got "ghcr.io/acme/mcp:latest"); pin a version tag or a digest',
+    ],
     [
       'a name that is not a DNS label',
       VALID.replace('name: team', 'name: Team_A'),
@@ -76,41 +157,131 @@ describe('environment files', () => {
       'dataTier.kind: must have `kind` set to "in-cluster" or "aws" (got "azure")',
     ],
     [
-      'an AWS tier without zones',
-      `${VALID}dataTier:\n  kind: aws\n  region: eu-west-1\n  vpcCidrs: [10.0.0.0/16]\n  network:\n    clientSecurityGroupIds: [sg-0123456789abcdef0]\n`,
-      'dataTier.network.availabilityZones: must list at least two zones',
+      'an AWS tier with one zone',
+      AWS.replace('[eu-west-1a, eu-west-1b]', '[eu-west-1a]'),
+      'dataTier.network.availabilityZones: must list at least two availability zones (got ["eu-west-1a"])',
+    ],
+    [
+      'an AWS tier with no zones',
+      AWS.replace('[eu-west-1a, eu-west-1b]', '[]'),
+      'dataTier.network.availabilityZones: must list at least two availability zones (got [])',
+    ],
+    [
+      'an existing VPC with one subnet',
+      EXISTING_VPC.replace(', subnet-0123456789abcdef1', ''),
+      'dataTier.network.privateSubnetIds: must list at least 2 ids',
+    ],
+    [
+      'a network without client security groups',
+      AWS.replace('    clientSecurityGroupIds: [sg-0123456789abcdef0]\n', ''),
+      'dataTier.network.clientSecurityGroupIds: must list at least one id (got [])',
     ],
     [
       'a bad CIDR',
-      `${VALID}dataTier:\n  kind: aws\n  region: eu-west-1\n  vpcCidrs: [10.0.0.0]\n  network:\n    availabilityZones: [eu-west-1a, eu-west-1b]\n    clientSecurityGroupIds: [sg-0123456789abcdef0]\n`,
+      AWS.replace('vpcCidrs: [10.0.0.0/16]', 'vpcCidrs: [10.0.0.0]'),
       'dataTier.vpcCidrs[0]: must be an IPv4 CIDR block',
+    ],
+    [
+      'an empty list of VPC CIDR blocks',
+      AWS.replace('vpcCidrs: [10.0.0.0/16]', 'vpcCidrs: []'),
+      'dataTier.vpcCidrs: must list at least one CIDR block (got [])',
+    ],
+    [
+      'zero storage for RDS',
+      `${AWS}  postgres:\n    allocatedStorageGb: 0\n`,
+      'dataTier.postgres.allocatedStorageGb: must be a whole number from 20 to 65536 (got 0)',
+    ],
+    [
+      'zero days of RDS backups',
+      `${AWS}  postgres:\n    backupRetentionDays: 0\n`,
+      'dataTier.postgres.backupRetentionDays: must be a whole number from 7 to 35 (got 0)',
+    ],
+    [
+      'zero cache nodes',
+      `${AWS}  redis:\n    numCacheClusters: 0\n`,
+      'dataTier.redis.numCacheClusters: must be a whole number from 1 to 6 (got 0)',
+    ],
+    [
+      'an empty RDS engine version',
+      `${AWS}  postgres:\n    engineVersion: ""\n`,
+      'dataTier.postgres.engineVersion: must be a PostgreSQL version 12 or later',
+    ],
+    [
+      'a name too long for the dashboard uid made from it',
+      VALID.replace('name: team', `name: ${'t'.repeat(23)}`),
+      `name: must make a dashboard uid of at most 40 letters, digits, "-" or "_" ("mcpenv-mcp-server-${'t'.repeat(23)}" has 41)`,
+    ],
+    [
+      'a Redis volume size without persistence',
+      `${IN_CLUSTER}  redis:\n    storageSize: 2Gi\n`,
+      'dataTier.redis.storageSize: must be set only with persistence: true (got "2Gi")',
+    ],
+    [
+      'an empty in-cluster Postgres volume size',
+      `${IN_CLUSTER}  postgres:\n    storageSize: ""\n`,
+      'dataTier.postgres.storageSize: must be a Kubernetes quantity',
     ],
     [
       'maxReplicas below replicas',
       `${VALID}replicas: 4\nmaxReplicas: 2\n`,
-      'maxReplicas: must be at least replicas (4)',
+      'maxReplicas: must be a whole number of at least replicas (4) (got 2)',
     ],
     [
-      'two TLS sources',
-      `${VALID}tls:\n  clusterIssuer: letsencrypt\n  acmeEmail: ops@team.example\n`,
-      'tls: must set only one of clusterIssuer, acmeEmail',
+      'a memory request above the limit',
+      `${VALID}resources:\n  memoryRequest: 1Gi\n`,
+      'resources.memoryRequest: must not exceed memoryLimit (512Mi) (got "1Gi")',
     ],
-    ['a bad email', `${VALID}tls:\n  acmeEmail: ops-at-team\n`, 'tls.acmeEmail: must be an email address'],
+    [
+      'a zero stream timeout',
+      `${VALID}requestTimeoutSeconds: 0\n`,
+      'requestTimeoutSeconds: must be a whole number of seconds between 1 and 86400 (got 0)',
+    ],
+    [
+      'a bad email',
+      `${VALID}tls:\n  kind: acme\n  email: ops-at-team\n`,
+      'tls.email: must be an email address',
+    ],
+    [
+      'an ACM certificate with ingress-nginx',
+      `${VALID}tls:\n  kind: acm-certificate\n  certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789"\n`,
+      'tls: must use cert-manager (Tls.clusterIssuer or Tls.acme) unless routing is IngressPreset.AWS_ALB',
+    ],
     [
       'a gateway-api route without a gateway',
       `${VALID}routing:\n  kind: gateway-api\n`,
-      'routing: must set exactly one of `gateway`',
+      'routing.gateway: must be set, or else `createGateway`, but not both (got "neither")',
+    ],
+    [
+      'an empty IngressClass name',
+      `${VALID}routing:\n  kind: ingress\n  className: ""\n`,
+      'routing.className: must be a lowercase DNS name',
     ],
     [
       'an http OAuth issuer',
       `${VALID}oauth:\n  issuer: http://auth.team.example\n  jwksUrl: https://auth.team.example/jwks\n`,
-      'oauth.issuer: must be an https URL',
+      'oauth.issuer: must be an absolute https URL',
+    ],
+    [
+      'an empty OAuth egress list',
+      `${VALID}oauth:\n  issuer: https://auth.team.example\n  jwksUrl: https://auth.team.example/jwks\noauthEgressCidrs: []\n`,
+      'oauthEgressCidrs: must list at least one CIDR block (got []); set allowHttpsEgress: false',
     ],
     [
       'a bad label value',
-      `${VALID}monitoring:\n  labels:\n    release: two words\n`,
-      'monitoring.labels.release: must be a label value',
+      `${VALID}monitoringLabels:\n  release: two words\n`,
+      'monitoringLabels.release: must be a Kubernetes label value',
     ],
+    [
+      'a monitoring label the constructs set themselves',
+      `${VALID}monitoringLabels:\n  app.kubernetes.io/name: other\n`,
+      'monitoringLabels.app.kubernetes.io/name: must not be set: the construct manages it',
+    ],
+    [
+      'no dashboard labels',
+      `${VALID}dashboardLabels: {}\n`,
+      'dashboardLabels: must have at least one label (got {}); the sidecar finds nothing',
+    ],
+    ['an empty runbook URL', `${VALID}runbookBaseUrl: ""\n`, 'runbookBaseUrl: must be an absolute https URL'],
     [
       'a bad state bucket',
       `${VALID}terraformBackend:\n  kind: s3\n  bucket: My_Bucket\n  region: eu-west-1\n`,
@@ -121,17 +292,24 @@ describe('environment files', () => {
       '- name: team\n',
       '(top level): must be a mapping with the fields name, image, publicUrl',
     ],
-  ])('rejects %s, naming the field, the value and the fix', (_case, text, message) => {
+    [
+      'a key that was renamed',
+      `${VALID}routing:\n  kind: ingress\n  controller: nginx\n`,
+      'routing.controller: renamed to routing.preset',
+    ],
+    [
+      'an old in-cluster data tier',
+      `${IN_CLUSTER}  postgresStorage: 5Gi\n`,
+      'dataTier.postgresStorage: renamed to dataTier.postgres.storageSize',
+    ],
+    [
+      'an old cache node count',
+      `${AWS}  redis:\n    nodes: 2\n`,
+      'dataTier.redis.nodes: renamed to dataTier.redis.numCacheClusters',
+    ],
+  ])('rejects %s, naming the file, the YAML path, the value and the fix', (_case, text, message) => {
     const file = fileWith(text);
-    let error: unknown;
-    try {
-      loadSpecFile(file);
-    } catch (caught) {
-      error = caught;
-    }
-    expect(error).toBeInstanceOf(ValidationError);
-    expect((error as Error).message).toContain(`${file} is not a valid environment:`);
-    expect((error as Error).message).toContain(message);
+    expect(() => loadSpecFile(file)).toThrow(`${file} is not a valid environment:\n  - ${message}`);
   });
 
   test.each([

@@ -12,8 +12,8 @@ describe('example environments', () => {
   });
 
   test('dev runs everything in the cluster and prod uses an AWS data tier', () => {
-    expect(loadEnvironment('dev').dataTier.kind).toBe('in-cluster');
-    expect(loadEnvironment('prod').dataTier.kind).toBe('aws');
+    expect(loadEnvironment('dev').dataTier?.kind).toBe('in-cluster');
+    expect(loadEnvironment('prod').dataTier?.kind).toBe('aws');
   });
 });
 

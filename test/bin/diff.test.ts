@@ -43,10 +43,7 @@ describe('mcpenv diff', () => {
   test('exits 2 with --fail-on monitoring when an alert changes, and with --fail-on security only for security', () => {
     const spec = loadEnvironment('prod');
     const head = path.join(tempDir(), 'head');
-    synthEnvironment(
-      { ...spec, monitoring: { ...spec.monitoring, alerts: { latencyP95ThresholdSeconds: 5 } } },
-      { outDir: head },
-    );
+    synthEnvironment({ ...spec, alerts: { latencyP95ThresholdSeconds: 5 } }, { outDir: head });
     const failing = runCli(['diff', '--base', base, '--head', head, '--fail-on', 'monitoring']);
     expect(failing.status).toBe(2);
     expect(failing.stdout).toContain('! monitoring: an alert or recording rule changes');

@@ -74,6 +74,8 @@ describe('mcpenv synth', () => {
   });
 });
 
+const TEAM = 'name: team\nimage: ghcr.io/acme/mcp:1.0.0\npublicUrl: https://mcp.team.example\n';
+
 describe('mcpenv synth --config', () => {
   test('synthesizes an environment file outside app/environments, into dist/<name>', () => {
     const cwd = tempDir();
@@ -98,6 +100,18 @@ describe('mcpenv synth --config', () => {
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('image: must be pinned');
     expect(result.stderr).toContain('unknown key "replica"');
+    expect(fs.existsSync(path.join(cwd, 'dist'))).toBe(false);
+  });
+
+  test('fails with exit 2 for a value a construct refuses, naming the file and the YAML path, and writes nothing', () => {
+    const cwd = tempDir();
+    const file = path.join(cwd, 'team.yaml');
+    fs.writeFileSync(file, `${TEAM}replicas: 4\nmaxReplicas: 2\n`);
+    const result = runCli(['synth', '--config', file], { cwd });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain(
+      `error: ${file} is not a valid environment:\n  - maxReplicas: must be a whole number of at least replicas (4) (got 2)`,
+    );
     expect(fs.existsSync(path.join(cwd, 'dist'))).toBe(false);
   });
 

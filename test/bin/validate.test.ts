@@ -64,3 +64,45 @@ describe('mcpenv validate', () => {
     expect(result.stderr).toContain('/nonexistent/out is not a folder: run `mcpenv synth` first');
   });
 });
+
+describe('mcpenv validate --config and --env', () => {
+  const AWS = `name: team
+image: ghcr.io/acme/mcp:1.0.0
+publicUrl: https://mcp.team.example
+dataTier:
+  kind: aws
+  region: eu-west-1
+  vpcCidrs: [10.0.0.0/16]
+  network:
+    kind: create
+    cidrBlock: 10.0.0.0/16
+    availabilityZones: [eu-west-1a, eu-west-1b]
+    clientSecurityGroupIds: [sg-0123456789abcdef0]
+`;
+
+  test('passes a good environment file, writing nothing', () => {
+    const cwd = tempDir();
+    const file = path.join(cwd, 'team.yaml');
+    fs.writeFileSync(file, AWS);
+    const result = runCli(['validate', '--config', file, '--json'], { cwd });
+    expect(result.status).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({ environment: 'team', source: file, ok: true });
+    expect(fs.readdirSync(cwd)).toEqual(['team.yaml']);
+  });
+
+  test('passes a shipped environment by name', () => {
+    const result = runCli(['validate', '--env', 'staging']);
+    expect(result.status).toBe(0);
+    expect(result.stderr).toContain('passed  environment staging: schema and construct rules');
+  });
+
+  test('fails with exit 2 for a zero a construct refuses, naming the file and the YAML path', () => {
+    const file = path.join(tempDir(), 'team.yaml');
+    fs.writeFileSync(file, `${AWS}  redis:\n    numCacheClusters: 0\n`);
+    const result = runCli(['validate', '--config', file]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain(
+      `error: ${file} is not a valid environment:\n  - dataTier.redis.numCacheClusters: must be a whole number from 1 to 6 (got 0); a primary and up to five replicas`,
+    );
+  });
+});

@@ -1,10 +1,10 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { type McpEnvironmentSpecInput, parseSpec } from '../../constructs/spec';
+import { type McpEnvironmentSpec, parseSpec } from '../../constructs/spec';
 
 /** A valid spec with an AWS data tier; override any field. */
-export function awsSpec(overrides: Partial<McpEnvironmentSpecInput> = {}) {
+export function awsSpec(overrides: Partial<McpEnvironmentSpec> = {}) {
   return parseSpec({
     name: 'prod',
     image: 'ghcr.io/example/server:1.2.3',
@@ -14,6 +14,8 @@ export function awsSpec(overrides: Partial<McpEnvironmentSpecInput> = {}) {
       region: 'eu-west-1',
       vpcCidrs: ['10.0.0.0/16'],
       network: {
+        kind: 'create',
+        cidrBlock: '10.0.0.0/16',
         availabilityZones: ['eu-west-1a', 'eu-west-1b'],
         clientSecurityGroupIds: ['sg-0123456789abcdef0'],
       },
@@ -23,7 +25,7 @@ export function awsSpec(overrides: Partial<McpEnvironmentSpecInput> = {}) {
 }
 
 /** A valid spec with everything in the cluster; override any field. */
-export function inClusterSpec(overrides: Partial<McpEnvironmentSpecInput> = {}) {
+export function inClusterSpec(overrides: Partial<McpEnvironmentSpec> = {}) {
   return parseSpec({
     name: 'dev',
     image: 'ghcr.io/example/server:1.2.3',

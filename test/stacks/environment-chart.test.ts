@@ -1,5 +1,7 @@
 import { Testing } from 'cdk8s';
 import { loadEnvironment } from '../../app/environments';
+import { IngressPreset } from '../../constructs/k8s/routing';
+import type { AwsDataTierSpec, McpEnvironmentSpec } from '../../constructs/spec';
 import { EnvironmentChart, type environmentProps, secretNames } from '../../stacks/environment-chart';
 import { awsSpec, inClusterSpec } from '../helpers/fixtures';
 
@@ -115,5 +117,65 @@ describe('EnvironmentChart', () => {
     expect(ports(prod)).toContain(443);
     const dev = Testing.synth(new EnvironmentChart(Testing.app(), loadEnvironment('dev')));
     expect(ports(dev)).not.toContain(443);
+  });
+
+  test("builds the routing and TLS a spec names from their factories' options", () => {
+    const objects = Testing.synth(
+      new EnvironmentChart(
+        Testing.app(),
+        inClusterSpec({
+          routing: { kind: 'ingress', preset: IngressPreset.NGINX, className: 'public' },
+          tls: { kind: 'acme', email: 'ops@example.com', name: 'team-acme' },
+        }),
+      ),
+    );
+    expect(objects.find((o) => o.kind === 'Ingress')?.spec.ingressClassName).toBe('public');
+    expect(objects.find((o) => o.kind === 'ClusterIssuer')?.metadata.name).toBe('team-acme');
+  });
+
+  test('honours an empty StorageClass name for the in-cluster Postgres volume', () => {
+    const objects = Testing.synth(
+      new EnvironmentChart(
+        Testing.app(),
+        inClusterSpec({ dataTier: { kind: 'in-cluster', postgres: { storageClassName: '' } } }),
+      ),
+    );
+    const postgres = objects.find((o) => o.kind === 'StatefulSet' && o.metadata.name === 'mcp-postgres');
+    expect(postgres?.spec.volumeClaimTemplates[0].spec.storageClassName).toBe('');
+  });
+
+  test.each<[string, Partial<McpEnvironmentSpec>, string]>([
+    [
+      'an invalid IngressClass',
+      { routing: { kind: 'ingress', className: '' } },
+      'EnvironmentChart: `routing.className` must be the name of an IngressClass (got "")',
+    ],
+    [
+      'a gateway-api route without a gateway',
+      { routing: { kind: 'gateway-api' } },
+      'EnvironmentChart: `routing.gateway` must be set, or else `createGateway`, but not both (got "neither")',
+    ],
+    [
+      'a bad ClusterIssuer name',
+      { tls: { kind: 'cluster-issuer', name: 'Let Us Encrypt' } },
+      'EnvironmentChart: `tls.name` must be the name of a ClusterIssuer',
+    ],
+    [
+      'an empty list of VPC CIDR blocks',
+      { dataTier: { ...(awsSpec().dataTier as AwsDataTierSpec), vpcCidrs: [] } },
+      'EnvironmentChart: `dataTier.vpcCidrs` must list at least one CIDR block (got [])',
+    ],
+    [
+      'a Redis volume size without persistence',
+      { dataTier: { kind: 'in-cluster', redis: { storageSize: '1Gi' } } },
+      'EnvironmentChart: `dataTier.redis.storageSize` must be set only with persistence: true',
+    ],
+    [
+      'an environment name the instance label cannot take',
+      { name: 'Team' },
+      'EnvironmentChart: `name` must be a DNS label',
+    ],
+  ])('rejects %s, naming the spec path of the prop', (_case, override, message) => {
+    expect(() => new EnvironmentChart(Testing.app(), { ...inClusterSpec(), ...override })).toThrow(message);
   });
 });

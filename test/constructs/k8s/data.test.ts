@@ -2,6 +2,8 @@ import { Chart, Testing } from 'cdk8s';
 import {
   Cache,
   Database,
+  type ExternalPostgresProps,
+  type ExternalRedisProps,
   REDIS_PASSWORD_FILE,
   REDIS_READY_SCRIPT,
   REDIS_START_SCRIPT,
@@ -151,7 +153,7 @@ describe('data tier validation', () => {
     ],
     [
       () => Database.external({ connectionSecret: 'x', cidrs: ['10.0.0.0/33'] }),
-      /`cidrs` must contain IPv4 CIDR blocks/,
+      /`cidrs` must be an IPv4 CIDR block such as "10.0.0.0\/16"/,
     ],
     [
       () => Database.external({ connectionSecret: 'x', cidrs: ['0.0.0.0/0'] }),
@@ -171,10 +173,62 @@ describe('data tier validation', () => {
       /^Cache.inCluster: `instance` must be a DNS label/,
     ],
     [
+      () => Cache.inCluster({ image: 'redis:latest' }),
+      /Cache.inCluster: `image` must not use the mutable tag "latest"/,
+    ],
+    [
+      () => Database.inCluster({ storageSize: '' }),
+      /Database.inCluster: `storageSize` must be a Kubernetes quantity/,
+    ],
+    [
+      () => Database.inCluster({ storageClassName: 'Fast SSD' }),
+      /Database.inCluster: `storageClassName` must be a lowercase DNS name/,
+    ],
+    [
       () => Cache.external({ connectionSecret: 'x', cidrs: ['10.0.0.0/8'], port: 0 }),
       /`port` must be a port/,
     ],
   ])('rejects an invalid choice (%#)', (make, message) => {
     expect(make).toThrow(message);
+  });
+});
+
+describe('data tier required props', () => {
+  test.each<[string, () => unknown, RegExp]>([
+    [
+      'Database.external without connectionSecret',
+      () => Database.external({ cidrs: ['10.0.0.0/16'] } as unknown as ExternalPostgresProps),
+      /Database.external: `connectionSecret` is required: pass the Secret with host, port, dbname/,
+    ],
+    [
+      'Database.external without cidrs',
+      () => Database.external({ connectionSecret: 'db' } as unknown as ExternalPostgresProps),
+      /Database.external: `cidrs` is required: pass the CIDR blocks the database lives in/,
+    ],
+    [
+      'Cache.external without connectionSecret',
+      () => Cache.external({ cidrs: ['10.0.0.0/16'] } as unknown as ExternalRedisProps),
+      /Cache.external: `connectionSecret` is required: pass the Secret with host, port and password/,
+    ],
+    [
+      'Cache.external without cidrs',
+      () => Cache.external({ connectionSecret: 'redis' } as unknown as ExternalRedisProps),
+      /Cache.external: `cidrs` is required: pass the CIDR blocks Redis lives in/,
+    ],
+    [
+      'Database.external without options',
+      () => Database.external(undefined as unknown as ExternalPostgresProps),
+      /Database.external: `props` is required/,
+    ],
+  ])('fails with a ValidationError for %s (plain JavaScript)', (_case, make, message) => {
+    expect(make).toThrow(message);
+  });
+});
+
+describe('empty values', () => {
+  test('an empty StorageClass name is written as given: the volume binds only to volumes without a class', () => {
+    const { objects } = bindBoth(Database.inCluster({ storageClassName: '' }), Cache.inCluster());
+    const postgres = objects.find((o) => o.kind === 'StatefulSet' && o.metadata.name === 'mcp-postgres');
+    expect(postgres.spec.volumeClaimTemplates[0].spec.storageClassName).toBe('');
   });
 });

@@ -122,12 +122,102 @@ describe('McpEnvironment', () => {
     ],
     [
       { oauth: { issuer: 'https://auth.acme.dev', jwksUrl: 'http://auth.acme.dev/jwks' } },
-      /`oauth.jwksUrl` must use https/,
+      /`oauth.jwksUrl` must be an absolute https URL \(got "http:\/\/auth.acme.dev\/jwks"\)/,
     ],
     [{ publicUrl: 'http://mcp.acme.dev' }, /publicUrl/],
     [{ replicas: 0 }, /`replicas` must be a whole number of at least 1/],
   ])('rejects %j', (props, message) => {
     expect(() => synth(props as Partial<McpEnvironmentProps>)).toThrow(message);
+  });
+
+  const oauth = { issuer: 'https://auth.acme.dev/', jwksUrl: 'https://auth.acme.dev/jwks' };
+
+  test.each<[string, Partial<McpEnvironmentProps>, RegExp]>([
+    [
+      'an image tagged latest',
+      { image: 'ghcr.io/acme/mcp:latest' },
+      /McpEnvironment: `image` must not use the mutable tag "latest"/,
+    ],
+    [
+      'an IP address as public URL',
+      { publicUrl: 'https://10.0.0.1' },
+      /McpEnvironment: `publicUrl` must name a DNS host, not an IP address/,
+    ],
+    [
+      'a public URL with a port',
+      { publicUrl: 'https://mcp.acme.dev:8443' },
+      /McpEnvironment: `publicUrl` must not name a port/,
+    ],
+    [
+      'a memory request above the limit',
+      { resources: { memoryRequest: '1Gi' } },
+      /McpEnvironment: `resources.memoryRequest` must not exceed memoryLimit \(512Mi\)/,
+    ],
+    [
+      'an alert ratio written as a percentage',
+      { alerts: { errorRatioThreshold: 5 } },
+      /McpEnvironment: `alerts.errorRatioThreshold` must be a ratio greater than 0 and less than 1/,
+    ],
+    [
+      'a monitoring label the constructs manage',
+      { monitoringLabels: { 'app.kubernetes.io/name': 'x' } },
+      /McpEnvironment: `monitoringLabels.app.kubernetes.io\/name` must not be set/,
+    ],
+    [
+      'no dashboard labels',
+      { dashboardLabels: {} },
+      /McpEnvironment: `dashboardLabels` must have at least one label/,
+    ],
+    [
+      'an empty runbook URL',
+      { runbookBaseUrl: '' },
+      /McpEnvironment: `runbookBaseUrl` must be an absolute https URL/,
+    ],
+    [
+      'an empty OAuth egress list, which would open every destination',
+      { oauth, oauthEgressCidrs: [] },
+      /McpEnvironment: `oauthEgressCidrs` must list at least one CIDR block/,
+    ],
+    [
+      'an empty tenant claim',
+      { oauth: { ...oauth, tenantClaim: '' } },
+      /McpEnvironment: `oauth.tenantClaim` must be a JWT claim name/,
+    ],
+    [
+      'a zero stream timeout',
+      { requestTimeoutSeconds: 0 },
+      /McpEnvironment: `requestTimeoutSeconds` must be a whole number of seconds/,
+    ],
+    [
+      'maxReplicas below replicas',
+      { replicas: 3, maxReplicas: 2 },
+      /McpEnvironment: `maxReplicas` must be a whole number of at least replicas \(3\)/,
+    ],
+  ])(
+    'rejects %s, naming its own prop also where a child construct finds the problem',
+    (_case, props, message) => {
+      expect(() => synth(props)).toThrow(message);
+    },
+  );
+
+  test.each([
+    ['image', /McpEnvironment: `image` is required: pass a container image pinned by tag or digest/],
+    ['publicUrl', /McpEnvironment: `publicUrl` is required: pass the public https origin/],
+  ])('fails with a ValidationError when %s is missing (plain JavaScript)', (prop, message) => {
+    const props: Record<string, unknown> = {
+      image: 'ghcr.io/acme/mcp:2.0.0',
+      publicUrl: 'https://mcp.acme.dev',
+    };
+    delete props[prop];
+    const chart = new Chart(Testing.app(), 'team');
+    expect(() => new McpEnvironment(chart, 'Mcp', props as unknown as McpEnvironmentProps)).toThrow(message);
+  });
+
+  test('fails with a ValidationError when called without props (plain JavaScript)', () => {
+    const chart = new Chart(Testing.app(), 'team');
+    expect(() => new McpEnvironment(chart, 'Mcp', undefined as unknown as McpEnvironmentProps)).toThrow(
+      /McpEnvironment: `props` is required: pass an object with image, publicUrl/,
+    );
   });
 });
 

@@ -1,6 +1,10 @@
 import { Chart, Testing } from 'cdk8s';
 import { Cache, Database } from '../../../constructs/k8s/data';
-import { McpNetworkPolicies, namespaceNamed } from '../../../constructs/k8s/network-policies';
+import {
+  McpNetworkPolicies,
+  type McpNetworkPoliciesProps,
+  namespaceNamed,
+} from '../../../constructs/k8s/network-policies';
 
 const server = { 'app.kubernetes.io/name': 'dev-server', 'app.kubernetes.io/instance': 'dev' };
 
@@ -139,6 +143,39 @@ describe('McpNetworkPolicies', () => {
           dataStores: [],
           httpsEgressCidrs: ['auth.example.com'],
         }),
-    ).toThrow(/`httpsEgressCidrs` must contain IPv4 CIDR blocks/);
+    ).toThrow(
+      /`httpsEgressCidrs` must be an IPv4 CIDR block such as "10.0.0.0\/16" \(got "auth.example.com"\)/,
+    );
+  });
+
+  test('rejects an empty HTTPS egress list, which would allow every destination', () => {
+    const chart = new Chart(Testing.app(), 'test');
+    expect(
+      () =>
+        new McpNetworkPolicies(chart, 'P', {
+          serverPodSelector: server,
+          serverPort: 3000,
+          dataStores: [],
+          httpsEgressCidrs: [],
+        }),
+    ).toThrow(
+      /`httpsEgressCidrs` must list at least one CIDR block \(got \[\]\); set allowHttpsEgress: false/,
+    );
+  });
+
+  test.each([
+    [
+      'serverPodSelector',
+      /McpNetworkPolicies: `serverPodSelector` is required: pass the labels of the server's pods/,
+    ],
+    ['serverPort', /McpNetworkPolicies: `serverPort` is required: pass the server's container port/],
+    ['dataStores', /McpNetworkPolicies: `dataStores` is required: pass the bindings of the data stores/],
+  ])('fails with a ValidationError when %s is missing (plain JavaScript)', (prop, message) => {
+    const props: Record<string, unknown> = { serverPodSelector: server, serverPort: 3000, dataStores: [] };
+    delete props[prop];
+    const chart = new Chart(Testing.app(), 'test');
+    expect(() => new McpNetworkPolicies(chart, 'P', props as unknown as McpNetworkPoliciesProps)).toThrow(
+      message,
+    );
   });
 });

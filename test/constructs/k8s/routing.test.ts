@@ -5,6 +5,8 @@ import { Chart, Testing } from 'cdk8s';
 import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
 import { parseAllDocuments } from 'yaml';
 import {
+  type AcmeIssuerOptions,
+  type GatewayApiRoutingOptions,
   IngressPreset,
   McpRouting,
   type McpRoutingProps,
@@ -561,7 +563,7 @@ describe('McpRouting validation', () => {
     [
       'a plain-HTTP ACME server',
       () => Tls.acme({ email: 'ops@example.org', server: 'http://acme.example.org/directory' }),
-      /Tls.acme: `server` must be the https URL of an ACME directory/,
+      /Tls.acme: `server` must be an absolute https URL \(got "http:\/\/acme.example.org\/directory"\)/,
     ],
     [
       'an invalid ACME issuer name',
@@ -656,6 +658,47 @@ describe('McpRouting validation', () => {
       /`annotations` must have keys of the form "prefix\/name" \(got "bad key"\)/,
     ],
   ])('rejects %s', (_case, build, message) => {
+    expect(build).toThrow(message);
+  });
+
+  test.each<[string, () => unknown, RegExp]>([
+    [
+      'McpRouting without publicUrl',
+      () =>
+        new McpRouting(new Chart(Testing.app(), 'test'), 'Routing', {
+          serviceName: 'mcp-server',
+        } as unknown as McpRoutingProps),
+      /McpRouting: `publicUrl` is required: pass the public https origin/,
+    ],
+    [
+      'McpRouting without serviceName',
+      () =>
+        new McpRouting(new Chart(Testing.app(), 'test'), 'Routing', {
+          publicUrl: 'https://mcp.example.com',
+        } as unknown as McpRoutingProps),
+      /McpRouting: `serviceName` is required: pass the name of the server's Service/,
+    ],
+    [
+      'Routing.gatewayApi without options',
+      () => Routing.gatewayApi(undefined as unknown as GatewayApiRoutingOptions),
+      /Routing.gatewayApi: `options` is required: pass \{ gateway: \{ name, namespace \} \} or \{ createGateway/,
+    ],
+    [
+      'Tls.clusterIssuer without a name',
+      () => Tls.clusterIssuer(undefined as unknown as string),
+      /Tls.clusterIssuer: `name` is required: pass the name of an existing ClusterIssuer/,
+    ],
+    [
+      'Tls.acme without an email',
+      () => Tls.acme({} as unknown as AcmeIssuerOptions),
+      /Tls.acme: `email` is required: pass the contact address of the ACME account/,
+    ],
+    [
+      'Tls.acmCertificate without an ARN',
+      () => Tls.acmCertificate(undefined as unknown as string),
+      /Tls.acmCertificate: `certificateArn` is required: pass the ARN of a certificate in ACM/,
+    ],
+  ])('fails with a ValidationError for %s (plain JavaScript)', (_case, build, message) => {
     expect(build).toThrow(message);
   });
 });

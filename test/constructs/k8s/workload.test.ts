@@ -203,8 +203,18 @@ describe('McpServerWorkload', () => {
       /`referencedEnv.PGPASSWORD` must come from a Secret/,
     ],
     [{ caBundleConfigMap: 'Bad_Name' }, /`caBundleConfigMap` must be the name of a ConfigMap/],
+    [{ image: 'ghcr.io/example/server:latest' }, /`image` must not use the mutable tag "latest"/],
+    [{ publicUrl: 'https://10.0.0.1' }, /`publicUrl` must name a DNS host, not an IP address/],
+    [{ publicUrl: '' }, /`publicUrl` must be an absolute URL/],
   ])('rejects %j', (props, expected) => {
     expect(() => synth(props as Partial<McpServerWorkloadProps>)).toThrow(expected);
+  });
+
+  test('fails with a ValidationError naming `image` when it is missing (plain JavaScript)', () => {
+    const chart = new Chart(Testing.app(), 'test');
+    expect(() => new McpServerWorkload(chart, 'Server', {} as unknown as McpServerWorkloadProps)).toThrow(
+      /McpServerWorkload: `image` is required: pass a container image pinned by tag or digest/,
+    );
   });
 });
 

@@ -15,12 +15,14 @@ import { TerraformOutput, TerraformStack, Testing } from 'cdktf';
 import {
   DataEncryptionKey,
   DataNetwork,
+  type DataNetworkProps,
   ElastiCacheRedis,
   type ExistingNetworkOptions,
   FlowLogs,
   Network,
   type NewNetworkOptions,
   RdsPostgres,
+  type S3FlowLogsOptions,
 } from '../../../constructs/tf';
 
 const EXISTING: ExistingNetworkOptions = {
@@ -204,7 +206,7 @@ describe('DataNetwork with Network.create', () => {
 
   test('rejects a zone that is not an availability zone name', () => {
     expect(() => synthCreate({ availabilityZones: ['eu-west-1a', 'euw1-az2'] })).toThrow(
-      /`availabilityZones` must contain zone names such as "eu-west-1a" \(got "euw1-az2"\)/,
+      /`availabilityZones` must be an availability zone such as "eu-west-1a" \(got "euw1-az2"\)/,
     );
   });
 
@@ -359,5 +361,61 @@ describe('the data tier in one stack', () => {
     expect(cacheSubnets?.subnet_ids).toEqual(subnetRefs);
     const keys = new Set(text.match(/\$\{aws_kms_key\.[A-Za-z0-9_]+\.arn\}/g));
     expect(keys.size).toBe(1);
+  });
+});
+
+describe('network required props', () => {
+  const without = <T extends object>(options: T, prop: string): T => {
+    const copy: Record<string, unknown> = { ...(options as Record<string, unknown>) };
+    delete copy[prop];
+    return copy as T;
+  };
+
+  test.each<[string, () => unknown, RegExp]>([
+    [
+      'Network.existing without vpcId',
+      () => Network.existing(without(EXISTING, 'vpcId')),
+      /Network.existing: `vpcId` is required: pass the VPC/,
+    ],
+    [
+      'Network.existing without privateSubnetIds',
+      () => Network.existing(without(EXISTING, 'privateSubnetIds')),
+      /Network.existing: `privateSubnetIds` is required: pass at least two private subnets/,
+    ],
+    [
+      'Network.existing without clientSecurityGroupIds',
+      () => Network.existing(without(EXISTING, 'clientSecurityGroupIds')),
+      /Network.existing: `clientSecurityGroupIds` is required: pass the security groups/,
+    ],
+    [
+      'Network.create without cidrBlock',
+      () => Network.create(without(NEW, 'cidrBlock')),
+      /Network.create: `cidrBlock` is required: pass the VPC's IPv4 range/,
+    ],
+    [
+      'Network.create without availabilityZones',
+      () => Network.create(without(NEW, 'availabilityZones')),
+      /Network.create: `availabilityZones` is required: pass at least two availability zones/,
+    ],
+    [
+      'Network.create without options',
+      () => Network.create(undefined as unknown as NewNetworkOptions),
+      /Network.create: `props` is required: pass an object with cidrBlock, availabilityZones/,
+    ],
+    [
+      'FlowLogs.toS3 without bucketArn',
+      () => FlowLogs.toS3({} as unknown as S3FlowLogsOptions),
+      /FlowLogs.toS3: `bucketArn` is required: pass the ARN of the bucket/,
+    ],
+    [
+      'DataNetwork without network',
+      () =>
+        Testing.synthScope((scope) => {
+          new DataNetwork(scope, 'Network', {} as unknown as DataNetworkProps);
+        }),
+      /DataNetwork: `network` is required: pass Network.existing/,
+    ],
+  ])('fails with a ValidationError for %s (plain JavaScript)', (_case, build, message) => {
+    expect(build).toThrow(message);
   });
 });

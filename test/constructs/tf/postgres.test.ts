@@ -299,9 +299,9 @@ describe('RdsPostgres', () => {
     );
   });
 
-  test('rejects less storage than gp3 allows', () => {
-    expect(() => synth({ allocatedStorageGb: 10 })).toThrow(
-      /`allocatedStorageGb` must be a whole number from 20 to 65536 \(got 10\)/,
+  test.each([10, 0])('rejects %p GiB, less storage than gp3 allows', (allocatedStorageGb) => {
+    expect(() => synth({ allocatedStorageGb })).toThrow(
+      /`allocatedStorageGb` must be a whole number from 20 to 65536 \(got \d+\)/,
     );
   });
 
@@ -311,7 +311,7 @@ describe('RdsPostgres', () => {
     );
   });
 
-  test.each([3, 36, 7.5])('rejects %p days of backups', (backupRetentionDays) => {
+  test.each([0, 3, 36, 7.5])('rejects %p days of backups', (backupRetentionDays) => {
     expect(() => synth({ backupRetentionDays })).toThrow(
       /`backupRetentionDays` must be a whole number from 7 to 35 \(got [\d.]+\); a week of point-in-time recovery/,
     );
@@ -367,5 +367,23 @@ describe('RdsPostgres', () => {
     expect(() => synth({ clientSecurityGroupIds: Token.asList('${var.client_sgs}') })).toThrow(
       /`clientSecurityGroupIds` must be a list written out in code/,
     );
+  });
+
+  test.each([
+    ['name', /RdsPostgres: `name` is required: pass a short name such as the environment name/],
+    ['network', /RdsPostgres: `network` is required: pass a DataNetwork/],
+    ['encryptionKey', /RdsPostgres: `encryptionKey` is required: pass a DataEncryptionKey/],
+  ])('fails with a ValidationError when %s is missing (plain JavaScript)', (prop, message) => {
+    expect(() =>
+      Testing.synthScope((scope) => {
+        const props: Record<string, unknown> = {
+          name: 'prod',
+          network: NETWORK,
+          encryptionKey: new DataEncryptionKey(scope, 'DataKey'),
+        };
+        delete props[prop];
+        new RdsPostgres(scope, 'RdsPostgres', props as unknown as RdsPostgresProps);
+      }),
+    ).toThrow(message);
   });
 });

@@ -355,4 +355,22 @@ describe('ElastiCacheRedis', () => {
       /ElastiCacheRedis: `clientSecurityGroupIds` must list at least one id \(got \[\]\)/,
     );
   });
+
+  test.each([
+    ['name', /ElastiCacheRedis: `name` is required: pass a short name such as the environment name/],
+    ['network', /ElastiCacheRedis: `network` is required: pass a DataNetwork/],
+    ['encryptionKey', /ElastiCacheRedis: `encryptionKey` is required: pass a DataEncryptionKey/],
+  ])('fails with a ValidationError when %s is missing (plain JavaScript)', (prop, message) => {
+    expect(() =>
+      Testing.synthScope((scope) => {
+        const props: Record<string, unknown> = {
+          name: 'prod',
+          network: NETWORK,
+          encryptionKey: new DataEncryptionKey(scope, 'DataKey'),
+        };
+        delete props[prop];
+        new ElastiCacheRedis(scope, 'ElastiCacheRedis', props as unknown as ElastiCacheRedisProps);
+      }),
+    ).toThrow(message);
+  });
 });
