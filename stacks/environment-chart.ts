@@ -3,7 +3,7 @@ import type { Construct } from 'constructs';
 import { type PropOrigins, reportedAs } from '../constructs/errors';
 import { Cache, Database } from '../constructs/k8s/data';
 import { McpEnvironment, type McpEnvironmentProps } from '../constructs/k8s/environment';
-import { componentName } from '../constructs/k8s/names';
+import { checkInstance, componentName } from '../constructs/k8s/names';
 import { Routing, Tls } from '../constructs/k8s/routing';
 import {
   type DataTierSpec,
@@ -81,6 +81,8 @@ function dataStoresOf(
  */
 export function environmentProps(spec: McpEnvironmentSpec): McpEnvironmentProps {
   const { name, namespace: _namespace, dataTier, terraformBackend: _backend, routing, tls, ...props } = spec;
+  // The Secret names derive from the instance: check it before the data stores take them.
+  checkInstance('McpEnvironment', name);
   return {
     ...props,
     instance: name,

@@ -207,11 +207,6 @@ terraformBackend: { kind: s3, bucket: team-state, region: eu-west-1, keyPrefix: 
       'dataTier.postgres.engineVersion: must be a PostgreSQL version 12 or later',
     ],
     [
-      'a name too long for the dashboard uid made from it',
-      VALID.replace('name: team', `name: ${'t'.repeat(23)}`),
-      `name: must make a dashboard uid of at most 40 letters, digits, "-" or "_" ("mcpenv-mcp-server-${'t'.repeat(23)}" has 41)`,
-    ],
-    [
       'a Redis volume size without persistence',
       `${IN_CLUSTER}  redis:\n    storageSize: 2Gi\n`,
       'dataTier.redis.storageSize: must be set only with persistence: true (got "2Gi")',

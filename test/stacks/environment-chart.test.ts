@@ -140,7 +140,7 @@ describe('EnvironmentChart', () => {
         inClusterSpec({ dataTier: { kind: 'in-cluster', postgres: { storageClassName: '' } } }),
       ),
     );
-    const postgres = objects.find((o) => o.kind === 'StatefulSet' && o.metadata.name === 'mcp-postgres');
+    const postgres = objects.find((o) => o.kind === 'StatefulSet' && o.metadata.name === 'dev-postgres');
     expect(postgres?.spec.volumeClaimTemplates[0].spec.storageClassName).toBe('');
   });
 

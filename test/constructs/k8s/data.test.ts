@@ -228,7 +228,7 @@ describe('data tier required props', () => {
 describe('empty values', () => {
   test('an empty StorageClass name is written as given: the volume binds only to volumes without a class', () => {
     const { objects } = bindBoth(Database.inCluster({ storageClassName: '' }), Cache.inCluster());
-    const postgres = objects.find((o) => o.kind === 'StatefulSet' && o.metadata.name === 'mcp-postgres');
+    const postgres = objects.find((o) => o.kind === 'StatefulSet' && o.metadata.name === 'dev-postgres');
     expect(postgres.spec.volumeClaimTemplates[0].spec.storageClassName).toBe('');
   });
 });
