@@ -3,13 +3,12 @@
  * limits, probes and the memory tools. Run it with the same environment variables as
  * `mcpenv serve` (see the README):
  *
- *   npx tsx examples/custom-tool.ts
+ *   npx tsx --conditions=mcpenv-source examples/custom-tool.ts   (in this repository)
+ *
+ * In your own project, `npm install @mcpenv/server zod` and run it the same way without the flag.
  */
 import { z } from 'zod';
-import { parseServerConfig } from '../server/config';
-import { startServer } from '../server/main';
-import { MEMORY_TOOLS } from '../server/tools/memory';
-import { defineTool, structuredResult } from '../server/tools/tool';
+import { defineTool, MEMORY_TOOLS, parseServerConfig, startServer, structuredResult } from '@mcpenv/server';
 
 /** Echoes its input: the smallest useful tool, also the one the server benchmark calls. */
 export const echoTool = defineTool({
