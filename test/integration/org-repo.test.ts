@@ -92,7 +92,7 @@ describe('an org repository that installs the packed mcpenv', () => {
   let project: string;
   let env: NodeJS.ProcessEnv;
   const inProject = (program: string, args: readonly string[], extraEnv: NodeJS.ProcessEnv = {}) =>
-    runBounded(program, args, { cwd: project, env: { ...env, ...extraEnv }, timeoutMs: 300_000 });
+    runBounded(program, args, { cwd: project, env: { ...env, ...extraEnv }, timeoutMs: 900_000 });
   const node = (...args: string[]) => inProject(process.execPath, args);
 
   /** Runs the org's build and both synths with `nodeDir` first on PATH; returns the output folders. */
@@ -110,10 +110,16 @@ describe('an org repository that installs the packed mcpenv', () => {
       ...OFFLINE,
       ...pathEnv,
     });
-    await inProject(nodeBinary, [UPSTREAM_CLI.cdktf, 'synth', '--output', out.terraform], {
-      ...OFFLINE,
-      ...pathEnv,
-    });
+    if (nodeDir) {
+      // cdktf-cli loads a native addon (node-pty) built for this repository's Node, so on another
+      // Node the app runs as `cdktf synth` runs it: the cdktf.json app command with CDKTF_OUTDIR.
+      await inProject(nodeBinary, [path.join('lib', 'data-tier.js')], {
+        CDKTF_OUTDIR: out.terraform,
+        ...pathEnv,
+      });
+    } else {
+      await inProject(nodeBinary, [UPSTREAM_CLI.cdktf, 'synth', '--output', out.terraform], OFFLINE);
+    }
     return out;
   }
 
