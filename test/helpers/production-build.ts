@@ -50,15 +50,16 @@ export function readDockerfileStages(file: string): DockerfileStage[] {
 /**
  * A minimal environment, like a container's: PATH without any `node_modules/.bin` (so no dev
  * tool can be picked up by accident), HOME, proxy settings if the machine needs them, and `extra`.
- * No `npm_*` variables: a child npm reads its npmrc files rather than the config of the npx that
- * started Jest.
+ * No `npm_*` variables (a child npm reads its npmrc files rather than the config of the npx that
+ * started Jest) but `npm_config_globalconfig`, which says where the machine's npmrc is (registry,
+ * CA file) when npm runs on a Node installed elsewhere (.ci/run sets it).
  */
 export function minimalEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const pathEntries = (process.env.PATH ?? '')
     .split(path.delimiter)
     .filter((entry) => entry !== '' && !entry.split(path.sep).includes('node_modules'));
   const proxies = Object.fromEntries(
-    Object.entries(process.env).filter(([key]) => /^(https?|no)_proxy$/i.test(key)),
+    Object.entries(process.env).filter(([key]) => /^((https?|no)_proxy|npm_config_globalconfig)$/i.test(key)),
   );
   return { PATH: pathEntries.join(path.delimiter), HOME: process.env.HOME, ...proxies, ...extra };
 }
