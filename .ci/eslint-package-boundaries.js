@@ -9,26 +9,16 @@
 const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..');
-const SERVER_RUNTIME = [
-  '@electric-sql/pglite',
-  '@modelcontextprotocol/sdk',
-  'express',
-  'express-rate-limit',
-  'ioredis',
-  'jose',
-  'pg',
-  'pino',
-  'prom-client',
-  'rate-limit-redis',
-];
+const manifest = (folder) => require(path.join(ROOT, folder, 'package.json'));
+const library = manifest('.');
+/** What only the server installs: its dependencies that the library does not share. */
+const SERVER_RUNTIME = Object.keys(manifest('server').dependencies).filter(
+  (name) => !name.startsWith('@mcpenv/') && !(name in library.dependencies),
+);
+/** The library itself and the construct libraries and providers it takes as peers. */
 const LIBRARY_PACKAGES = [
-  'mcpenv',
-  'cdktf',
-  'cdk8s',
-  'cdk8s-plus-28',
-  'constructs',
-  '@cdktf/provider-aws',
-  '@cdktf/provider-kubernetes',
+  library.name,
+  ...Object.keys(library.peerDependencies).filter((name) => !name.startsWith('@mcpenv/')),
 ];
 
 const packageOf = (specifier) => {

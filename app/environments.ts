@@ -8,7 +8,7 @@ import { invalidSpec, unknownEnvironment, ValidationError } from '../constructs/
 import { type McpEnvironmentSpec, parseSpec } from '../constructs/spec';
 import { AWS_DATA_STACK_NAME, AwsDataStack } from '../stacks/aws-data-stack';
 import { ENVIRONMENT_CHART_NAME, EnvironmentChart } from '../stacks/environment-chart';
-import { ENVIRONMENTS_DIR } from './paths';
+import { DEFAULT_ENVIRONMENT, ENVIRONMENTS_DIR } from './paths';
 
 const EXTENSION = '.yaml';
 
@@ -75,4 +75,17 @@ export function loadEnvironment(name: string, dir = ENVIRONMENTS_DIR): McpEnviro
     throw invalidSpec(file, [`name: must match the file name "${name}" (got "${spec.name}")`]);
   }
   return spec;
+}
+
+/** The environment the CLI's flags name: a file (`--config`), one of `dir` (`--env`), or the default. */
+export function loadSelectedEnvironment(
+  flags: { readonly env?: string; readonly config?: string },
+  dir = ENVIRONMENTS_DIR,
+): McpEnvironmentSpec {
+  if (flags.env !== undefined && flags.config !== undefined) {
+    throw new ValidationError('--env and --config name the environment twice: pass one of them');
+  }
+  return flags.config !== undefined
+    ? loadSpecFile(flags.config)
+    : loadEnvironment(flags.env ?? DEFAULT_ENVIRONMENT, dir);
 }

@@ -12,6 +12,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { treeBytes } from '../test/helpers/production-build';
 
 const ROOT = path.resolve(__dirname, '..');
 const beforeFlag = process.argv.indexOf('--before');
@@ -29,16 +30,6 @@ function run(program: string, args: readonly string[], cwd: string): string {
     throw new Error(`${program} ${args.join(' ')} (in ${cwd}) failed:\n${result.stdout}\n${result.stderr}`);
   }
   return result.stdout;
-}
-
-function treeBytes(dir: string): number {
-  let total = 0;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) total += treeBytes(full);
-    else if (entry.isFile()) total += fs.statSync(full).size;
-  }
-  return total;
 }
 
 interface Measurement {

@@ -27,16 +27,10 @@ export function registerSynth(program: Command): void {
     .option('--only <part>', 'regenerate only kubernetes, terraform or monitoring; keep the rest')
     .option('--json', 'print the summary as JSON on stdout')
     .action(async (flags: SynthFlags) => {
-      if (flags.env !== undefined && flags.config !== undefined) {
-        throw new ValidationError('--env and --config name the environment twice: pass one of them');
-      }
       // Loaded on demand: loading builds the chart and stacks, so cdktf, cdk8s and the providers
       // are needed from here on.
-      const { loadEnvironment, loadSpecFile } = await import('../../app/environments.js');
-      const spec =
-        flags.config !== undefined
-          ? loadSpecFile(flags.config)
-          : loadEnvironment(flags.env ?? DEFAULT_ENVIRONMENT);
+      const { loadSelectedEnvironment } = await import('../../app/environments.js');
+      const spec = loadSelectedEnvironment(flags);
       const { OUTPUT_PARTS, synthEnvironment } = await import('../../app/synth.js');
       const outDir = flags.out ?? defaultOutDir(spec.name);
       if (flags.only !== undefined && !(OUTPUT_PARTS as readonly string[]).includes(flags.only)) {

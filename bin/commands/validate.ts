@@ -6,14 +6,8 @@ import { out } from '../output';
 
 /** Loads an environment as synth does (its schema and the rules of its constructs), writing nothing. */
 async function validateEnvironment(flags: { env?: string; config?: string; json?: boolean }): Promise<void> {
-  if (flags.env !== undefined && flags.config !== undefined) {
-    throw new ValidationError('--env and --config name the environment twice: pass one of them');
-  }
-  const { loadEnvironment, loadSpecFile } = await import('../../app/environments.js');
-  const spec =
-    flags.config !== undefined
-      ? loadSpecFile(flags.config)
-      : loadEnvironment(flags.env ?? DEFAULT_ENVIRONMENT);
+  const { loadSelectedEnvironment } = await import('../../app/environments.js');
+  const spec = loadSelectedEnvironment(flags);
   const source = flags.config ?? spec.name;
   if (flags.json) out.data(JSON.stringify({ environment: spec.name, source, ok: true }));
   else out.progress(`passed  environment ${source}: schema and construct rules`);

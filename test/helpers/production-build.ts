@@ -64,6 +64,16 @@ export function minimalEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return { PATH: pathEntries.join(path.delimiter), HOME: process.env.HOME, ...proxies, ...extra };
 }
 
+/** Signals the whole process group a detached child leads (never by name). */
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // The group has already exited.
+  }
+}
+
 export interface RunOutput {
   readonly stdout: string;
   readonly stderr: string;
@@ -78,10 +88,12 @@ export function runBounded(
   args: readonly string[],
   options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number },
 ): Promise<RunOutput> {
+  // Its own process group, so a timeout stops npm's children (scripts, node-gyp) with it.
   const child = spawn(program, args, {
     cwd: options.cwd,
     env: options.env,
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
   let stdout = '';
   let stderr = '';
@@ -90,7 +102,7 @@ export function runBounded(
   const command = `${path.basename(program)} ${args.join(' ')}`;
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
-      child.kill('SIGKILL');
+      killGroup(child, 'SIGKILL');
       reject(new Error(`${command} did not finish within ${options.timeoutMs} ms\n${stdout}\n${stderr}`));
     }, options.timeoutMs);
     child.once('error', (error) => {
@@ -132,6 +144,7 @@ export function startBuiltServer(
     cwd: dir,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
   const logs: Record<string, unknown>[] = [];
   let stdout = '';
@@ -141,10 +154,10 @@ export function startBuiltServer(
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
   const kill = () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    if (child.exitCode === null && child.signalCode === null) killGroup(child, 'SIGKILL');
   };
   const stop = async (stopTimeoutMs: number) => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    if (child.exitCode === null && child.signalCode === null) killGroup(child, 'SIGTERM');
     let timer: NodeJS.Timeout | undefined;
     const overrun = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {

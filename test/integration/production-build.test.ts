@@ -29,6 +29,7 @@ interface PackageManifest {
   readonly dependencies: Record<string, string>;
   readonly devDependencies: Record<string, string>;
   readonly engines: { readonly node: string };
+  readonly peerDependencies: Record<string, string>;
 }
 const readManifest = (folder: string) =>
   JSON.parse(fs.readFileSync(path.join(ROOT, folder, 'package.json'), 'utf8')) as PackageManifest;
@@ -36,15 +37,10 @@ const rootManifest = readManifest('.');
 const serverManifest = readManifest('server');
 /** The workspace packages the image is built from, in build order. */
 const PACKAGE_FOLDERS = ['constructs/contract', 'server'];
-/** The packages of the library's side, none of which may reach the image. */
+/** The library and the construct libraries and providers it takes as peers: none may reach the image. */
 const LIBRARY_ONLY = [
-  'cdktf',
-  'cdk8s',
-  'cdk8s-plus-28',
-  'constructs',
-  '@cdktf/provider-aws',
-  '@cdktf/provider-kubernetes',
   'mcpenv',
+  ...Object.keys(rootManifest.peerDependencies).filter((name) => !name.startsWith('@mcpenv/')),
 ];
 
 /** The runtime stage's install; the Dockerfile tests check it keeps --omit=dev and --ignore-scripts. */
