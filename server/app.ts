@@ -7,12 +7,19 @@ import { authenticate, principalOf, protectedResourceMetadata } from './auth/aut
 import type { OAuthVerifier } from './auth/oauth';
 import type { Cache } from './cache/cache';
 import { type AllowList, hostAndOriginGuard } from './guard';
-import { createMcpHandler } from './mcp/handler';
+import {
+  type ChangeRelay,
+  LocalChangeRelay,
+  RedisChangeRelay,
+  TenantEventBus,
+  type TenantEvent,
+} from './mcp/change-bus';
+import { createMcpHandler, type ServerExtension } from './mcp/handler';
 import { ServerMetrics } from './metrics';
 import { LABEL_VALUES } from '@mcpenv/contract';
 import { RateLimitStoreError, rateLimitByPrincipal } from './rate-limit';
 import { MemoryRepository } from './store/memories';
-import { MemoryService } from './store/memory-service';
+import { type MemoryChange, MemoryService } from './store/memory-service';
 import { LATEST_VERSION, schemaVersion } from './store/migrations';
 import type { SqlClient } from './store/sql';
 import { MEMORY_TOOLS } from './tools/memory';
@@ -49,6 +56,10 @@ export interface CreateServerOptions {
   readonly trustProxyHops?: number;
   /** Timeout of each dependency check in `/readyz`. Default 1000 ms. */
   readonly healthTimeoutMs?: number;
+  /** SSE keep-alive comment interval on streams. Default 15 s. */
+  readonly keepAliveMs?: number;
+  /** Registers extra tools, resources and prompts on every request's MCP server (fixture mode). */
+  readonly extend?: ServerExtension;
 }
 
 export interface ReadinessReport {
@@ -67,8 +78,13 @@ export interface McpHttpServer {
   readonly metrics: ServerMetrics;
   /** Checks the dependencies and updates the up/down gauges. */
   readiness(): Promise<ReadinessReport>;
-  /** Marks the server as draining: `/readyz` answers 503 from now on. */
+  /**
+   * Marks the server as draining: `/readyz` answers 503 from now on, open listen streams end
+   * with their final result and new ones are refused; other requests are still served.
+   */
   startDraining(): void;
+  /** Stops relaying change notifications (the Redis subscriber). Call after the HTTP server closed. */
+  close(): Promise<void>;
 }
 
 /** JSON-RPC methods are a closed set; anything else is labelled `other` to bound cardinality. */
@@ -103,14 +119,21 @@ export function createServer(options: CreateServerOptions): McpHttpServer {
   const { logger, db, redis } = options;
   const metrics = new ServerMetrics();
   metrics.initializeSeries((options.tools ?? MEMORY_TOOLS).map((tool) => tool.name));
-  const memories = new MemoryService(new MemoryRepository(db), options.cache);
-  const handleMcp = createMcpHandler({
+  const bus = new TenantEventBus((error) => logger.warn({ err: error.message }, 'listen stream delivery failed'));
+  const relay: ChangeRelay = redis ? new RedisChangeRelay(redis, bus, logger) : new LocalChangeRelay(bus);
+  const memories = new MemoryService(new MemoryRepository(db), options.cache, (change) => {
+    for (const event of changeEvents(change)) relay.announce(event);
+  });
+  const mcp = createMcpHandler({
     serverInfo: options.serverInfo ?? { name: 'mcpenv-reference-server', version: '0.0.0' },
     instructions: options.instructions ?? DEFAULT_INSTRUCTIONS,
     tools: options.tools ?? MEMORY_TOOLS,
     memories,
     metrics,
     logger,
+    bus,
+    ...(options.keepAliveMs === undefined ? {} : { keepAliveMs: options.keepAliveMs }),
+    ...(options.extend ? { extend: options.extend } : {}),
   });
   const healthTimeoutMs = options.healthTimeoutMs ?? 1000;
   let draining = false;
@@ -217,10 +240,13 @@ export function createServer(options: CreateServerOptions): McpHttpServer {
     res.once('close', () => {
       metrics.activeConnections.dec();
       const method = rpcMethodLabel(req.body);
-      metrics.requestDurationSeconds.observe(
-        { method, endpoint: '/mcp' },
-        Number(process.hrtime.bigint() - started) / 1e9,
-      );
+      // A listen stream lasts as long as its client wants: its duration is not a latency.
+      if (method !== 'subscriptions/listen') {
+        metrics.requestDurationSeconds.observe(
+          { method, endpoint: '/mcp' },
+          Number(process.hrtime.bigint() - started) / 1e9,
+        );
+      }
       metrics.requestsTotal.inc({ method, status: String(res.statusCode), endpoint: '/mcp' });
     });
     next();
@@ -247,8 +273,13 @@ export function createServer(options: CreateServerOptions): McpHttpServer {
         sendRpcError(res, 400, -32600, 'Invalid Request: an empty batch');
         return;
       }
+      if (draining && rpcMethodLabel(req.body) === 'subscriptions/listen') {
+        res.setHeader('retry-after', '1');
+        sendRpcError(res, 503, -32000, 'Draining: open the listen stream again; another replica will hold it');
+        return;
+      }
       try {
-        await handleMcp(req, res, principalOf(res), String(res.locals.requestId));
+        await mcp.handle(req, res, principalOf(res), String(res.locals.requestId));
       } catch (error) {
         next(error);
       }
@@ -304,6 +335,16 @@ export function createServer(options: CreateServerOptions): McpHttpServer {
     readiness,
     startDraining() {
       draining = true;
+      void mcp.endListenStreams();
     },
+    close: () => relay.close(),
   };
+}
+
+/** What listen streams hear about a stored or deleted memory. */
+function changeEvents(change: MemoryChange): TenantEvent[] {
+  return [
+    { tenant: change.tenant, event: { kind: 'resources_list_changed' } },
+    { tenant: change.tenant, event: { kind: 'resource_updated', uri: `memory://${change.id}` } },
+  ];
 }

@@ -10,6 +10,7 @@ import { isLoopback, type RedisEndpoint, type ServerConfig } from './config';
 import { allowListFor } from './guard';
 import { migrate } from './store/migrations';
 import { EmbeddedPostgres, PostgresPool, type SqlClient } from './store/sql';
+import type { ServerExtension } from './mcp/handler';
 import type { ToolDefinition } from './tools/tool';
 
 export interface StartOptions {
@@ -17,6 +18,8 @@ export interface StartOptions {
   /** Tools to offer; default the memory tools. */
   readonly tools?: readonly ToolDefinition[];
   readonly logger?: Logger;
+  /** Registers extra tools, resources and prompts on every request's MCP server. */
+  readonly extend?: ServerExtension;
 }
 
 export interface RunningServer {
@@ -166,6 +169,7 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
     ...(redis ? { redis } : {}),
     serverInfo: options.serverInfo,
     ...(options.tools ? { tools: options.tools } : {}),
+    ...(options.extend ? { extend: options.extend } : {}),
     ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
     ...(() => {
       const allowList = allowListFor({
@@ -265,6 +269,7 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
         });
         http.closeIdleConnections();
       });
+      await server.close();
       await Promise.allSettled([db.close(), closeRedis(redis)]);
       logger.info('stopped');
     })();

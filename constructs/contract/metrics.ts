@@ -314,6 +314,8 @@ export const LABEL_VALUES = {
     'logging/setLevel',
     'notifications/initialized',
     'notifications/cancelled',
+    'server/discover',
+    'subscriptions/listen',
   ],
   /**
    * ...and what stands for anything else: `other` (any other method), `invalid` (no method),

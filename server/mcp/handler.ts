@@ -1,24 +1,36 @@
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
+import { toNodeHandler } from '@modelcontextprotocol/node';
 import {
-  CallToolRequestSchema,
+  type AuthInfo,
   type CallToolResult,
-  ErrorCode,
-  ListResourcesRequestSchema,
-  ListResourceTemplatesRequestSchema,
-  ListToolsRequestSchema,
-  McpError,
-  ReadResourceRequestSchema,
-  type Tool,
-} from '@modelcontextprotocol/sdk/types.js';
+  createMcpHandler as createSdkHandler,
+  type ListResourcesResult,
+  McpServer,
+  type McpRequestContext,
+  ProtocolError,
+  ProtocolErrorCode,
+  ResourceNotFoundError,
+  ResourceTemplate,
+  type StandardSchemaWithJSON,
+} from '@modelcontextprotocol/server';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { ServerMetrics } from '../metrics';
 import { type MemoryService, ToolInputError } from '../store/memory-service';
-import { answerJsonExchange } from './json-exchange';
 import { type Principal, type ToolContext, type ToolDefinition, toolError } from '../tools/tool';
+import { requestTenant, type TenantEventBus } from './change-bus';
+import { type CacheHint, createFastPath, MODERN_REVISION } from './fast-path';
+
+/** What the per-request server factory needs to know about the caller. */
+interface RequestState {
+  readonly principal: Principal;
+  readonly requestId: string;
+  /** The `cursor` of a `resources/list` request, which the SDK's list callbacks are not given. */
+  readonly cursor?: string;
+}
+
+/** Hook for fixture mode: registers more tools, resources and prompts on each request's server. */
+export type ServerExtension = (server: McpServer, context: McpRequestContext) => void;
 
 export interface McpHandlerOptions {
   readonly serverInfo: { readonly name: string; readonly version: string };
@@ -27,22 +39,72 @@ export interface McpHandlerOptions {
   readonly memories: MemoryService;
   readonly metrics: ServerMetrics;
   readonly logger: Logger;
+  /** The tenant-scoped bus `subscriptions/listen` streams subscribe to. */
+  readonly bus: TenantEventBus;
+  /** Registers extra surface on every request's server (the conformance fixtures). */
+  readonly extend?: ServerExtension;
+  /** SSE keep-alive comment interval. Default 15 s. */
+  readonly keepAliveMs?: number;
+  /**
+   * Answer the plain, valid requests of both eras without building an SDK server for each
+   * (same answers; see fast-path.ts). Default true; off serves everything through the SDK.
+   */
+  readonly fastPath?: boolean;
 }
 
-interface PreparedTool {
-  readonly definition: ToolDefinition;
-  readonly parse: z.ZodObject<z.ZodRawShape>;
+export interface McpHandler {
+  /** Serves one POST /mcp whose body express has parsed and whose caller is authenticated. */
+  handle(req: Request, res: Response, principal: Principal, requestId: string): Promise<void>;
+  /** Ends every open listen stream with its final result; other requests keep being served. */
+  endListenStreams(): Promise<void>;
 }
 
+const MEMORY_TEMPLATE = 'memory://{id}';
+const MEMORY_TEMPLATE_INFO = {
+  title: 'A stored memory',
+  description: 'One memory of the team, as JSON: text, tags, metadata and creation time.',
+  mimeType: 'application/json',
+};
+const CAPABILITIES = { tools: { listChanged: false }, resources: { listChanged: true } };
+
+/**
+ * Caching hints on 2026-07-28 list results. The tool list, the template and discovery are the
+ * same for every caller and change only with a deployment; a tenant's memories are its own and
+ * change with every write (listen streams say when).
+ */
+const SHARED_FOR_FIVE_MINUTES: CacheHint = { ttlMs: 300_000, cacheScope: 'public' };
+const PRIVATE_UNCACHED: CacheHint = { ttlMs: 0, cacheScope: 'private' };
+export const CACHE_HINTS: Readonly<Record<string, CacheHint>> = {
+  'tools/list': SHARED_FOR_FIVE_MINUTES,
+  'resources/templates/list': SHARED_FOR_FIVE_MINUTES,
+  'server/discover': SHARED_FOR_FIVE_MINUTES,
+  'resources/list': PRIVATE_UNCACHED,
+  'resources/read': PRIVATE_UNCACHED,
+};
 const MEMORY_URI = /^memory:\/\/([0-9a-fA-F-]{36})$/;
 const RESOURCE_PAGE = 50;
 
-function jsonSchemaOf(shape: z.ZodRawShape): Tool['inputSchema'] {
-  const { $schema: _ignored, ...schema } = z.toJSONSchema(z.strictObject(shape), { io: 'input' }) as Record<
-    string,
-    unknown
-  >;
-  return schema as Tool['inputSchema'];
+/** JSON Schema of a tool's arguments, computed once at start-up. */
+function jsonSchemaOf(shape: z.ZodRawShape, strict: boolean): Record<string, unknown> {
+  const object = strict ? z.strictObject(shape) : z.object(shape);
+  const { $schema: _ignored, ...schema } = z.toJSONSchema(object, { io: 'input' }) as Record<string, unknown>;
+  return schema;
+}
+
+/**
+ * A schema the SDK lists but does not enforce: the handler validates arguments itself, so an
+ * invalid call is a tool error the model can read (and is counted as one), with the message
+ * this server has always given.
+ */
+function listedSchema(json: Record<string, unknown>): StandardSchemaWithJSON<unknown, Record<string, unknown>> {
+  return {
+    '~standard': {
+      version: 1,
+      vendor: 'mcpenv',
+      validate: (value: unknown) => ({ value: value as Record<string, unknown> }),
+      jsonSchema: { input: () => json, output: () => json },
+    },
+  };
 }
 
 function describeIssues(error: z.ZodError): string {
@@ -52,145 +114,228 @@ function describeIssues(error: z.ZodError): string {
     .join('; ');
 }
 
-/** Whether any request in the body asks for progress: then the reply streams (SSE) to carry it. */
-function wantsStream(body: unknown): boolean {
-  const messages = Array.isArray(body) ? body : [body];
-  return messages.some(
-    (message) =>
-      typeof message === 'object' &&
-      message !== null &&
-      (message as { params?: { _meta?: { progressToken?: unknown } } }).params?._meta?.progressToken !==
-        undefined,
+interface PreparedTool {
+  readonly definition: ToolDefinition;
+  readonly parse: z.ZodObject<z.ZodRawShape>;
+  readonly input: StandardSchemaWithJSON<unknown, Record<string, unknown>>;
+  readonly output?: StandardSchemaWithJSON<unknown, Record<string, unknown>>;
+}
+
+function cursorOf(body: unknown): string | undefined {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
+  const { method, params } = body as { method?: unknown; params?: { cursor?: unknown } };
+  return method === 'resources/list' && typeof params?.cursor === 'string' ? params.cursor : undefined;
+}
+
+function isListenRequest(body: unknown): boolean {
+  return (
+    typeof body === 'object' && body !== null && (body as { method?: unknown }).method === 'subscriptions/listen'
   );
 }
 
 /**
- * Handles one POST to `/mcp`. Each request gets its own MCP `Server` and transport (the SDK
- * requires this isolation: a server connected to several clients can send a response to the
- * wrong one), but everything expensive — tool JSON Schemas, argument validators, the tool list —
- * is built once here and shared.
+ * The MCP endpoint on the SDK's v2 serving entry: one handler answers the 2026-07-28 revision
+ * (per-request `_meta`, `server/discover`, `subscriptions/listen`) and, statelessly, the
+ * 2025-era revisions. Each request gets a fresh `McpServer` from the factory (the SDK's model),
+ * but everything expensive (tool JSON Schemas, argument parsers) is built once here.
  */
-export function createMcpHandler(options: McpHandlerOptions) {
+export function createMcpHandler(options: McpHandlerOptions): McpHandler {
   const { metrics, logger, memories } = options;
   const tools = new Map<string, PreparedTool>();
   for (const definition of options.tools) {
     if (tools.has(definition.name)) throw new Error(`two tools are named "${definition.name}"`);
-    tools.set(definition.name, { definition, parse: z.strictObject(definition.inputSchema) });
+    tools.set(definition.name, {
+      definition,
+      parse: z.strictObject(definition.inputSchema),
+      input: listedSchema(jsonSchemaOf(definition.inputSchema, true)),
+      ...(definition.outputSchema
+        ? { output: listedSchema(jsonSchemaOf(definition.outputSchema, false)) }
+        : {}),
+    });
   }
-  const toolList = {
-    tools: options.tools.map((tool): Tool => ({
-      name: tool.name,
-      title: tool.title,
-      description: tool.description,
-      inputSchema: jsonSchemaOf(tool.inputSchema),
-      ...(tool.outputSchema ? { outputSchema: jsonSchemaOf(tool.outputSchema) } : {}),
-      ...(tool.annotations ? { annotations: { title: tool.title, ...tool.annotations } } : {}),
-    })),
-  };
-  // The SDK's Server builds an Ajv instance unless given one: costly per request, so share it.
-  const jsonSchemaValidator = new AjvJsonSchemaValidator();
-  const templateList = {
-    resourceTemplates: [
-      {
-        uriTemplate: 'memory://{id}',
-        name: 'memory',
-        title: 'A stored memory',
-        description: 'One memory of the team, as JSON: text, tags, metadata and creation time.',
-        mimeType: 'application/json',
-      },
-    ],
-  };
 
-  async function callTool(name: string, args: unknown, context: ToolContext): Promise<CallToolResult> {
-    const tool = tools.get(name);
-    if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
-    const parsed = tool.parse.safeParse(args ?? {});
+  async function callTool(prepared: PreparedTool, args: unknown, context: ToolContext): Promise<CallToolResult> {
+    const name = prepared.definition.name;
+    const parsed = prepared.parse.safeParse(args ?? {});
     if (!parsed.success) {
       metrics.toolExecutionsTotal.inc({ tool_name: name, status: 'error' });
       return toolError(`Invalid arguments for ${name}: ${describeIssues(parsed.error)}`);
     }
     try {
-      const result = await tool.definition.handler(parsed.data, context);
+      const result = await prepared.definition.handler(parsed.data, context);
       metrics.toolExecutionsTotal.inc({ tool_name: name, status: result.isError ? 'error' : 'success' });
       return result;
     } catch (error) {
       metrics.toolExecutionsTotal.inc({ tool_name: name, status: 'error' });
       if (error instanceof ToolInputError) return toolError(error.message);
-      logger.error(
-        { requestId: context.requestId, tool: name, err: (error as Error).message },
-        'tool failed',
-      );
+      logger.error({ requestId: context.requestId, tool: name, err: (error as Error).message }, 'tool failed');
       return toolError(`${name} failed on the server; request id ${context.requestId}`);
     }
   }
 
-  function buildServer(principal: Principal, requestId: string): Server {
-    const server = new Server(options.serverInfo, {
-      capabilities: { tools: {}, resources: {} },
-      jsonSchemaValidator,
+  /** Lists memories; counted before the read, or (fast path) after it succeeded. */
+  async function listMemories(
+    principal: Principal,
+    cursor: string | undefined,
+    countAfter = false,
+  ): Promise<ListResourcesResult> {
+    if (!countAfter) metrics.resourceAccessTotal.inc({ resource_type: 'memory', operation: 'list' });
+    let page;
+    try {
+      page = await memories.recent(principal.tenant, { limit: RESOURCE_PAGE, ...(cursor ? { cursor } : {}) });
+    } catch (error) {
+      if (error instanceof ToolInputError) throw new ProtocolError(ProtocolErrorCode.InvalidParams, error.message);
+      throw error;
+    }
+    if (countAfter) metrics.resourceAccessTotal.inc({ resource_type: 'memory', operation: 'list' });
+    return {
+      resources: page.items.map((memory) => ({
+        uri: `memory://${memory.id}`,
+        name: memory.id,
+        title: memory.text.length > 80 ? `${memory.text.slice(0, 77)}...` : memory.text,
+        mimeType: 'application/json',
+      })),
+      ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
+    };
+  }
+
+  /** Reads a memory; counted before the read, or (fast path) after it found one. */
+  async function readMemory(principal: Principal, uri: string, countAfter = false) {
+    if (!countAfter) metrics.resourceAccessTotal.inc({ resource_type: 'memory', operation: 'read' });
+    const id = MEMORY_URI.exec(uri)?.[1]?.toLowerCase();
+    const memory = id ? await memories.get(principal.tenant, id) : undefined;
+    if (!memory) return undefined;
+    if (countAfter) metrics.resourceAccessTotal.inc({ resource_type: 'memory', operation: 'read' });
+    return { contents: [{ uri, mimeType: 'application/json', text: JSON.stringify(memory) }] };
+  }
+
+  function factory(context: McpRequestContext): McpServer {
+    const state = context.authInfo?.extra as RequestState | undefined;
+    if (!state) throw new Error('the MCP handler runs behind authenticate');
+    const { principal, requestId } = state;
+    const server = new McpServer(options.serverInfo, {
+      capabilities: CAPABILITIES,
+      cacheHints: CACHE_HINTS,
       ...(options.instructions ? { instructions: options.instructions } : {}),
     });
-    const contextFor = (signal: AbortSignal): ToolContext => ({
-      principal,
-      tenant: principal.tenant,
-      requestId,
-      signal,
-      memories,
-    });
-    server.setRequestHandler(ListToolsRequestSchema, () => toolList);
-    server.setRequestHandler(CallToolRequestSchema, (request, extra) =>
-      callTool(request.params.name, request.params.arguments, contextFor(extra.signal)),
+    for (const prepared of tools.values()) {
+      const { definition } = prepared;
+      server.registerTool(
+        definition.name,
+        {
+          title: definition.title,
+          description: definition.description,
+          inputSchema: prepared.input,
+          ...(prepared.output ? { outputSchema: prepared.output } : {}),
+          ...(definition.annotations ? { annotations: { title: definition.title, ...definition.annotations } } : {}),
+        },
+        (args, ctx) =>
+          callTool(prepared, args, {
+            principal,
+            tenant: principal.tenant,
+            requestId,
+            signal: ctx.mcpReq.signal,
+            memories,
+          }),
+      );
+    }
+    server.registerResource(
+      'memory',
+      new ResourceTemplate(MEMORY_TEMPLATE, {
+        // Fixture mode lists its own resources beside the first page of memories.
+        list: async () => {
+          const { nextCursor: _more, ...page } = await listMemories(principal, undefined);
+          return page;
+        },
+      }),
+      MEMORY_TEMPLATE_INFO,
+      async (uri) => {
+        const href = uri.toString();
+        const read = await readMemory(principal, href);
+        if (!read) throw new ResourceNotFoundError(href);
+        return read;
+      },
     );
-    server.setRequestHandler(ListResourceTemplatesRequestSchema, () => templateList);
-    server.setRequestHandler(ListResourcesRequestSchema, async (request) => {
-      metrics.resourceAccessTotal.inc({ resource_type: 'memory', operation: 'list' });
-      let page;
-      try {
-        page = await memories.recent(principal.tenant, {
-          limit: RESOURCE_PAGE,
-          ...(request.params?.cursor ? { cursor: request.params.cursor } : {}),
-        });
-      } catch (error) {
-        if (error instanceof ToolInputError) throw new McpError(ErrorCode.InvalidParams, error.message);
-        throw error;
-      }
-      return {
-        resources: page.items.map((memory) => ({
-          uri: `memory://${memory.id}`,
-          name: memory.id,
-          title: memory.text.length > 80 ? `${memory.text.slice(0, 77)}...` : memory.text,
-          mimeType: 'application/json',
-        })),
-        ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
-      };
-    });
-    server.setRequestHandler(ReadResourceRequestSchema, async (request) => {
-      metrics.resourceAccessTotal.inc({ resource_type: 'memory', operation: 'read' });
-      const id = MEMORY_URI.exec(request.params.uri)?.[1]?.toLowerCase();
-      const memory = id ? await memories.get(principal.tenant, id) : undefined;
-      if (!memory) {
-        throw new McpError(-32002, `Resource not found: ${request.params.uri}`, { uri: request.params.uri });
-      }
-      return {
-        contents: [{ uri: request.params.uri, mimeType: 'application/json', text: JSON.stringify(memory) }],
-      };
-    });
+    if (options.extend) {
+      options.extend(server, context);
+    } else {
+      // Only memories to list: page through them with the client's cursor.
+      server.server.setRequestHandler('resources/list', () => listMemories(principal, state.cursor));
+    }
     return server;
   }
 
-  return async function handleMcp(req: Request, res: Response, principal: Principal, requestId: string) {
-    if (!wantsStream(req.body)) {
-      await answerJsonExchange(req, res, () => buildServer(principal, requestId));
-      return;
-    }
-    // Progress needs a stream: the SDK transport answers with SSE.
-    const server = buildServer(principal, requestId);
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
-    res.on('close', () => {
-      void transport.close();
-      void server.close();
-    });
-    await server.connect(transport);
-    await transport.handleRequest(req, res, req.body);
+  const onerror = (error: Error) => logger.debug({ err: error.message }, 'MCP request rejected');
+  const sdkOptions = {
+    legacy: 'stateless' as const,
+    bus: options.bus,
+    onerror,
+    keepAliveMs: options.keepAliveMs ?? 15_000,
+  };
+  const requests = toNodeHandler(createSdkHandler(factory, sdkOptions), { onerror });
+  // Listen streams get a handler of their own (same factory, same bus): closing it on drain
+  // ends them with their final result while requests in flight on the other finish.
+  const listenHandler = createSdkHandler(factory, sdkOptions);
+  const listens = toNodeHandler(listenHandler, { onerror });
+
+  const owned = !options.extend;
+  const fast =
+    options.fastPath === false
+      ? undefined
+      : createFastPath({
+          serverInfo: options.serverInfo,
+          toolNames: new Set(tools.keys()),
+          ...(owned
+            ? {
+                toolList: {
+                  tools: [...tools.values()].map(({ definition, input, output }) => ({
+                    name: definition.name,
+                    title: definition.title,
+                    description: definition.description,
+                    inputSchema: input['~standard'].jsonSchema.input({ target: 'draft-2020-12' }),
+                    ...(definition.annotations
+                      ? { annotations: { title: definition.title, ...definition.annotations } }
+                      : {}),
+                    ...(output ? { outputSchema: output['~standard'].jsonSchema.output({ target: 'draft-2020-12' }) } : {}),
+                  })),
+                },
+                templateList: { resourceTemplates: [{ name: 'memory', uriTemplate: MEMORY_TEMPLATE, ...MEMORY_TEMPLATE_INFO }] },
+                discover: {
+                  supportedVersions: [MODERN_REVISION],
+                  capabilities: CAPABILITIES,
+                  ...(options.instructions ? { instructions: options.instructions } : {}),
+                },
+              }
+            : {}),
+          ownsResourceList: owned,
+          cacheHints: CACHE_HINTS,
+          callTool: (name, args, principal, requestId, signal) =>
+            callTool(tools.get(name) as PreparedTool, args, {
+              principal,
+              tenant: principal.tenant,
+              requestId,
+              signal,
+              memories,
+            }),
+          listResources: (principal, cursor) =>
+            listMemories(principal, cursor, true) as Promise<Record<string, unknown>>,
+          readResource: (principal, uri) => readMemory(principal, uri, true),
+        });
+
+  return {
+    async handle(req, res, principal, requestId) {
+      if (fast && (await fast(req, res, principal, requestId))) return;
+      const cursor = cursorOf(req.body);
+      const auth: AuthInfo = {
+        token: '',
+        clientId: principal.id,
+        scopes: [...principal.scopes],
+        extra: { principal, requestId, ...(cursor === undefined ? {} : { cursor }) } satisfies RequestState,
+      };
+      const node = Object.assign(req, { auth });
+      const serve = isListenRequest(req.body) ? listens : requests;
+      await requestTenant.run(principal.tenant, () => serve(node, res, req.body));
+    },
+    endListenStreams: () => listenHandler.close(),
   };
 }

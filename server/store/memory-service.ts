@@ -45,10 +45,18 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
  * Memories with the read-through cache in front: gets and searches are cached per tenant
  * generation; stores and deletes bump the generation after they commit and before they return.
  */
+/** A stored or deleted memory, after the write is committed and the cache invalidated. */
+export interface MemoryChange {
+  readonly tenant: string;
+  readonly id: string;
+  readonly kind: 'stored' | 'deleted';
+}
+
 export class MemoryService {
   constructor(
     private readonly repository: MemoryRepository,
     private readonly cache: Cache,
+    private readonly onChange: (change: MemoryChange) => void = () => {},
   ) {}
 
   private async cached<T>(tenant: string, key: string, load: () => Promise<T>): Promise<T> {
@@ -62,6 +70,7 @@ export class MemoryService {
   async store(tenant: string, memory: NewMemory): Promise<MemoryRecord> {
     const record = await this.repository.insert(tenant, memory);
     await this.cache.invalidate(tenant);
+    this.onChange({ tenant, id: record.id, kind: 'stored' });
     return record;
   }
 
@@ -73,7 +82,10 @@ export class MemoryService {
   async delete(tenant: string, id: string): Promise<boolean> {
     if (!UUID.test(id)) return false;
     const deleted = await this.repository.delete(tenant, id);
-    if (deleted) await this.cache.invalidate(tenant);
+    if (deleted) {
+      await this.cache.invalidate(tenant);
+      this.onChange({ tenant, id, kind: 'deleted' });
+    }
     return deleted;
   }
 
