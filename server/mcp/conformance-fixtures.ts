@@ -309,7 +309,10 @@ function registerDiagnosticTools(server: McpServer, notify: ServerNotifier): voi
   );
   server.registerTool(
     'test_logging_tool',
-    { description: 'Logs one info message, which reaches only clients that asked for logs.', inputSchema: z.object({}) },
+    {
+      description: 'Logs one info message, which reaches only clients that asked for logs.',
+      inputSchema: z.object({}),
+    },
     async (_args, ctx) => {
       await ctx.mcpReq.log('info', 'test_logging_tool ran', 'conformance-fixtures');
       return text('Logged one message');
@@ -365,6 +368,28 @@ function registerDiagnosticTools(server: McpServer, notify: ServerNotifier): voi
   );
 }
 
+/**
+ * Why a 2025-era push request cannot be sent: the client must have declared the capability at
+ * `initialize`. A stateless instance never saw that handshake, and the client's answer would
+ * arrive on a new POST that a fresh instance serves, so such a call fails at once rather than
+ * waiting for an answer that never comes.
+ */
+function pushUnavailable(
+  server: McpServer,
+  capability: 'sampling' | 'elicitation',
+): CallToolResult | undefined {
+  if (server.server.getClientCapabilities()?.[capability]) return undefined;
+  return {
+    isError: true,
+    content: [
+      {
+        type: 'text',
+        text: `The client did not declare ${capability} at initialize on this connection (stateless serving keeps no handshake), so the server cannot ask it.`,
+      },
+    ],
+  };
+}
+
 /** 2025-era tools that ask the client over the request's own stream (sampling, elicitation). */
 function registerPushInputTools(server: McpServer): void {
   server.registerTool(
@@ -374,6 +399,8 @@ function registerPushInputTools(server: McpServer): void {
       inputSchema: z.object({ prompt: z.string().describe('The prompt to send to the LLM.') }),
     },
     async ({ prompt }, ctx) => {
+      const unavailable = pushUnavailable(server, 'sampling');
+      if (unavailable) return unavailable;
       const result = await ctx.mcpReq.requestSampling({
         messages: [{ role: 'user', content: { type: 'text', text: prompt } }],
         maxTokens: 100,
@@ -389,6 +416,8 @@ function registerPushInputTools(server: McpServer): void {
       inputSchema: z.object({ message: z.string().describe('The message to show the user.') }),
     },
     async ({ message }, ctx) => {
+      const unavailable = pushUnavailable(server, 'elicitation');
+      if (unavailable) return unavailable;
       const result = await ctx.mcpReq.elicitInput({
         message,
         requestedSchema: {
@@ -407,6 +436,8 @@ function registerPushInputTools(server: McpServer): void {
     'test_elicitation_sep1034_defaults',
     { description: 'Elicits a form whose fields all carry defaults (SEP-1034).', inputSchema: z.object({}) },
     async (_args, ctx) => {
+      const unavailable = pushUnavailable(server, 'elicitation');
+      if (unavailable) return unavailable;
       const result = await ctx.mcpReq.elicitInput({
         message: 'Please review and update the form fields with defaults',
         requestedSchema: {
@@ -433,6 +464,8 @@ function registerPushInputTools(server: McpServer): void {
     'test_elicitation_sep1330_enums',
     { description: 'Elicits a form with the five enum variants of SEP-1330.', inputSchema: z.object({}) },
     async (_args, ctx) => {
+      const unavailable = pushUnavailable(server, 'elicitation');
+      if (unavailable) return unavailable;
       const result = await ctx.mcpReq.elicitInput({
         message: 'Please select options from the enum fields',
         requestedSchema: {
@@ -561,7 +594,12 @@ function registerInputRequiredTools(server: McpServer, codec: RequestStateCodec<
       const name = elicitedName(ctx, 'user_name');
       const greeting = inputResponse(responses, 'greeting');
       const roots = inputResponse(responses, 'client_roots');
-      if (state !== undefined && name !== undefined && greeting.kind === 'sampling' && roots.kind === 'roots') {
+      if (
+        state !== undefined &&
+        name !== undefined &&
+        greeting.kind === 'sampling' &&
+        roots.kind === 'roots'
+      ) {
         return text(`Received all inputs for ${name}: a greeting and ${roots.roots.length} root(s)`);
       }
       const inputRequests: InputRequests = {
@@ -659,7 +697,11 @@ function registerResources(server: McpServer, options: ConformanceFixtureOptions
     { title: 'Static text', description: 'A fixed text resource.', mimeType: 'text/plain' },
     (): ReadResourceResult => ({
       contents: [
-        { uri: 'test://static-text', mimeType: 'text/plain', text: 'This is the content of the static text resource.' },
+        {
+          uri: 'test://static-text',
+          mimeType: 'text/plain',
+          text: 'This is the content of the static text resource.',
+        },
       ],
     }),
   );
@@ -674,7 +716,11 @@ function registerResources(server: McpServer, options: ConformanceFixtureOptions
   server.registerResource(
     'watched-resource',
     WATCHED_RESOURCE,
-    { title: 'Watched resource', description: 'A resource clients may subscribe to.', mimeType: 'text/plain' },
+    {
+      title: 'Watched resource',
+      description: 'A resource clients may subscribe to.',
+      mimeType: 'text/plain',
+    },
     (): ReadResourceResult => ({
       contents: [{ uri: WATCHED_RESOURCE, mimeType: 'text/plain', text: 'Watched resource content' }],
     }),
@@ -737,7 +783,10 @@ function registerPrompts(server: McpServer): void {
     },
     ({ arg1, arg2 }): GetPromptResult => ({
       messages: [
-        { role: 'user', content: { type: 'text', text: `Prompt with arguments: arg1='${arg1}', arg2='${arg2}'` } },
+        {
+          role: 'user',
+          content: { type: 'text', text: `Prompt with arguments: arg1='${arg1}', arg2='${arg2}'` },
+        },
       ],
     }),
   );
@@ -754,7 +803,11 @@ function registerPrompts(server: McpServer): void {
           role: 'user',
           content: {
             type: 'resource',
-            resource: { uri: resourceUri, mimeType: 'text/plain', text: 'Embedded resource content for testing.' },
+            resource: {
+              uri: resourceUri,
+              mimeType: 'text/plain',
+              text: 'Embedded resource content for testing.',
+            },
           },
         },
         { role: 'user', content: { type: 'text', text: 'Please process the embedded resource above.' } },
@@ -795,7 +848,10 @@ function registerPrompts(server: McpServer): void {
         messages: [
           {
             role: 'user',
-            content: { type: 'text', text: `Use this context: ${typeof context === 'string' ? context : '(none)'}` },
+            content: {
+              type: 'text',
+              text: `Use this context: ${typeof context === 'string' ? context : '(none)'}`,
+            },
           },
         ],
       };

@@ -10,13 +10,15 @@ import {
   McpServer,
   originValidationResponse,
 } from '@modelcontextprotocol/server';
-import { conformanceFixtureServerOptions, registerConformanceFixtures } from '../../server/mcp/conformance-fixtures';
-import { checkModernHeaders } from '../../server/mcp/modern-headers';
+import {
+  conformanceFixtureServerOptions,
+  registerConformanceFixtures,
+} from '../../server/mcp/conformance-fixtures';
 
 /**
  * A bare development server for the conformance fixtures: the SDK's `createMcpHandler` with the
- * stateless legacy leg, the localhost Host/Origin guard and the modern header check in front,
- * on node:http on 127.0.0.1. Not the product server (`mcpenv serve --conformance-fixtures`);
+ * stateless legacy leg and an in-process event bus, behind the SDK's localhost Host/Origin
+ * guards, on node:http on 127.0.0.1. Not the product server (`mcpenv serve --conformance-fixtures`);
  * it proves the fixtures and the conformance runner without it.
  */
 export interface FixtureServer {
@@ -26,15 +28,6 @@ export interface FixtureServer {
 }
 
 const REQUEST_STATE_KEY = 'conformance-fixture-server-request-state-key-0123456789';
-
-function readBody(request: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.once('end', () => resolve(Buffer.concat(chunks)));
-    request.once('error', reject);
-  });
-}
 
 function headersOf(request: IncomingMessage): Headers {
   const headers = new Headers();
@@ -80,27 +73,10 @@ export async function startConformanceFixtureServer(port = 0): Promise<FixtureSe
         res.writeHead(404).end();
         return;
       }
-      if (req.method !== 'POST') return serve(req, res);
-      const raw = await readBody(req);
-      let body: unknown;
-      try {
-        body = JSON.parse(raw.toString('utf8'));
-      } catch {
-        body = undefined;
-      }
-      const failure = body === undefined ? undefined : checkModernHeaders(req.headers, body);
-      if (failure) {
-        const id = (body as { id?: unknown }).id ?? null;
-        res.writeHead(failure.status, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ jsonrpc: '2.0', id, error: { code: failure.code, message: failure.message } }));
-        return;
-      }
-      return serve(req, res, body);
+      return serve(req, res);
     })().catch((error: unknown) => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
-      res.end(
-        JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32603, message: String(error) } }),
-      );
+      res.end(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32603, message: String(error) } }));
     });
   });
   await new Promise<void>((resolve) => http.listen(port, '127.0.0.1', resolve));
