@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { parse } from 'yaml';
 import { minimalEnv } from './production-build';
 
 /**
@@ -19,6 +20,8 @@ const ROOT = path.resolve(__dirname, '..', '..');
 export interface ConformanceSuite {
   /** The Node 24 binary that runs the suite. */
   readonly node: string;
+  /** The installed package's folder (it holds `requirements/<revision>.yaml`). */
+  readonly packageDir: string;
   /** The suite's CLI entry point (`dist/index.js`). */
   readonly cli: string;
 }
@@ -142,15 +145,16 @@ export async function installConformanceSuite(timeoutMs = 600_000): Promise<Conf
       fs.rmSync(staging, { recursive: true, force: true });
     }
   }
-  const installed = JSON.parse(
-    fs.readFileSync(path.join(path.dirname(path.dirname(cliOf(prefix))), 'package.json'), 'utf8'),
-  ) as { version: string };
+  const packageDir = path.dirname(path.dirname(cliOf(prefix)));
+  const installed = JSON.parse(fs.readFileSync(path.join(packageDir, 'package.json'), 'utf8')) as {
+    version: string;
+  };
   if (installed.version !== CONFORMANCE_VERSION) {
     throw new Error(
       `${prefix} holds ${CONFORMANCE_PACKAGE}@${installed.version}, not ${CONFORMANCE_VERSION}`,
     );
   }
-  return { node, cli: cliOf(prefix) };
+  return { node, packageDir, cli: cliOf(prefix) };
 }
 
 /** One check of a scenario, as the suite wrote it to checks.json. */
@@ -165,10 +169,11 @@ export interface ConformanceCheck {
 export interface ScenarioResult {
   readonly scenario: string;
   readonly checks: readonly ConformanceCheck[];
-  /** Checks with status FAILURE. */
+  /**
+   * Checks that fail: FAILURE, and WARNING (a SHOULD not met), which the CLI's expected-failures
+   * evaluator counts as failures too.
+   */
   readonly failures: readonly ConformanceCheck[];
-  /** Checks with status WARNING (SHOULD-level). */
-  readonly warnings: readonly ConformanceCheck[];
 }
 
 export interface ConformanceRun {
@@ -211,8 +216,7 @@ export function readConformanceResults(resultsDir: string): ScenarioResult[] {
       return {
         scenario: scenarioOf(folder),
         checks,
-        failures: checks.filter((check) => check.status === 'FAILURE'),
-        warnings: checks.filter((check) => check.status === 'WARNING'),
+        failures: checks.filter((check) => check.status === 'FAILURE' || check.status === 'WARNING'),
       };
     })
     .sort((a, b) => a.scenario.localeCompare(b.scenario));
@@ -259,6 +263,35 @@ export async function runConformance(
   return { exitCode: exit.code, scenarios, output, resultsDir };
 }
 
+/**
+ * The server scenarios a spec revision requires (its frozen requirement set; what it runs but
+ * does not score, such as extensions, is left out).
+ */
+export function requiredServerScenarios(suite: ConformanceSuite, revision: string): string[] {
+  const file = path.join(suite.packageDir, 'requirements', `${revision}.yaml`);
+  const requirements = parse(fs.readFileSync(file, 'utf8')) as { server?: string[] };
+  if (!requirements.server?.length) throw new Error(`${file} lists no server scenarios`);
+  return requirements.server;
+}
+
+/** The run narrowed to `scenarios`; a named scenario that did not run fails as `not-run`. */
+export function onlyScenarios(run: ConformanceRun, scenarios: readonly string[]): ConformanceRun {
+  const missing = scenarios.filter((name) => !run.scenarios.some((result) => result.scenario === name));
+  const notRun = missing.map((scenario): ScenarioResult => {
+    const check: ConformanceCheck = {
+      id: 'not-run',
+      name: 'NotRun',
+      status: 'FAILURE',
+      errorMessage: 'the suite wrote no results for this scenario',
+    };
+    return { scenario, checks: [check], failures: [check] };
+  });
+  return {
+    ...run,
+    scenarios: [...run.scenarios.filter((result) => scenarios.includes(result.scenario)), ...notRun],
+  };
+}
+
 /** Entries of an expected-failures file's `server:` list: `scenario` or `scenario:check-id`. */
 export function readExpectedFailures(file: string): string[] {
   const entries: string[] = [];
@@ -281,7 +314,10 @@ export function unexpectedFailures(run: ConformanceRun, expected: readonly strin
       ? []
       : result.failures
           .filter((check) => !expected.includes(`${result.scenario}:${check.id}`))
-          .map((check) => `${result.scenario} › ${check.id}: ${check.errorMessage ?? check.name}`),
+          .map(
+            (check) =>
+              `${result.scenario} › ${check.id} (${check.status}): ${check.errorMessage ?? check.name}`,
+          ),
   );
 }
 
@@ -303,7 +339,7 @@ export function summarize(run: ConformanceRun): string {
   return run.scenarios
     .map((result) =>
       result.failures.length === 0
-        ? `✓ ${result.scenario} (${result.checks.length} checks${result.warnings.length ? `, warnings: ${result.warnings.map((check) => check.id).join(', ')}` : ''})`
+        ? `✓ ${result.scenario} (${result.checks.length} checks)`
         : `✗ ${result.scenario}: ${result.failures.map((check) => check.id).join(', ')}`,
     )
     .join('\n');
