@@ -22,6 +22,7 @@ import {
   type ServerContext,
 } from '@modelcontextprotocol/server';
 import { z } from 'zod';
+import type { ServerExtension } from './handler';
 
 /**
  * The fixtures the official MCP conformance suite (`@modelcontextprotocol/conformance`) expects
@@ -857,4 +858,15 @@ function registerPrompts(server: McpServer): void {
       };
     },
   );
+}
+
+/**
+ * The fixtures as a server extension, for `mcpenv serve --conformance-fixtures`: one process, so
+ * the request-state key is the process's own and list changes go through its handler's bus.
+ */
+export function conformanceExtension(requestStateKey: Uint8Array): ServerExtension {
+  return {
+    serverOptions: conformanceFixtureServerOptions({ requestStateKey }),
+    register: (server, { era, notify }) => registerConformanceFixtures(server, { era, requestStateKey, notify }),
+  };
 }

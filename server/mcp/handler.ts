@@ -6,6 +6,8 @@ import {
   type ListResourcesResult,
   McpServer,
   type McpRequestContext,
+  type McpServerOptions,
+  type ServerNotifier,
   ProtocolError,
   ProtocolErrorCode,
   ResourceNotFoundError,
@@ -29,8 +31,14 @@ interface RequestState {
   readonly cursor?: string;
 }
 
-/** Hook for fixture mode: registers more tools, resources and prompts on each request's server. */
-export type ServerExtension = (server: McpServer, context: McpRequestContext) => void;
+/**
+ * More surface on every request's server (the conformance fixtures): options merged into the
+ * `McpServer`'s, and a hook that registers tools, resources and prompts on it.
+ */
+export interface ServerExtension {
+  readonly serverOptions?: McpServerOptions;
+  register(server: McpServer, context: { readonly era: McpRequestContext['era']; readonly notify: ServerNotifier }): void;
+}
 
 export interface McpHandlerOptions {
   readonly serverInfo: { readonly name: string; readonly version: string };
@@ -217,6 +225,7 @@ export function createMcpHandler(options: McpHandlerOptions): McpHandler {
       capabilities: CAPABILITIES,
       cacheHints: CACHE_HINTS,
       ...(options.instructions ? { instructions: options.instructions } : {}),
+      ...options.extend?.serverOptions,
     });
     for (const prepared of tools.values()) {
       const { definition } = prepared;
@@ -257,7 +266,7 @@ export function createMcpHandler(options: McpHandlerOptions): McpHandler {
       },
     );
     if (options.extend) {
-      options.extend(server, context);
+      options.extend.register(server, { era: context.era, notify: requestsHandler.notify });
     } else {
       // Only memories to list: page through them with the client's cursor.
       server.server.setRequestHandler('resources/list', () => listMemories(principal, state.cursor));
@@ -272,7 +281,8 @@ export function createMcpHandler(options: McpHandlerOptions): McpHandler {
     onerror,
     keepAliveMs: options.keepAliveMs ?? 15_000,
   };
-  const requests = toNodeHandler(createSdkHandler(factory, sdkOptions), { onerror });
+  const requestsHandler = createSdkHandler(factory, sdkOptions);
+  const requests = toNodeHandler(requestsHandler, { onerror });
   // Listen streams get a handler of their own (same factory, same bus): closing it on drain
   // ends them with their final result while requests in flight on the other finish.
   const listenHandler = createSdkHandler(factory, sdkOptions);
