@@ -1,13 +1,12 @@
 /**
- * The reference server for bench/server: configured from the environment exactly as
- * `mcpenv serve` is (auth, metrics and rate limits on; real Postgres and Redis), with the
- * example `echo` tool added. Prints `listening <url>` on stdout; logs go to stderr at `warn`.
+ * The reference server for bench/server, started through the server package's public API as an
+ * org's own server would be: configured from the environment exactly as `mcpenv serve` is
+ * (auth, metrics and rate limits on; real Postgres and Redis), with the example `echo` tool
+ * added. Prints `listening <url>` on stdout; logs go to stderr at `warn`.
  */
+import { MEMORY_TOOLS, parseServerConfig, startServer } from '@mcpenv/server';
 import pino from 'pino';
 import { echoTool } from '../../examples/custom-tool';
-import { parseServerConfig } from '../../server/config';
-import { startServer } from '../../server/main';
-import { MEMORY_TOOLS } from '../../server/tools/memory';
 
 async function main() {
   const config = parseServerConfig(process.env);
