@@ -2,8 +2,8 @@
  * `@mcpenv/contract`: what the mcpenv library and the reference server agree on, with no
  * dependencies, so either side can be installed without the other. The metric catalogue (the
  * server registers exactly these; alert rules and dashboards are built from them), the series the
- * recording rules write, and the environment variables and Secret keys the workload sets and the
- * server reads.
+ * recording rules write, the environment variables and Secret keys the workload sets and the
+ * server reads, and the SSE keep-alive interval the edge's timeouts are sized from.
  */
 export {
   type AuthFailureReason,
@@ -13,6 +13,9 @@ export {
   METRIC_LIST,
   METRICS,
   PROCESS_METRICS,
+  PROTOCOL_GENERATIONS,
+  type ProtocolVersionLabel,
+  protocolVersionLabel,
   QUERYABLE_METRICS,
   SCRAPE_METRICS,
 } from './metrics';
@@ -25,3 +28,4 @@ export {
   type ServerVariable,
   type WorkloadVariable,
 } from './server-env';
+export { SSE_KEEPALIVE_INTERVAL_SECONDS } from './transport';

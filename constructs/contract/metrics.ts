@@ -22,14 +22,14 @@ export const METRICS = {
   requestsTotal: {
     name: 'mcp_requests_total',
     type: 'counter',
-    help: 'HTTP requests handled by the MCP server, by JSON-RPC method, HTTP status and endpoint.',
-    labelNames: ['method', 'status', 'endpoint'],
+    help: 'HTTP requests handled by the MCP server, by JSON-RPC method, HTTP status, endpoint and MCP protocol version.',
+    labelNames: ['method', 'status', 'endpoint', 'protocol_version'],
   },
   requestDurationSeconds: {
     name: 'mcp_request_duration_seconds',
     type: 'histogram',
     help: 'Time from receiving an HTTP request to finishing its response, in seconds.',
-    labelNames: ['method', 'endpoint'],
+    labelNames: ['method', 'endpoint', 'protocol_version'],
     buckets: LATENCY_BUCKETS,
   },
   activeConnections: {
@@ -294,6 +294,14 @@ export const QUERYABLE_METRICS: readonly MetricDefinition[] = [
   ...Object.values(SCRAPE_METRICS),
 ];
 
+/** The MCP revisions the server serves, by generation, newest first. */
+export const PROTOCOL_GENERATIONS = {
+  /** Stateless: every request a POST carrying `Mcp-Method`; notifications on `subscriptions/listen` streams. */
+  modern: ['2026-07-28'],
+  /** Session-based: `initialize`, then `Mcp-Session-Id` on every request. */
+  legacy: ['2025-11-25', '2025-06-18', '2025-03-26'],
+} as const;
+
 /**
  * Values the bounded labels take. Keeping them here documents the cardinality and lets the
  * monitoring side build per-value panels without guessing.
@@ -340,9 +348,33 @@ export const LABEL_VALUES = {
   ],
   resourceOperation: ['read', 'list'],
   resourceType: ['memory'],
+  /** `protocol_version` of the request metrics: the MCP revisions the server serves... */
+  protocolVersion: [...PROTOCOL_GENERATIONS.modern, ...PROTOCOL_GENERATIONS.legacy],
+  /**
+   * ...and what stands for any other version, and for a request whose version was never read
+   * (rejected before its headers or body were parsed).
+   */
+  protocolVersionFallback: ['unknown'],
 } as const;
 
 export type AuthFailureReason = (typeof LABEL_VALUES.authFailureReason)[number];
+
+/** A value of the `protocol_version` label: a known MCP revision, or `unknown`. */
+export type ProtocolVersionLabel =
+  (typeof LABEL_VALUES.protocolVersion)[number] | (typeof LABEL_VALUES.protocolVersionFallback)[number];
+
+const KNOWN_PROTOCOL_VERSIONS: ReadonlySet<string> = new Set(LABEL_VALUES.protocolVersion);
+
+/**
+ * The `protocol_version` label for a request: the negotiated or `MCP-Protocol-Version` revision
+ * when it is one of `LABEL_VALUES.protocolVersion`, else `unknown` (a missing header, an
+ * unsupported or malformed version), so a client cannot grow the label's cardinality.
+ */
+export function protocolVersionLabel(raw: string | undefined): ProtocolVersionLabel {
+  return raw !== undefined && KNOWN_PROTOCOL_VERSIONS.has(raw)
+    ? (raw as ProtocolVersionLabel)
+    : LABEL_VALUES.protocolVersionFallback[0];
+}
 
 /** Every catalogued metric, in a stable order. */
 export const METRIC_LIST: readonly MetricDefinition[] = Object.values(METRICS);

@@ -19,8 +19,8 @@ export const RECORDING_WINDOW = '5m';
 export const RECORDED_SERIES = {
   requestRate: {
     name: 'mcp:mcp_requests:rate5m',
-    help: 'Requests per second, by endpoint and status class ("2xx", "4xx", "5xx").',
-    labelNames: ['endpoint', 'status_class'],
+    help: 'Requests per second, by endpoint, status class ("2xx", "4xx", "5xx") and MCP protocol version.',
+    labelNames: ['endpoint', 'status_class', 'protocol_version'],
   },
   requestErrorRatio: {
     name: 'mcp:mcp_request_errors:ratio_rate5m',

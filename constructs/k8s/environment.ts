@@ -117,7 +117,8 @@ export interface McpEnvironmentProps {
    */
   readonly alerts?: AlertThresholdProps;
   /**
-   * Longest tool call the routing must keep a stream open for, in seconds.
+   * Longest tool call or quiet `subscriptions/listen` stream the routing must keep open, in
+   * seconds; at least 30, twice the server's SSE keep-alive interval (`McpRouting`).
    * @default 3600
    */
   readonly requestTimeoutSeconds?: number;

@@ -1,3 +1,4 @@
+import { SSE_KEEPALIVE_INTERVAL_SECONDS } from '@mcpenv/contract';
 import { Chart, JsonPatch } from 'cdk8s';
 import { KubeIngress } from 'cdk8s-plus-28/lib/imports/k8s';
 import { Construct } from 'constructs';
@@ -51,6 +52,13 @@ const PATH_PREFIX = /^\/[A-Za-z0-9._~/-]*$/;
 export const DEFAULT_CLUSTER_ISSUER = 'letsencrypt-prod';
 /** The longest idle timeout an AWS Application Load Balancer accepts. */
 export const ALB_MAX_IDLE_TIMEOUT_SECONDS = 4000;
+/**
+ * The shortest `requestTimeoutSeconds`: twice the server's SSE keep-alive interval, so that a quiet
+ * `subscriptions/listen` stream survives one late keep-alive at every idle or read timeout.
+ */
+export const MIN_REQUEST_TIMEOUT_SECONDS = 2 * SSE_KEEPALIVE_INTERVAL_SECONDS;
+/** The longest `requestTimeoutSeconds`: a day; a stream open longer is better reconnected. */
+export const MAX_REQUEST_TIMEOUT_SECONDS = 86400;
 /** A TLS 1.3 + 1.2 policy restricted to forward-secret AEAD ciphers. */
 export const ALB_SSL_POLICY = 'ELBSecurityPolicy-TLS13-1-2-Res-2021-06';
 /** What MCP clients need: the endpoint and its RFC 9728 protected-resource metadata. */
@@ -66,7 +74,12 @@ const GATEWAY_GROUP = 'gateway.networking.k8s.io';
 
 /** Which ingress controller an Ingress is written for; each gets its own annotations. */
 export enum IngressPreset {
-  /** ingress-nginx (kubernetes/ingress-nginx); TLS from cert-manager. */
+  /**
+   * ingress-nginx (kubernetes/ingress-nginx); TLS from cert-manager. The controller drops request
+   * headers whose names hold `_` unless its ConfigMap sets `enable-underscores-in-headers: "true"`
+   * (a cluster-wide setting no Ingress can make): needed when a tool mirrors an argument into an
+   * `Mcp-Param-{Name}` header with an underscore in its Name.
+   */
   NGINX = 'nginx',
   /** AWS Load Balancer Controller: one internet-facing ALB; TLS from ACM. */
   AWS_ALB = 'aws-alb',
@@ -152,7 +165,11 @@ export class Routing {
     return new Routing({ preset, className, annotations: { ...options.annotations } }, undefined);
   }
 
-  /** An HTTPRoute on an existing Gateway (`gateway`) or on a Gateway created here (`createGateway`). */
+  /**
+   * An HTTPRoute on an existing Gateway (`gateway`) or on a Gateway created here (`createGateway`).
+   * How a Gateway treats header names with `_` is its implementation's setting (Envoy Gateway
+   * rejects such requests unless a ClientTrafficPolicy sets `headers.withUnderscoresAction: Allow`).
+   */
   static gatewayApi(options: GatewayApiRoutingOptions): Routing {
     const where = 'Routing.gatewayApi';
     if (options === undefined || options === null) {
@@ -330,8 +347,9 @@ export interface McpRoutingProps {
   readonly tls?: Tls;
   /**
    * How long a response stream may stay open (the idle/read timeout at ingress-nginx and the ALB,
-   * the whole-request timeout on HTTPRoutes). Keep it above the longest tool call. At most
-   * 86400, and 4000 on an ALB.
+   * the whole-request timeout on HTTPRoutes): `subscriptions/listen` streams, and tool calls that
+   * stream their result. Keep it above the longest tool call. At least 30 (twice the server's
+   * 15-second SSE keep-alive interval), at most 86400, and at most 4000 on an ALB.
    * @default 3600
    */
   readonly requestTimeoutSeconds?: number;
@@ -421,15 +439,16 @@ export class McpRouting extends Construct {
     }
     if (
       !Number.isInteger(requestTimeoutSeconds) ||
-      requestTimeoutSeconds < 1 ||
-      requestTimeoutSeconds > 86400
+      requestTimeoutSeconds < MIN_REQUEST_TIMEOUT_SECONDS ||
+      requestTimeoutSeconds > MAX_REQUEST_TIMEOUT_SECONDS
     ) {
       throw invalidProp(
         where,
         'requestTimeoutSeconds',
-        'be a whole number of seconds between 1 and 86400',
+        `be a whole number of seconds between ${MIN_REQUEST_TIMEOUT_SECONDS} and ${MAX_REQUEST_TIMEOUT_SECONDS}`,
         requestTimeoutSeconds,
-        'keep it above the longest tool call',
+        `keep it above the longest tool call, and at least twice the server's ${SSE_KEEPALIVE_INTERVAL_SECONDS}-second ` +
+          'SSE keep-alive interval so quiet listen streams stay open',
       );
     }
     if (alb && requestTimeoutSeconds > ALB_MAX_IDLE_TIMEOUT_SECONDS) {
@@ -623,7 +642,10 @@ export class McpRouting extends Construct {
               })),
               ...(hstsFilter.length > 0 ? { filters: hstsFilter } : {}),
               backendRefs: [{ name: props.serviceName, port: servicePort }],
-              timeouts: { request: `${requestTimeoutSeconds}s` },
+              // The whole request, and the one attempt at the backend within it: a listen stream
+              // is closed after this long (clients reconnect), never for being quiet between
+              // keep-alives. Without `backendRequest` some implementations keep a short default.
+              timeouts: { request: `${requestTimeoutSeconds}s`, backendRequest: `${requestTimeoutSeconds}s` },
             },
           ],
         },
@@ -686,6 +708,8 @@ function nginxAnnotations(options: {
   requestTimeoutSeconds: number;
   clusterIssuerName: string | undefined;
 }): Record<string, string> {
+  // Read and send timeouts are idle times between two reads or writes, so the server's SSE
+  // keep-alives hold a quiet stream open; the request timeout only bounds how long it may be quiet.
   const timeout = String(options.requestTimeoutSeconds);
   return {
     ...(options.clusterIssuerName ? { 'cert-manager.io/cluster-issuer': options.clusterIssuerName } : {}),
@@ -715,9 +739,16 @@ function albAnnotations(options: {
     'alb.ingress.kubernetes.io/certificate-arn': options.certificateArn,
     'alb.ingress.kubernetes.io/backend-protocol': 'HTTP',
     'alb.ingress.kubernetes.io/healthcheck-path': '/healthz',
+    // The idle timeout outlasts the server's SSE keep-alive interval (the constructor checks), so
+    // only a stream that stays quiet that long is closed. Header fields are forwarded as they come:
+    // the ALB counts any name outside [-A-Za-z0-9] as invalid, but MCP 2026-07-28 mirrors tool
+    // arguments into `Mcp-Param-{Name}` headers whose Name may be any RFC 9110 token (`_`, `.`),
+    // and dropping one fails the call with a header mismatch. Node's HTTP parser rejects names
+    // that are not tokens and never folds `_` into `-`, and the ALB's desync mitigation (defensive
+    // by default) still classifies malformed requests.
     'alb.ingress.kubernetes.io/load-balancer-attributes':
       `idle_timeout.timeout_seconds=${options.requestTimeoutSeconds},` +
-      'routing.http.drop_invalid_header_fields.enabled=true',
+      'routing.http.drop_invalid_header_fields.enabled=false',
     ...(options.hsts
       ? {
           'alb.ingress.kubernetes.io/listener-attributes.HTTPS-443': `routing.http.response.strict_transport_security.header_value=${options.hsts}`,

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { invalidProp } from '../errors';
-import { LABEL_VALUES } from '@mcpenv/contract';
+import { LABEL_VALUES, PROTOCOL_GENERATIONS } from '@mcpenv/contract';
 import {
   assertKnownMetrics,
   checkSelector,
@@ -108,7 +108,29 @@ interface PanelSpec {
   readonly description: string;
   readonly unit: string;
   readonly type?: 'state-timeline';
+  /** Stack the series on top of each other (a time series panel's parts of a whole). */
+  readonly stacked?: boolean;
+  /** Fixed colours of series, by their legend text. */
+  readonly seriesColors?: readonly (readonly [series: string, color: string])[];
   readonly queries: readonly (readonly [legend: string, expr: string])[];
+}
+
+/** Grafana's shades of blue, darkest first, for the legacy protocol versions. */
+const LEGACY_COLORS = ['dark-blue', 'blue', 'light-blue', 'super-light-blue'];
+
+/**
+ * The colour of each `protocol_version` value: the modern generation green, the legacy one in
+ * blues, and `unknown` grey, so the stack reads as modern against legacy at a glance.
+ */
+function protocolVersionColors(): [string, string][] {
+  return [
+    ...PROTOCOL_GENERATIONS.modern.map((version): [string, string] => [version, 'green']),
+    ...PROTOCOL_GENERATIONS.legacy.map((version, index): [string, string] => [
+      version,
+      LEGACY_COLORS[index % LEGACY_COLORS.length] ?? 'blue',
+    ]),
+    ...LABEL_VALUES.protocolVersionFallback.map((value): [string, string] => [value, 'gray']),
+  ];
 }
 
 /** A derived uid that fits Grafana's 40 characters, shortened with a hash so it stays distinct. */
@@ -247,6 +269,18 @@ export function buildDashboard(props: DashboardProps = {}): GrafanaDashboard {
         ['discovered', `count(${metric('up', {}, s)})`],
       ],
     },
+    {
+      title: 'Traffic by protocol generation',
+      description:
+        `Requests per second by MCP protocol version, stacked: ${PROTOCOL_GENERATIONS.modern.join(', ')} ` +
+        `is the modern, stateless generation (green); ${PROTOCOL_GENERATIONS.legacy.join(', ')} are the ` +
+        `legacy, session-based one (blue); ${LABEL_VALUES.protocolVersionFallback.join(', ')} is any other ` +
+        'version, or a request rejected before its version was read.',
+      unit: 'reqps',
+      stacked: true,
+      seriesColors: protocolVersionColors(),
+      queries: [['{{protocol_version}}', sum(recorded('requestRate', {}, s), ['protocol_version'])]],
+    },
   ];
 
   const panels = specs.map((spec, index): DashboardPanel => {
@@ -280,8 +314,17 @@ export function buildDashboard(props: DashboardProps = {}): GrafanaDashboard {
                 ],
               },
             }
-          : { unit: spec.unit, min: 0 },
-        overrides: [],
+          : {
+              unit: spec.unit,
+              min: 0,
+              ...(spec.stacked
+                ? { custom: { stacking: { mode: 'normal', group: 'A' }, fillOpacity: 50 } }
+                : {}),
+            },
+        overrides: (spec.seriesColors ?? []).map(([series, color]) => ({
+          matcher: { id: 'byName', options: series },
+          properties: [{ id: 'color', value: { mode: 'fixed', fixedColor: color } }],
+        })),
       },
       options: stateTimeline
         ? { showValue: 'never', legend: { displayMode: 'list', placement: 'bottom', showLegend: true } }

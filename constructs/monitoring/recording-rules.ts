@@ -39,6 +39,7 @@ export function buildRecordingRules(selector: Selector): RecordingRule[] {
     ...keep,
     'endpoint',
     'status',
+    'protocol_version',
   ]);
   const bucketRate = recorded('requestDurationBucketRate', {}, selector);
   const p = (quantile: number): string =>
@@ -49,6 +50,7 @@ export function buildRecordingRules(selector: Selector): RecordingRule[] {
       ...keep,
       'endpoint',
       'status_class',
+      'protocol_version',
     ]),
     requestErrorRatio: ratio(
       sum(recorded('requestRate', { status_class: '5xx' }, selector), [...keep, 'endpoint']),

@@ -18,7 +18,7 @@ import {
   resolveAlertSettings,
   type RuleGroup,
 } from './alerts';
-import { METRICS, PROCESS_METRICS } from '@mcpenv/contract';
+import { LABEL_VALUES, METRICS, PROCESS_METRICS, PROTOCOL_GENERATIONS } from '@mcpenv/contract';
 import { durationSeconds } from './promql';
 
 /** Where the rule tests sit, next to the rules they test. */
@@ -108,22 +108,35 @@ function split(
   ];
 }
 
-const requests = (status: string) => ({
+/**
+ * The protocol versions the request series come from. Failures come from one version and
+ * successes from another, so a rule that kept `protocol_version` instead of summing over it would
+ * see 100% and 0% (and label its alerts by version) rather than the share the scenario sets.
+ */
+const [MODERN_CLIENT] = PROTOCOL_GENERATIONS.modern;
+const [LEGACY_CLIENT] = PROTOCOL_GENERATIONS.legacy;
+/** What requests rejected before their version was read carry. */
+const [UNREAD_VERSION] = LABEL_VALUES.protocolVersionFallback;
+
+const requests = (status: string, protocol_version: string) => ({
   name: METRICS.requestsTotal.name,
-  labels: { method: 'tools/call', status, endpoint: '/mcp' },
+  labels: { method: 'tools/call', status, endpoint: '/mcp', protocol_version },
 });
 
 /**
  * The latency scenario's series: every request lands in one histogram bucket, so the p95 is
- * that bucket's lower bound plus 95% of its width (Prometheus interpolates linearly).
+ * that bucket's lower bound plus 95% of its width (Prometheus interpolates linearly). Half the
+ * requests come from clients of each protocol generation.
  */
 function latencySeries(bucketIndex: number): SeriesSpec[] {
   const bounds = METRICS.requestDurationSeconds.buckets;
-  return [...bounds.map(String), '+Inf'].map((le, index) => ({
-    name: `${METRICS.requestDurationSeconds.name}_bucket`,
-    labels: { method: 'tools/call', endpoint: '/mcp', le },
-    perMinute: index >= bucketIndex ? PER_MINUTE : 0,
-  }));
+  return [MODERN_CLIENT, LEGACY_CLIENT].flatMap((protocol_version) =>
+    [...bounds.map(String), '+Inf'].map((le, index) => ({
+      name: `${METRICS.requestDurationSeconds.name}_bucket`,
+      labels: { method: 'tools/call', endpoint: '/mcp', protocol_version, le },
+      perMinute: index >= bucketIndex ? PER_MINUTE / 2 : 0,
+    })),
+  );
 }
 
 function latencyScenario(threshold: number): Scenario {
@@ -222,11 +235,11 @@ function scenarios(settings: AlertSettings): Record<string, Scenario> {
   const instance = { instance: INSTANCE };
   return {
     McpHighErrorRatio: ratioScenario(
-      'requests fail with 500',
+      `requests fail with 500 (all from ${MODERN_CLIENT} clients)`,
       settings.errorRatioThreshold,
       { endpoint: '/mcp' },
-      [requests('500')],
-      [requests('200')],
+      [requests('500', MODERN_CLIENT)],
+      [requests('200', LEGACY_CLIENT)],
     ),
     McpHighLatency: latencyScenario(settings.latencyP95ThresholdSeconds),
     McpServerDown: healthScenario('up', 'the scrape of the only target', {}),
@@ -262,8 +275,11 @@ function scenarios(settings: AlertSettings): Record<string, Scenario> {
       'requests are rejected with 429',
       settings.rateLimitRejectionRatioThreshold,
       { endpoint: '/mcp' },
-      [requests('429'), { name: METRICS.rateLimitRejectionsTotal.name, labels: { endpoint: '/mcp' } }],
-      [requests('200')],
+      [
+        requests('429', MODERN_CLIENT),
+        { name: METRICS.rateLimitRejectionsTotal.name, labels: { endpoint: '/mcp' } },
+      ],
+      [requests('200', LEGACY_CLIENT)],
     ),
     McpNotReady: healthScenario(METRICS.ready.name, 'the readiness gauge', instance),
     McpPostgresDown: healthScenario(METRICS.postgresUp.name, 'the Postgres health check', instance),
@@ -272,8 +288,11 @@ function scenarios(settings: AlertSettings): Record<string, Scenario> {
       'requests are rejected by authentication',
       settings.authFailureRatioThreshold ?? 0,
       {},
-      [requests('401'), { name: METRICS.authFailuresTotal.name, labels: { reason: 'unknown_key' } }],
-      [requests('200')],
+      [
+        requests('401', UNREAD_VERSION),
+        { name: METRICS.authFailuresTotal.name, labels: { reason: 'unknown_key' } },
+      ],
+      [requests('200', MODERN_CLIENT)],
     ),
   };
 }

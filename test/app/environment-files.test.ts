@@ -229,7 +229,7 @@ terraformBackend: { kind: s3, bucket: team-state, region: eu-west-1, keyPrefix: 
     [
       'a zero stream timeout',
       `${VALID}requestTimeoutSeconds: 0\n`,
-      'requestTimeoutSeconds: must be a whole number of seconds between 1 and 86400 (got 0)',
+      'requestTimeoutSeconds: must be a whole number of seconds between 30 and 86400 (got 0)',
     ],
     [
       'a bad email',

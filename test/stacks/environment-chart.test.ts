@@ -18,7 +18,9 @@ describe('EnvironmentChart', () => {
     expect(rule('McpHighLatency')?.expr).toMatch(/ > 2$/);
     expect(rule('McpAuthFailures')).toBeDefined();
     const names = monitoring.ruleTests.tests.map((t) => t.name);
-    expect(names).toContain('McpHighErrorRatio fires when 15% of requests fail with 500 for 15m');
+    expect(names).toContain(
+      'McpHighErrorRatio fires when 15% of requests fail with 500 (all from 2026-07-28 clients) for 15m',
+    );
     expect(names).toContain(
       'McpAuthFailures stays silent when 10% of requests are rejected by authentication',
     );

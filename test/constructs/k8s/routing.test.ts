@@ -4,6 +4,7 @@ import Ajv, { type ValidateFunction } from 'ajv';
 import { Chart, Testing } from 'cdk8s';
 import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
 import { parseAllDocuments } from 'yaml';
+import { SSE_KEEPALIVE_INTERVAL_SECONDS } from '@mcpenv/contract';
 import {
   type AcmeIssuerOptions,
   type GatewayApiRoutingOptions,
@@ -201,7 +202,7 @@ describe('McpRouting with an Ingress for the AWS Load Balancer Controller', () =
       'alb.ingress.kubernetes.io/backend-protocol': 'HTTP',
       'alb.ingress.kubernetes.io/healthcheck-path': '/healthz',
       'alb.ingress.kubernetes.io/load-balancer-attributes':
-        'idle_timeout.timeout_seconds=1800,routing.http.drop_invalid_header_fields.enabled=true',
+        'idle_timeout.timeout_seconds=1800,routing.http.drop_invalid_header_fields.enabled=false',
       'alb.ingress.kubernetes.io/listener-attributes.HTTPS-443':
         'routing.http.response.strict_transport_security.header_value=max-age=31536000',
     });
@@ -264,7 +265,7 @@ describe('McpRouting with an HTTPRoute on an existing Gateway', () => {
           },
         ],
         backendRefs: [{ name: 'mcp-server', port: 8080 }],
-        timeouts: { request: '1200s' },
+        timeouts: { request: '1200s', backendRequest: '1200s' },
       },
     ]);
     expect(routing.httpRoute).toBe(routing.node.defaultChild);
@@ -360,7 +361,7 @@ describe('McpRouting with a Gateway of its own', () => {
     const parent = { group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'mcp-server' };
     const route = only(objects, 'HTTPRoute', 'mcp-server');
     expect(route.spec.parentRefs).toEqual([{ ...parent, sectionName: 'https' }]);
-    expect(route.spec.rules[0].timeouts).toEqual({ request: '3600s' });
+    expect(route.spec.rules[0].timeouts).toEqual({ request: '3600s', backendRequest: '3600s' });
     expect(route.spec.rules[0].filters[0].responseHeaderModifier.set).toEqual([
       { name: 'Strict-Transport-Security', value: 'max-age=31536000' },
     ]);
@@ -390,6 +391,109 @@ describe('McpRouting with a Gateway of its own', () => {
       },
     ]);
     expect(only(objects, 'Certificate').spec.issuerRef.name).toBe('mcpenv-acme-staging');
+  });
+});
+
+/** The ALB attributes of an AWS Load Balancer Controller Ingress, as a map. */
+function albAttributes(ingress: Manifest): Record<string, string> {
+  const text: string = ingress.metadata.annotations['alb.ingress.kubernetes.io/load-balancer-attributes'];
+  return Object.fromEntries(text.split(',').map((pair) => pair.split('=') as [string, string]));
+}
+
+/**
+ * ingress-nginx annotations that add, drop, rewrite or allow-list request headers, or route on
+ * them: none may appear, so `Mcp-Method`, `Mcp-Name`, `Mcp-Param-*` and `MCP-Protocol-Version`
+ * reach the server as the client sent them.
+ */
+const NGINX_HEADER_ANNOTATIONS =
+  /snippet|cors|header|upstream-vhost|rewrite-target|x-forwarded-prefix|canary|auth-url|mirror/;
+
+describe('McpRouting and the MCP 2026-07-28 transport (headers untouched, long-lived SSE streams)', () => {
+  const keepAlive = SSE_KEEPALIVE_INTERVAL_SECONDS;
+
+  test('ingress-nginx: streams unbuffered both ways, with read/send timeouts well above the keep-alive', () => {
+    const ingress = only(synth().objects, 'Ingress');
+    const annotations: Record<string, string> = ingress.metadata.annotations;
+    expect(annotations['nginx.ingress.kubernetes.io/proxy-buffering']).toBe('off');
+    expect(annotations['nginx.ingress.kubernetes.io/proxy-request-buffering']).toBe('off');
+    for (const key of ['proxy-read-timeout', 'proxy-send-timeout']) {
+      const seconds = Number(annotations[`nginx.ingress.kubernetes.io/${key}`]);
+      expect({ key, seconds }).toEqual({ key, seconds: 3600 });
+      expect(seconds).toBeGreaterThanOrEqual(2 * keepAlive);
+    }
+  });
+
+  test('ingress-nginx: sets no annotation that rewrites, drops, allow-lists or routes on request headers', () => {
+    for (const tls of [undefined, Tls.acme({ email: 'ops@example.org' })]) {
+      const ingress = only(synth(tls ? { tls } : {}).objects, 'Ingress');
+      const touching = Object.keys(ingress.metadata.annotations).filter((key) =>
+        NGINX_HEADER_ANNOTATIONS.test(key),
+      );
+      expect(touching).toEqual([]);
+      expect(ingress.spec.rules[0].http.paths.map((path: Manifest) => path.pathType)).toEqual([
+        'Prefix',
+        'Prefix',
+      ]);
+    }
+  });
+
+  test('AWS ALB: idle timeout is the stream timeout, above the keep-alive, and no header field is dropped', () => {
+    const ingress = only(
+      synth({
+        routing: Routing.ingress({ preset: IngressPreset.AWS_ALB }),
+        tls: Tls.acmCertificate(ACM_ARN),
+      }).objects,
+      'Ingress',
+    );
+    const attributes = albAttributes(ingress);
+    expect(attributes).toEqual({
+      'idle_timeout.timeout_seconds': '3600',
+      'routing.http.drop_invalid_header_fields.enabled': 'false',
+    });
+    expect(Number(attributes['idle_timeout.timeout_seconds'])).toBeGreaterThan(keepAlive);
+    // No listener rules or conditions that would match on, or add, request headers.
+    const annotationKeys = Object.keys(ingress.metadata.annotations);
+    expect(annotationKeys.filter((key) => /\/(actions|conditions)\./.test(key))).toEqual([]);
+  });
+
+  test.each([
+    ['an existing Gateway', Routing.gatewayApi({ gateway: { name: 'public', namespace: 'gateways' } })],
+    ['its own Gateway', Routing.gatewayApi({ createGateway: { gatewayClassName: 'eg' } })],
+  ])(
+    'HTTPRoute on %s: whole-request and backend timeouts for streams, no request header filters',
+    (_case, routing) => {
+      const route = only(synth({ routing, requestTimeoutSeconds: 7200 }).objects, 'HTTPRoute', 'mcp-server');
+      expect(route.spec.rules).toHaveLength(1);
+      const [rule] = route.spec.rules;
+      expect(rule.timeouts).toEqual({ request: '7200s', backendRequest: '7200s' });
+      expect((rule.filters ?? []).map((filter: Manifest) => filter.type)).toEqual(['ResponseHeaderModifier']);
+      expect(rule.filters[0].responseHeaderModifier).toEqual({
+        set: [{ name: 'Strict-Transport-Security', value: 'max-age=31536000' }],
+      });
+      for (const match of rule.matches) expect(Object.keys(match)).toEqual(['path']);
+    },
+  );
+
+  test('accepts the shortest stream timeout, twice the keep-alive interval, on every routing choice', () => {
+    const shortest = 2 * keepAlive;
+    const nginx = only(synth({ requestTimeoutSeconds: shortest }).objects, 'Ingress');
+    expect(nginx.metadata.annotations).toMatchObject(nginxStreaming('30'));
+    const alb = only(
+      synth({
+        routing: Routing.ingress({ preset: IngressPreset.AWS_ALB }),
+        tls: Tls.acmCertificate(ACM_ARN),
+        requestTimeoutSeconds: shortest,
+      }).objects,
+      'Ingress',
+    );
+    expect(albAttributes(alb)['idle_timeout.timeout_seconds']).toBe('30');
+    const route = only(
+      synth({ routing: Routing.gatewayApi({ gateway: { name: 'public' } }), requestTimeoutSeconds: shortest })
+        .objects,
+      'HTTPRoute',
+      'mcp-server',
+    );
+    expect(route.spec.rules[0].timeouts).toEqual({ request: '30s', backendRequest: '30s' });
   });
 });
 
@@ -529,12 +633,27 @@ describe('McpRouting validation', () => {
     [
       'a zero timeout',
       () => synth({ requestTimeoutSeconds: 0 }),
-      /`requestTimeoutSeconds` must be a whole number of seconds between 1 and 86400 \(got 0\); keep it above/,
+      /`requestTimeoutSeconds` must be a whole number of seconds between 30 and 86400 \(got 0\); keep it above/,
+    ],
+    [
+      'a timeout that a quiet listen stream would outlive between two keep-alives',
+      () => synth({ requestTimeoutSeconds: 29 }),
+      /between 30 and 86400 \(got 29\);.*at least twice the server's 15-second SSE keep-alive interval/,
+    ],
+    [
+      'a timeout of one keep-alive interval on an ALB',
+      () => synth({ routing: alb, tls: acm, requestTimeoutSeconds: 15 }),
+      /`requestTimeoutSeconds` must be a whole number of seconds between 30 and 86400 \(got 15\)/,
+    ],
+    [
+      'a fractional timeout',
+      () => synth({ requestTimeoutSeconds: 60.5 }),
+      /`requestTimeoutSeconds` must be a whole number of seconds between 30 and 86400 \(got 60.5\)/,
     ],
     [
       'a timeout above a day',
       () => synth({ requestTimeoutSeconds: 86401 }),
-      /between 1 and 86400 \(got 86401\)/,
+      /between 30 and 86400 \(got 86401\)/,
     ],
     [
       'a timeout above the ALB limit',

@@ -37,6 +37,13 @@ describe('the metric catalogue guard', () => {
     expect(unwatched).toEqual([]);
   });
 
+  test('sums protocol_version away in every alert and recorded ratio; only its own panel keeps it', () => {
+    const keeping = shippedExpressions()
+      .filter(([, expr]) => /by \([^)]*\bprotocol_version\b/.test(expr))
+      .map(([where]) => where);
+    expect(keeping).toEqual(['mcp:mcp_requests:rate5m', 'panel Traffic by protocol generation A']);
+  });
+
   test('rejects a deliberately misspelled metric', () => {
     expect(() => assertKnownMetrics('sum(rate(mcp_tool_execution_total{status="error"}[5m]))')).toThrow(
       /selects "mcp_tool_execution_total", which the metric catalogue and the recording rules do not define/,

@@ -6,7 +6,7 @@ import {
   dashboardToJson,
 } from '../../../constructs/monitoring/dashboard';
 import { metricNamesIn } from '../../../constructs/monitoring/promql';
-import { RECORDED_SERIES } from '@mcpenv/contract';
+import { LABEL_VALUES, RECORDED_SERIES } from '@mcpenv/contract';
 
 function panel(title: string, props: DashboardProps = {}) {
   const found = buildDashboard(props).panels.find((p) => p.title === title);
@@ -71,6 +71,7 @@ describe('buildDashboard', () => {
       [10, 'CPU per pod', 'timeseries'],
       [11, 'Readiness', 'state-timeline'],
       [12, 'Scrape targets up', 'timeseries'],
+      [13, 'Traffic by protocol generation', 'timeseries'],
     ]);
   });
 
@@ -102,6 +103,47 @@ describe('buildDashboard', () => {
     expect(metricNamesIn(panel('Tool executions').targets[0]?.expr ?? '')).toEqual([
       RECORDED_SERIES.toolExecutionRate.name,
     ]);
+  });
+
+  test('stacks the request rate by protocol version, modern green against legacy blue', () => {
+    const traffic = panel('Traffic by protocol generation', {
+      selector: { namespace: 'mcp-prod', job: 'mcp-server' },
+    });
+    expect(traffic.targets.map((t) => [t.legendFormat, t.expr])).toEqual([
+      [
+        '{{protocol_version}}',
+        'sum by (protocol_version) (mcp:mcp_requests:rate5m{job="mcp-server",namespace="mcp-prod"})',
+      ],
+    ]);
+    expect(traffic.fieldConfig.defaults).toEqual({
+      unit: 'reqps',
+      min: 0,
+      custom: { stacking: { mode: 'normal', group: 'A' }, fillOpacity: 50 },
+    });
+    const colors = traffic.fieldConfig.overrides.map((override) => {
+      const { matcher, properties } = override as {
+        matcher: { id: string; options: string };
+        properties: { id: string; value: { mode: string; fixedColor: string } }[];
+      };
+      expect(matcher.id).toBe('byName');
+      expect(properties.map((p) => [p.id, p.value.mode])).toEqual([['color', 'fixed']]);
+      return [matcher.options, properties[0]?.value.fixedColor];
+    });
+    expect(colors).toEqual([
+      ['2026-07-28', 'green'],
+      ['2025-11-25', 'dark-blue'],
+      ['2025-06-18', 'blue'],
+      ['2025-03-26', 'light-blue'],
+      ['unknown', 'gray'],
+    ]);
+    expect(colors.map(([value]) => value)).toEqual([
+      ...LABEL_VALUES.protocolVersion,
+      ...LABEL_VALUES.protocolVersionFallback,
+    ]);
+    expect(traffic.description).toContain('2026-07-28 is the modern, stateless generation');
+    // Only this panel stacks; the others keep plain lines.
+    const stacked = buildDashboard().panels.filter((p) => 'custom' in p.fieldConfig.defaults);
+    expect(stacked.map((p) => p.title)).toEqual(['Traffic by protocol generation']);
   });
 
   test('takes rates of raw counters over $__rate_interval and shows process metrics per pod', () => {

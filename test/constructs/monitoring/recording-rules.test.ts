@@ -28,12 +28,28 @@ describe('the recording rules', () => {
     }
   });
 
-  test('group requests by endpoint and status class, derived from the status code', () => {
+  test('group requests by endpoint, status class (derived from the status code) and protocol version', () => {
     expect(buildRecordingRules(SELECTOR)[0]?.expr).toBe(
-      'sum by (job, namespace, endpoint, status_class) (label_replace(' +
-        'sum by (job, namespace, endpoint, status) (rate(mcp_requests_total{job="mcp-server",namespace="mcp-prod"}[5m])), ' +
+      'sum by (job, namespace, endpoint, status_class, protocol_version) (label_replace(' +
+        'sum by (job, namespace, endpoint, status, protocol_version) (rate(mcp_requests_total{job="mcp-server",namespace="mcp-prod"}[5m])), ' +
         '"status_class", "${1}xx", "status", "([0-9]).*"))',
     );
+  });
+
+  test('sum the protocol version away wherever a recorded ratio or quantile is computed', () => {
+    const rules = buildRecordingRules(SELECTOR);
+    const errorRatio = rules.find((rule) => rule.record === RECORDED_SERIES.requestErrorRatio.name);
+    expect(errorRatio?.expr).toBe(
+      '(sum by (job, namespace, endpoint) (mcp:mcp_requests:rate5m{job="mcp-server",namespace="mcp-prod",status_class="5xx"}) ' +
+        'or sum by (job, namespace, endpoint) (mcp:mcp_requests:rate5m{job="mcp-server",namespace="mcp-prod"}) * 0) ' +
+        '/ clamp_min(sum by (job, namespace, endpoint) (mcp:mcp_requests:rate5m{job="mcp-server",namespace="mcp-prod"}), 1e-9)',
+    );
+    const bucketRate = rules.find((rule) => rule.record === RECORDED_SERIES.requestDurationBucketRate.name);
+    expect(bucketRate?.expr).toBe(
+      'sum by (job, namespace, endpoint, le) ' +
+        '(rate(mcp_request_duration_seconds_bucket{job="mcp-server",namespace="mcp-prod"}[5m]))',
+    );
+    for (const rule of rules.slice(1)) expect(rule.expr).not.toContain('protocol_version');
   });
 
   test('compute latency quantiles from the recorded bucket rate', () => {

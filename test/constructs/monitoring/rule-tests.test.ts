@@ -43,7 +43,9 @@ describe('buildRuleTests', () => {
       runbookBaseUrl: 'https://runbooks.example.com/mcp/',
     });
     const { firing } = casesOf(file.tests, 'McpHighErrorRatio');
-    expect(firing[0]?.name).toBe('McpHighErrorRatio fires when 7.5% of requests fail with 500 for 10m');
+    expect(firing[0]?.name).toBe(
+      'McpHighErrorRatio fires when 7.5% of requests fail with 500 (all from 2026-07-28 clients) for 10m',
+    );
     expect(firing[0]?.alert_rule_test.at(-1)).toEqual({
       eval_time: '16m',
       alertname: 'McpHighErrorRatio',
@@ -58,12 +60,43 @@ describe('buildRuleTests', () => {
         },
       ],
     });
-    expect(firing[0]?.input_series[0]).toEqual({
-      series:
-        'mcp_requests_total{endpoint="/mcp",instance="10.0.0.7:3000",job="mcp-server",method="tools/call",' +
-        'namespace="mcp-prod",status="500"}',
-      values: '0+4.5x18',
-    });
+    expect(firing[0]?.input_series).toEqual([
+      {
+        series:
+          'mcp_requests_total{endpoint="/mcp",instance="10.0.0.7:3000",job="mcp-server",method="tools/call",' +
+          'namespace="mcp-prod",protocol_version="2026-07-28",status="500"}',
+        values: '0+4.5x18',
+      },
+      {
+        series:
+          'mcp_requests_total{endpoint="/mcp",instance="10.0.0.7:3000",job="mcp-server",method="tools/call",' +
+          'namespace="mcp-prod",protocol_version="2025-11-25",status="200"}',
+        values: '0+55.5x18',
+      },
+    ]);
+  });
+
+  test('spreads request series over protocol versions, so a rule keeping the label would fail them', () => {
+    const file = buildRuleTests({ authFailureRatioThreshold: 0.2 });
+    const versions = (alert: string): string[] => {
+      const series = casesOf(file.tests, alert).firing[0]?.input_series ?? [];
+      const found = series.flatMap((s) => /protocol_version="([^"]+)"/.exec(s.series)?.[1] ?? []);
+      return [...new Set(found)].sort();
+    };
+    expect(versions('McpHighErrorRatio')).toEqual(['2025-11-25', '2026-07-28']);
+    expect(versions('McpHighLatency')).toEqual(['2025-11-25', '2026-07-28']);
+    expect(versions('McpRateLimitRejections')).toEqual(['2025-11-25', '2026-07-28']);
+    expect(versions('McpAuthFailures')).toEqual(['2026-07-28', 'unknown']);
+    for (const alert of [
+      'McpHighErrorRatio',
+      'McpHighLatency',
+      'McpRateLimitRejections',
+      'McpAuthFailures',
+    ]) {
+      for (const expected of casesOf(file.tests, alert).firing[0]?.alert_rule_test.at(-1)?.exp_alerts ?? []) {
+        expect(Object.keys(expected.exp_labels)).not.toContain('protocol_version');
+      }
+    }
   });
 
   test('times each case by the alert’s `for`: not yet firing a minute before, firing six minutes after', () => {
