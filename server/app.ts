@@ -16,7 +16,7 @@ import {
 } from './mcp/change-bus';
 import { createMcpHandler, type ServerExtension } from './mcp/handler';
 import { ServerMetrics } from './metrics';
-import { LABEL_VALUES } from '@mcpenv/contract';
+import { LABEL_VALUES, protocolVersionLabel } from '@mcpenv/contract';
 import { RateLimitStoreError, rateLimitByPrincipal } from './rate-limit';
 import { MemoryRepository } from './store/memories';
 import { type MemoryChange, MemoryService } from './store/memory-service';
@@ -60,6 +60,11 @@ export interface CreateServerOptions {
   readonly keepAliveMs?: number;
   /** Registers extra tools, resources and prompts on every request's MCP server (fixture mode). */
   readonly extend?: ServerExtension;
+  /**
+   * Answer plain, valid requests without an SDK server instance each (same answers, several
+   * times faster; see mcp/fast-path.ts). Default true.
+   */
+  readonly fastPath?: boolean;
 }
 
 export interface ReadinessReport {
@@ -98,6 +103,20 @@ function rpcMethodLabel(body: unknown): string {
   return KNOWN_METHODS.has(method) ? method : 'other';
 }
 
+/**
+ * The revision a request speaks: its MCP-Protocol-Version header, or for a 2025 `initialize`
+ * (which precedes the header) the version it proposes.
+ */
+function protocolVersionOf(req: Request): string | undefined {
+  const header = req.headers['mcp-protocol-version'];
+  if (typeof header === 'string') return header;
+  const body = req.body as { method?: unknown; params?: { protocolVersion?: unknown } } | undefined;
+  if (body?.method === 'initialize' && typeof body.params?.protocolVersion === 'string') {
+    return body.params.protocolVersion;
+  }
+  return undefined;
+}
+
 /** Writes a JSON-RPC error, unless a response is already under way. */
 function sendRpcError(res: Response, httpStatus: number, code: number, message: string): void {
   if (res.headersSent) return;
@@ -134,6 +153,7 @@ export function createServer(options: CreateServerOptions): McpHttpServer {
     bus,
     ...(options.keepAliveMs === undefined ? {} : { keepAliveMs: options.keepAliveMs }),
     ...(options.extend ? { extend: options.extend } : {}),
+    ...(options.fastPath === undefined ? {} : { fastPath: options.fastPath }),
   });
   const healthTimeoutMs = options.healthTimeoutMs ?? 1000;
   let draining = false;
@@ -240,14 +260,15 @@ export function createServer(options: CreateServerOptions): McpHttpServer {
     res.once('close', () => {
       metrics.activeConnections.dec();
       const method = rpcMethodLabel(req.body);
+      const protocol_version = protocolVersionLabel(protocolVersionOf(req));
       // A listen stream lasts as long as its client wants: its duration is not a latency.
       if (method !== 'subscriptions/listen') {
         metrics.requestDurationSeconds.observe(
-          { method, endpoint: '/mcp' },
+          { method, endpoint: '/mcp', protocol_version },
           Number(process.hrtime.bigint() - started) / 1e9,
         );
       }
-      metrics.requestsTotal.inc({ method, status: String(res.statusCode), endpoint: '/mcp' });
+      metrics.requestsTotal.inc({ method, status: String(res.statusCode), endpoint: '/mcp', protocol_version });
     });
     next();
   });

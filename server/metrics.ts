@@ -46,9 +46,12 @@ export class ServerMetrics {
    * rejections after a pod starts would never reach the alerts.
    */
   initializeSeries(toolNames: readonly string[]): void {
+    const versions = [...LABEL_VALUES.protocolVersion, ...LABEL_VALUES.protocolVersionFallback];
     for (const method of [...LABEL_VALUES.rpcMethod, ...LABEL_VALUES.rpcMethodFallback]) {
       for (const status of LABEL_VALUES.serverErrorStatus) {
-        this.requestsTotal.inc({ method, status, endpoint: '/mcp' }, 0);
+        for (const protocol_version of versions) {
+          this.requestsTotal.inc({ method, status, endpoint: '/mcp', protocol_version }, 0);
+        }
       }
     }
     this.rateLimitRejectionsTotal.inc({ endpoint: '/mcp' }, 0);

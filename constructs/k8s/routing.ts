@@ -740,15 +740,13 @@ function albAnnotations(options: {
     'alb.ingress.kubernetes.io/backend-protocol': 'HTTP',
     'alb.ingress.kubernetes.io/healthcheck-path': '/healthz',
     // The idle timeout outlasts the server's SSE keep-alive interval (the constructor checks), so
-    // only a stream that stays quiet that long is closed. Header fields are forwarded as they come:
-    // the ALB counts any name outside [-A-Za-z0-9] as invalid, but MCP 2026-07-28 mirrors tool
-    // arguments into `Mcp-Param-{Name}` headers whose Name may be any RFC 9110 token (`_`, `.`),
-    // and dropping one fails the call with a header mismatch. Node's HTTP parser rejects names
-    // that are not tokens and never folds `_` into `-`, and the ALB's desync mitigation (defensive
-    // by default) still classifies malformed requests.
+    // only a stream that stays quiet that long is closed. Header fields that are not
+    // [-A-Za-z0-9] are dropped (AWS's hardening against request smuggling, Security Hub ELB.4):
+    // Mcp-Method, Mcp-Name, MCP-Protocol-Version and the reference server's tools pass it; an
+    // org's own tool must name its `x-mcp-header` arguments with letters, digits and `-` (README).
     'alb.ingress.kubernetes.io/load-balancer-attributes':
       `idle_timeout.timeout_seconds=${options.requestTimeoutSeconds},` +
-      'routing.http.drop_invalid_header_fields.enabled=false',
+      'routing.http.drop_invalid_header_fields.enabled=true',
     ...(options.hsts
       ? {
           'alb.ingress.kubernetes.io/listener-attributes.HTTPS-443': `routing.http.response.strict_transport_security.header_value=${options.hsts}`,

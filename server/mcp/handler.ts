@@ -14,6 +14,7 @@ import {
   ResourceTemplate,
   type StandardSchemaWithJSON,
 } from '@modelcontextprotocol/server';
+import { SSE_KEEPALIVE_INTERVAL_SECONDS } from '@mcpenv/contract';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -279,7 +280,7 @@ export function createMcpHandler(options: McpHandlerOptions): McpHandler {
     legacy: 'stateless' as const,
     bus: options.bus,
     onerror,
-    keepAliveMs: options.keepAliveMs ?? 15_000,
+    keepAliveMs: options.keepAliveMs ?? SSE_KEEPALIVE_INTERVAL_SECONDS * 1000,
   };
   const requestsHandler = createSdkHandler(factory, sdkOptions);
   const requests = toNodeHandler(requestsHandler, { onerror });

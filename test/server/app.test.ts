@@ -5,7 +5,11 @@ import { allowListFor } from '../../server/guard';
 import { MEMORY_TOOLS } from '../../server/tools/memory';
 import { startEmbeddedServer, type TestServer } from '../helpers/embedded-server';
 
-const mcpHeaders = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+const mcpHeaders = {
+  'content-type': 'application/json',
+  accept: 'application/json, text/event-stream',
+  'mcp-protocol-version': '2025-11-25',
+};
 const rpc = (method: string, params: Record<string, unknown> = {}, id = 1) =>
   JSON.stringify({ jsonrpc: '2.0', id, method, params });
 
@@ -59,7 +63,7 @@ describe('reference server HTTP surface', () => {
     expect(await res.json()).toMatchObject({ error: { code: -32700 } });
   });
 
-  test('answers JSON by default and an SSE stream when the request asks for progress', async () => {
+  test('answers plain 2025 requests in JSON and an SSE stream when the request asks for progress', async () => {
     const json = await fetch(`${base}/mcp`, { method: 'POST', headers: mcpHeaders, body: rpc('ping') });
     expect(json.headers.get('content-type')).toMatch(/^application\/json/);
     expect(await json.json()).toEqual({ jsonrpc: '2.0', id: 1, result: {} });
@@ -84,7 +88,9 @@ describe('reference server HTTP surface', () => {
       expect(text).toContain(`# TYPE ${metric.name} ${metric.type}`);
     }
     expect(text).toMatch(/^mcp_ready 1$/m);
-    expect(text).toMatch(/mcp_requests_total\{method="ping",status="200",endpoint="\/mcp"\} \d+/);
+    expect(text).toMatch(
+      /mcp_requests_total\{method="ping",status="200",endpoint="\/mcp",protocol_version="2025-11-25"\} \d+/,
+    );
     expect(text).toMatch(/^mcp_postgres_up 1$/m);
   });
 

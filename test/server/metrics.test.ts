@@ -49,8 +49,13 @@ describe('ServerMetrics.initializeSeries', () => {
     metrics.initializeSeries(['memory_store', 'memory_search']);
     const text = await metrics.registry.metrics();
     for (const method of [...LABEL_VALUES.rpcMethod, ...LABEL_VALUES.rpcMethodFallback]) {
-      expect(text).toContain(`mcp_requests_total{method="${method}",status="500",endpoint="/mcp"} 0`);
-      expect(text).toContain(`mcp_requests_total{method="${method}",status="503",endpoint="/mcp"} 0`);
+      for (const version of [...LABEL_VALUES.protocolVersion, ...LABEL_VALUES.protocolVersionFallback]) {
+        for (const status of ['500', '503']) {
+          expect(text).toContain(
+            `mcp_requests_total{method="${method}",status="${status}",endpoint="/mcp",protocol_version="${version}"} 0`,
+          );
+        }
+      }
     }
     expect(text).toContain('mcp_rate_limit_rejections_total{endpoint="/mcp"} 0');
     for (const reason of LABEL_VALUES.authFailureReason) {
@@ -66,9 +71,9 @@ describe('ServerMetrics.initializeSeries', () => {
   test('keeps counting from 0 afterwards', async () => {
     const metrics = new ServerMetrics();
     metrics.initializeSeries([]);
-    metrics.requestsTotal.inc({ method: 'ping', status: '503', endpoint: '/mcp' });
+    metrics.requestsTotal.inc({ method: 'ping', status: '503', endpoint: '/mcp', protocol_version: '2025-11-25' });
     expect(await metrics.registry.metrics()).toContain(
-      'mcp_requests_total{method="ping",status="503",endpoint="/mcp"} 1',
+      'mcp_requests_total{method="ping",status="503",endpoint="/mcp",protocol_version="2025-11-25"} 1',
     );
   });
 });

@@ -202,7 +202,7 @@ describe('McpRouting with an Ingress for the AWS Load Balancer Controller', () =
       'alb.ingress.kubernetes.io/backend-protocol': 'HTTP',
       'alb.ingress.kubernetes.io/healthcheck-path': '/healthz',
       'alb.ingress.kubernetes.io/load-balancer-attributes':
-        'idle_timeout.timeout_seconds=1800,routing.http.drop_invalid_header_fields.enabled=false',
+        'idle_timeout.timeout_seconds=1800,routing.http.drop_invalid_header_fields.enabled=true',
       'alb.ingress.kubernetes.io/listener-attributes.HTTPS-443':
         'routing.http.response.strict_transport_security.header_value=max-age=31536000',
     });
@@ -448,7 +448,7 @@ describe('McpRouting and the MCP 2026-07-28 transport (headers untouched, long-l
     const attributes = albAttributes(ingress);
     expect(attributes).toEqual({
       'idle_timeout.timeout_seconds': '3600',
-      'routing.http.drop_invalid_header_fields.enabled': 'false',
+      'routing.http.drop_invalid_header_fields.enabled': 'true',
     });
     expect(Number(attributes['idle_timeout.timeout_seconds'])).toBeGreaterThan(keepAlive);
     // No listener rules or conditions that would match on, or add, request headers.
