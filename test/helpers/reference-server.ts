@@ -85,12 +85,17 @@ export async function createApiKeys(
   return { keys: created, store, close: () => db.close() };
 }
 
+/** What a 2025-11-25 client sends after `initialize` (the stateless server needs no session). */
 export const MCP_HEADERS = {
   'content-type': 'application/json',
   accept: 'application/json, text/event-stream',
+  'mcp-protocol-version': '2025-11-25',
 };
 
-/** Posts one JSON-RPC message (or raw body) to /mcp and returns status, headers and parsed body. */
+/**
+ * Posts one JSON-RPC message (or raw body) to /mcp and returns status, headers and the parsed
+ * answer (from a JSON body or an SSE stream).
+ */
 export async function postMcp(
   url: string,
   body: unknown,
@@ -106,7 +111,14 @@ export async function postMcp(
   const text = await res.text();
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    // A JSON body, or (as a client reads it) the last message of an SSE stream.
+    json = res.headers.get('content-type')?.startsWith('text/event-stream')
+      ? text
+          .split('\n')
+          .filter((line) => line.startsWith('data: '))
+          .map((line) => JSON.parse(line.slice(6)) as unknown)
+          .at(-1)
+      : JSON.parse(text);
   } catch {
     json = undefined;
   }
