@@ -15,6 +15,16 @@ describe('mcpenv serve', () => {
     expect(result.stderr).not.toContain('pw@db');
   });
 
+  test('refuses --conformance-fixtures in the server mode (exit 2): fixtures never run in production', () => {
+    const result = runCli(['serve', '--conformance-fixtures'], {
+      env: { DATABASE_URL: 'postgres://u:pw@db:5432/x', REDIS_URL: 'redis://cache:6379', PUBLIC_URL: 'https://mcp.example.com' },
+    });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('--conformance-fixtures runs in the embedded mode only');
+    expect(result.stderr).toContain('unset DATABASE_URL and REDIS_URL');
+    expect(result.stderr).not.toContain('pw@db');
+  });
+
   test('rejects a bad --port flag with exit 2', () => {
     const result = runCli(['serve', '--port', 'http']);
     expect(result.status).toBe(2);
