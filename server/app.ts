@@ -138,7 +138,9 @@ export function createServer(options: CreateServerOptions): McpHttpServer {
   const { logger, db, redis } = options;
   const metrics = new ServerMetrics();
   metrics.initializeSeries((options.tools ?? MEMORY_TOOLS).map((tool) => tool.name));
-  const bus = new TenantEventBus((error) => logger.warn({ err: error.message }, 'listen stream delivery failed'));
+  const bus = new TenantEventBus((error) =>
+    logger.warn({ err: error.message }, 'listen stream delivery failed'),
+  );
   const relay: ChangeRelay = redis ? new RedisChangeRelay(redis, bus, logger) : new LocalChangeRelay(bus);
   const memories = new MemoryService(new MemoryRepository(db), options.cache, (change) => {
     for (const event of changeEvents(change)) relay.announce(event);
@@ -268,7 +270,12 @@ export function createServer(options: CreateServerOptions): McpHttpServer {
           Number(process.hrtime.bigint() - started) / 1e9,
         );
       }
-      metrics.requestsTotal.inc({ method, status: String(res.statusCode), endpoint: '/mcp', protocol_version });
+      metrics.requestsTotal.inc({
+        method,
+        status: String(res.statusCode),
+        endpoint: '/mcp',
+        protocol_version,
+      });
     });
     next();
   });
@@ -296,7 +303,12 @@ export function createServer(options: CreateServerOptions): McpHttpServer {
       }
       if (draining && rpcMethodLabel(req.body) === 'subscriptions/listen') {
         res.setHeader('retry-after', '1');
-        sendRpcError(res, 503, -32000, 'Draining: open the listen stream again; another replica will hold it');
+        sendRpcError(
+          res,
+          503,
+          -32000,
+          'Draining: open the listen stream again; another replica will hold it',
+        );
         return;
       }
       try {

@@ -99,7 +99,11 @@ function parseChange(raw: string): TenantEvent | undefined {
     if (kind === 'resource_updated') {
       return typeof uri === 'string' ? { tenant: value.tenant, event: { kind, uri } } : undefined;
     }
-    if (kind === 'resources_list_changed' || kind === 'tools_list_changed' || kind === 'prompts_list_changed') {
+    if (
+      kind === 'resources_list_changed' ||
+      kind === 'tools_list_changed' ||
+      kind === 'prompts_list_changed'
+    ) {
       return { tenant: value.tenant, event: { kind } };
     }
   } catch {
@@ -154,7 +158,10 @@ export class RedisChangeRelay implements ChangeRelay {
       return;
     }
     this.redis.publish(CHANNEL, JSON.stringify(change)).catch((error: Error) => {
-      this.logger.warn({ err: error.message }, 'change notification not relayed: delivered on this replica only');
+      this.logger.warn(
+        { err: error.message },
+        'change notification not relayed: delivered on this replica only',
+      );
       this.bus.deliver(change);
     });
   }

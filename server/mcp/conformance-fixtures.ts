@@ -867,6 +867,7 @@ function registerPrompts(server: McpServer): void {
 export function conformanceExtension(requestStateKey: Uint8Array): ServerExtension {
   return {
     serverOptions: conformanceFixtureServerOptions({ requestStateKey }),
-    register: (server, { era, notify }) => registerConformanceFixtures(server, { era, requestStateKey, notify }),
+    register: (server, { era, notify }) =>
+      registerConformanceFixtures(server, { era, requestStateKey, notify }),
   };
 }

@@ -31,7 +31,13 @@ export interface FastPathDomain {
   /** `server/discover` result, or undefined when others add capabilities. */
   readonly discover?: Record<string, unknown>;
   readonly cacheHints: Readonly<Record<string, CacheHint>>;
-  callTool(name: string, args: unknown, principal: Principal, requestId: string, signal: AbortSignal): Promise<CallToolResult>;
+  callTool(
+    name: string,
+    args: unknown,
+    principal: Principal,
+    requestId: string,
+    signal: AbortSignal,
+  ): Promise<CallToolResult>;
   listResources(principal: Principal, cursor: string | undefined): Promise<Record<string, unknown>>;
   readResource(principal: Principal, uri: string): Promise<ReadResourceResult | undefined>;
 }
@@ -64,7 +70,8 @@ function plainMeta(meta: unknown, era: Era): boolean {
     if (key === PROTOCOL_VERSION_KEY) version = value === MODERN_REVISION;
     else if (key === CLIENT_CAPABILITIES_KEY) capabilities = isPlainObject(value);
     else if (key === CLIENT_INFO_KEY) {
-      if (!isPlainObject(value) || typeof value.name !== 'string' || typeof value.version !== 'string') return false;
+      if (!isPlainObject(value) || typeof value.name !== 'string' || typeof value.version !== 'string')
+        return false;
     } else return false;
   }
   return era === 'legacy' || (version && capabilities);
@@ -122,7 +129,8 @@ function eligible(req: Request, domain: FastPathDomain): Eligible | undefined {
     if (headers['mcp-method'] !== undefined || headers['mcp-name'] !== undefined) return undefined;
   }
   for (const key of Object.keys(params)) {
-    if (key !== '_meta' && key !== 'name' && key !== 'arguments' && key !== 'uri' && key !== 'cursor') return undefined;
+    if (key !== '_meta' && key !== 'name' && key !== 'arguments' && key !== 'uri' && key !== 'cursor')
+      return undefined;
   }
   switch (method) {
     case 'tools/call':
@@ -136,7 +144,8 @@ function eligible(req: Request, domain: FastPathDomain): Eligible | undefined {
       if (!domain.templateList || params.cursor !== undefined) return undefined;
       break;
     case 'resources/list':
-      if (!domain.ownsResourceList || (params.cursor !== undefined && typeof params.cursor !== 'string')) return undefined;
+      if (!domain.ownsResourceList || (params.cursor !== undefined && typeof params.cursor !== 'string'))
+        return undefined;
       break;
     case 'resources/read':
       if (typeof params.uri !== 'string') return undefined;
@@ -191,7 +200,13 @@ export function createFastPath(domain: FastPathDomain) {
         res.once('close', onClose);
         try {
           result = {
-            ...(await domain.callTool(params.name as string, params.arguments, principal, requestId, abort.signal)),
+            ...(await domain.callTool(
+              params.name as string,
+              params.arguments,
+              principal,
+              requestId,
+              abort.signal,
+            )),
           };
         } finally {
           res.off('close', onClose);

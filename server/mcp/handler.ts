@@ -38,7 +38,10 @@ interface RequestState {
  */
 export interface ServerExtension {
   readonly serverOptions?: McpServerOptions;
-  register(server: McpServer, context: { readonly era: McpRequestContext['era']; readonly notify: ServerNotifier }): void;
+  register(
+    server: McpServer,
+    context: { readonly era: McpRequestContext['era']; readonly notify: ServerNotifier },
+  ): void;
 }
 
 export interface McpHandlerOptions {
@@ -105,7 +108,9 @@ function jsonSchemaOf(shape: z.ZodRawShape, strict: boolean): Record<string, unk
  * invalid call is a tool error the model can read (and is counted as one), with the message
  * this server has always given.
  */
-function listedSchema(json: Record<string, unknown>): StandardSchemaWithJSON<unknown, Record<string, unknown>> {
+function listedSchema(
+  json: Record<string, unknown>,
+): StandardSchemaWithJSON<unknown, Record<string, unknown>> {
   return {
     '~standard': {
       version: 1,
@@ -138,7 +143,9 @@ function cursorOf(body: unknown): string | undefined {
 
 function isListenRequest(body: unknown): boolean {
   return (
-    typeof body === 'object' && body !== null && (body as { method?: unknown }).method === 'subscriptions/listen'
+    typeof body === 'object' &&
+    body !== null &&
+    (body as { method?: unknown }).method === 'subscriptions/listen'
   );
 }
 
@@ -163,7 +170,11 @@ export function createMcpHandler(options: McpHandlerOptions): McpHandler {
     });
   }
 
-  async function callTool(prepared: PreparedTool, args: unknown, context: ToolContext): Promise<CallToolResult> {
+  async function callTool(
+    prepared: PreparedTool,
+    args: unknown,
+    context: ToolContext,
+  ): Promise<CallToolResult> {
     const name = prepared.definition.name;
     const parsed = prepared.parse.safeParse(args ?? {});
     if (!parsed.success) {
@@ -177,7 +188,10 @@ export function createMcpHandler(options: McpHandlerOptions): McpHandler {
     } catch (error) {
       metrics.toolExecutionsTotal.inc({ tool_name: name, status: 'error' });
       if (error instanceof ToolInputError) return toolError(error.message);
-      logger.error({ requestId: context.requestId, tool: name, err: (error as Error).message }, 'tool failed');
+      logger.error(
+        { requestId: context.requestId, tool: name, err: (error as Error).message },
+        'tool failed',
+      );
       return toolError(`${name} failed on the server; request id ${context.requestId}`);
     }
   }
@@ -193,7 +207,8 @@ export function createMcpHandler(options: McpHandlerOptions): McpHandler {
     try {
       page = await memories.recent(principal.tenant, { limit: RESOURCE_PAGE, ...(cursor ? { cursor } : {}) });
     } catch (error) {
-      if (error instanceof ToolInputError) throw new ProtocolError(ProtocolErrorCode.InvalidParams, error.message);
+      if (error instanceof ToolInputError)
+        throw new ProtocolError(ProtocolErrorCode.InvalidParams, error.message);
       throw error;
     }
     if (countAfter) metrics.resourceAccessTotal.inc({ resource_type: 'memory', operation: 'list' });
@@ -237,7 +252,9 @@ export function createMcpHandler(options: McpHandlerOptions): McpHandler {
           description: definition.description,
           inputSchema: prepared.input,
           ...(prepared.output ? { outputSchema: prepared.output } : {}),
-          ...(definition.annotations ? { annotations: { title: definition.title, ...definition.annotations } } : {}),
+          ...(definition.annotations
+            ? { annotations: { title: definition.title, ...definition.annotations } }
+            : {}),
         },
         (args, ctx) =>
           callTool(prepared, args, {
@@ -307,10 +324,16 @@ export function createMcpHandler(options: McpHandlerOptions): McpHandler {
                     ...(definition.annotations
                       ? { annotations: { title: definition.title, ...definition.annotations } }
                       : {}),
-                    ...(output ? { outputSchema: output['~standard'].jsonSchema.output({ target: 'draft-2020-12' }) } : {}),
+                    ...(output
+                      ? { outputSchema: output['~standard'].jsonSchema.output({ target: 'draft-2020-12' }) }
+                      : {}),
                   })),
                 },
-                templateList: { resourceTemplates: [{ name: 'memory', uriTemplate: MEMORY_TEMPLATE, ...MEMORY_TEMPLATE_INFO }] },
+                templateList: {
+                  resourceTemplates: [
+                    { name: 'memory', uriTemplate: MEMORY_TEMPLATE, ...MEMORY_TEMPLATE_INFO },
+                  ],
+                },
                 discover: {
                   supportedVersions: [MODERN_REVISION],
                   capabilities: CAPABILITIES,

@@ -17,7 +17,11 @@ describe('mcpenv serve', () => {
 
   test('refuses --conformance-fixtures in the server mode (exit 2): fixtures never run in production', () => {
     const result = runCli(['serve', '--conformance-fixtures'], {
-      env: { DATABASE_URL: 'postgres://u:pw@db:5432/x', REDIS_URL: 'redis://cache:6379', PUBLIC_URL: 'https://mcp.example.com' },
+      env: {
+        DATABASE_URL: 'postgres://u:pw@db:5432/x',
+        REDIS_URL: 'redis://cache:6379',
+        PUBLIC_URL: 'https://mcp.example.com',
+      },
     });
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('--conformance-fixtures runs in the embedded mode only');

@@ -26,17 +26,32 @@ export function modernRequest(
       ...(options.name === undefined ? {} : { 'mcp-name': options.name }),
       ...(options.token === undefined ? {} : { authorization: `Bearer ${options.token}` }),
     },
-    body: JSON.stringify({ jsonrpc: '2.0', id: options.id ?? 1, method, params: { ...params, _meta: ENVELOPE } }),
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: options.id ?? 1,
+      method,
+      params: { ...params, _meta: ENVELOPE },
+    }),
   };
+}
+
+/** A JSON-RPC message as it arrives on the stream. */
+export interface RpcMessage {
+  readonly jsonrpc?: string;
+  readonly id?: string | number;
+  readonly method?: string;
+  readonly params?: { readonly _meta?: Record<string, unknown>; readonly [key: string]: unknown };
+  readonly result?: Record<string, unknown>;
+  readonly error?: { readonly code: number; readonly message: string; readonly data?: unknown };
 }
 
 export interface ListenStream {
   /** Every JSON-RPC message received so far. */
-  readonly messages: Record<string, any>[];
+  readonly messages: RpcMessage[];
   /** Resolves when the server ended the stream. */
   readonly ended: Promise<void>;
   /** Resolves with the first message (after `from`) that matches, or rejects after `timeoutMs`. */
-  next(match: (message: Record<string, any>) => boolean, timeoutMs: number, from?: number): Promise<Record<string, any>>;
+  next(match: (message: RpcMessage) => boolean, timeoutMs: number, from?: number): Promise<RpcMessage>;
   close(): void;
 }
 
@@ -46,15 +61,19 @@ export async function openListenStream(
   token?: string,
 ): Promise<ListenStream> {
   const abort = new AbortController();
-  const { headers, body } = modernRequest('subscriptions/listen', { notifications }, {
-    id: 'listen-1',
-    ...(token === undefined ? {} : { token }),
-  });
+  const { headers, body } = modernRequest(
+    'subscriptions/listen',
+    { notifications },
+    {
+      id: 'listen-1',
+      ...(token === undefined ? {} : { token }),
+    },
+  );
   const res = await fetch(`${baseUrl}/mcp`, { method: 'POST', headers, body, signal: abort.signal });
   if (res.status !== 200 || !res.headers.get('content-type')?.startsWith('text/event-stream') || !res.body) {
     throw new Error(`listen stream refused: HTTP ${res.status} ${await res.text()}`);
   }
-  const messages: Record<string, any>[] = [];
+  const messages: RpcMessage[] = [];
   const waiters = new Set<() => void>();
   const reader = res.body.getReader();
   const decoder = new TextDecoder();
@@ -74,7 +93,7 @@ export async function openListenStream(
             .filter((line) => line.startsWith('data: '))
             .map((line) => line.slice(6))
             .join('\n');
-          if (data) messages.push(JSON.parse(data) as Record<string, any>);
+          if (data) messages.push(JSON.parse(data) as RpcMessage);
         }
         for (const wake of [...waiters]) wake();
       }

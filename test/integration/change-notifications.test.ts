@@ -1,4 +1,9 @@
-import { openListenStream, modernRequest, type ListenStream } from '../helpers/listen-stream';
+import {
+  type ListenStream,
+  modernRequest,
+  openListenStream,
+  type RpcMessage,
+} from '../helpers/listen-stream';
 import { type PostgresServer, startPostgres } from '../helpers/postgres';
 import { type RedisServer, startRedis } from '../helpers/redis';
 import { createApiKeys, type ReferenceServer, startReferenceServer } from '../helpers/reference-server';
@@ -55,7 +60,7 @@ async function store(server: ReferenceServer, token: string, text: string): Prom
   return id;
 }
 
-const listChanged = (message: Record<string, any>) => message.method === 'notifications/resources/list_changed';
+const listChanged = (message: RpcMessage) => message.method === 'notifications/resources/list_changed';
 
 async function readiness(server: ReferenceServer) {
   const res = await fetch(`${server.url}/readyz`);
@@ -70,7 +75,7 @@ test('a store on one replica notifies a listen stream held by the other within a
   await store(a, acmeKey, 'stored on replica a');
   const note = await onB.next(listChanged, 1_000, from);
   expect(Date.now() - started).toBeLessThan(1_000);
-  expect(note.params._meta['io.modelcontextprotocol/subscriptionId']).toBe('listen-1');
+  expect(note.params?._meta?.['io.modelcontextprotocol/subscriptionId']).toBe('listen-1');
   // Give a wrong delivery every chance to arrive before checking it did not.
   await store(a, acmeKey, 'a second one');
   await onB.next(listChanged, 1_000, onB.messages.indexOf(note) + 1);

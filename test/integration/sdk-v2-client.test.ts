@@ -25,7 +25,9 @@ interface McpClient {
   callTool(request: { name: string; arguments: Record<string, unknown> }): Promise<unknown>;
   listResourceTemplates(): Promise<{ resourceTemplates: { uriTemplate: string }[] }>;
   listResources(): Promise<{ resources: { uri: string }[] }>;
-  readResource(request: { uri: string }): Promise<{ contents: { uri: string; mimeType?: string; text?: string }[] }>;
+  readResource(request: {
+    uri: string;
+  }): Promise<{ contents: { uri: string; mimeType?: string; text?: string }[] }>;
   close(): Promise<void>;
 }
 
@@ -41,7 +43,9 @@ const clients: [string, string, () => Promise<McpClient>][] = [
         { versionNegotiation: { mode: { pin: '2026-07-28' } } },
       );
       await client.connect(
-        new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), { requestInit: { headers: headers() } }),
+        new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), {
+          requestInit: { headers: headers() },
+        }),
       );
       expect(client.getNegotiatedProtocolVersion()).toBe('2026-07-28');
       return client as unknown as McpClient;
@@ -53,7 +57,9 @@ const clients: [string, string, () => Promise<McpClient>][] = [
     async () => {
       const client = new Client({ name: 'mcpenv-test-v2', version: '1.0.0' });
       await client.connect(
-        new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), { requestInit: { headers: headers() } }),
+        new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), {
+          requestInit: { headers: headers() },
+        }),
       );
       expect(client.getNegotiatedProtocolVersion()).toBe('2025-11-25');
       return client as unknown as McpClient;
@@ -64,7 +70,9 @@ const clients: [string, string, () => Promise<McpClient>][] = [
     '2025-11-25',
     async () => {
       const client = new V1Client({ name: 'mcpenv-test-v1', version: '1.0.0' });
-      await client.connect(new V1Transport(new URL(`${server.url}/mcp`), { requestInit: { headers: headers() } }));
+      await client.connect(
+        new V1Transport(new URL(`${server.url}/mcp`), { requestInit: { headers: headers() } }),
+      );
       return client as unknown as McpClient;
     },
   ],
@@ -86,13 +94,20 @@ describe.each(clients)('%s', (label, _version, connect) => {
       arguments: { text, tags: ['sdk'], metadata: { client: label } },
     })) as { structuredContent: { id: string } };
     const { id } = stored.structuredContent;
-    const found = (await client.callTool({ name: 'memory_search', arguments: { query: label, tags: ['sdk'] } })) as {
+    const found = (await client.callTool({
+      name: 'memory_search',
+      arguments: { query: label, tags: ['sdk'] },
+    })) as {
       structuredContent: { items: { id: string }[] };
     };
     expect(found.structuredContent.items.map((item) => item.id)).toContain(id);
-    const got = (await client.callTool({ name: 'memory_get', arguments: { id } })) as { structuredContent: unknown };
+    const got = (await client.callTool({ name: 'memory_get', arguments: { id } })) as {
+      structuredContent: unknown;
+    };
     expect(got.structuredContent).toMatchObject({ id, text, tags: ['sdk'], metadata: { client: label } });
-    const invalid = (await client.callTool({ name: 'memory_get', arguments: { id: 'nope' } })) as { isError?: boolean };
+    const invalid = (await client.callTool({ name: 'memory_get', arguments: { id: 'nope' } })) as {
+      isError?: boolean;
+    };
     expect(invalid.isError).toBe(true);
     const deleted = (await client.callTool({ name: 'memory_delete', arguments: { id } })) as {
       structuredContent: unknown;
@@ -105,7 +120,10 @@ describe.each(clients)('%s', (label, _version, connect) => {
   test('lists the template and reads a memory through it', async () => {
     const templates = await client.listResourceTemplates();
     expect(templates.resourceTemplates).toEqual([expect.objectContaining({ uriTemplate: 'memory://{id}' })]);
-    const stored = (await client.callTool({ name: 'memory_store', arguments: { text: `Resource of the ${label}` } })) as {
+    const stored = (await client.callTool({
+      name: 'memory_store',
+      arguments: { text: `Resource of the ${label}` },
+    })) as {
       structuredContent: { id: string };
     };
     const uri = `memory://${stored.structuredContent.id}`;

@@ -54,7 +54,9 @@ describe('per-principal rate limits shared through Redis', () => {
   test('rejections are counted on the instance that made them', async () => {
     const text = await (await fetch(`${a.url}/metrics`)).text();
     expect(text).toMatch(/^mcp_rate_limit_rejections_total\{endpoint="\/mcp"\} [1-9]\d*$/m);
-    expect(text).toMatch(/mcp_requests_total\{method="ping",status="429",endpoint="\/mcp",protocol_version="2025-11-25"\} [1-9]/);
+    expect(text).toMatch(
+      /mcp_requests_total\{method="ping",status="429",endpoint="\/mcp",protocol_version="2025-11-25"\} [1-9]/,
+    );
   });
 });
 

@@ -107,7 +107,11 @@ describe.each([MODERN, ...LEGACY])('fast path and SDK give the same answers (%s)
     const uri = `memory://${stored}`;
     await expectSameAnswer(era, { method: 'resources/read', name: uri, params: { uri } });
     const missing = 'memory://00000000-0000-4000-8000-000000000000';
-    const { message } = await expectSameAnswer(era, { method: 'resources/read', name: missing, params: { uri: missing } });
+    const { message } = await expectSameAnswer(era, {
+      method: 'resources/read',
+      name: missing,
+      params: { uri: missing },
+    });
     expect(message).toMatchObject({ error: { data: { uri: missing } } });
   });
 
@@ -117,7 +121,11 @@ describe.each([MODERN, ...LEGACY])('fast path and SDK give the same answers (%s)
     const search = { name: 'memory_search', arguments: { query: 'fast path', tags: ['fast-path'] } };
     await expectSameAnswer(era, { method: 'tools/call', name: 'memory_search', params: search });
     const absent = { name: 'memory_get', arguments: { id: '00000000-0000-4000-8000-000000000000' } };
-    const { message } = await expectSameAnswer(era, { method: 'tools/call', name: 'memory_get', params: absent });
+    const { message } = await expectSameAnswer(era, {
+      method: 'tools/call',
+      name: 'memory_get',
+      params: absent,
+    });
     expect(message).toMatchObject({ result: { isError: true } });
     const invalid = { name: 'memory_search', arguments: { query: '', extra: 1 } };
     await expectSameAnswer(era, { method: 'tools/call', name: 'memory_search', params: invalid });
@@ -136,7 +144,11 @@ describe.each([MODERN, ...LEGACY])('fast path and SDK give the same answers (%s)
 });
 
 test('a modern request whose Mcp-Name disagrees with the body is refused the same way by both', async () => {
-  const call = { method: 'tools/call', name: 'memory_delete', params: { name: 'memory_get', arguments: { id: 'x' } } };
+  const call = {
+    method: 'tools/call',
+    name: 'memory_delete',
+    params: { name: 'memory_get', arguments: { id: 'x' } },
+  };
   const { status, message } = await expectSameAnswer(MODERN, call);
   expect(status).toBe(400);
   expect(message).toMatchObject({ error: { code: -32020 } });

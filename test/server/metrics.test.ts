@@ -71,7 +71,12 @@ describe('ServerMetrics.initializeSeries', () => {
   test('keeps counting from 0 afterwards', async () => {
     const metrics = new ServerMetrics();
     metrics.initializeSeries([]);
-    metrics.requestsTotal.inc({ method: 'ping', status: '503', endpoint: '/mcp', protocol_version: '2025-11-25' });
+    metrics.requestsTotal.inc({
+      method: 'ping',
+      status: '503',
+      endpoint: '/mcp',
+      protocol_version: '2025-11-25',
+    });
     expect(await metrics.registry.metrics()).toContain(
       'mcp_requests_total{method="ping",status="503",endpoint="/mcp",protocol_version="2025-11-25"} 1',
     );
