@@ -15,8 +15,9 @@ import {
   type TenantEvent,
 } from './mcp/change-bus';
 import { createMcpHandler, type ServerExtension } from './mcp/handler';
+import { createLegacyStreams } from './mcp/legacy-stream';
 import { ServerMetrics } from './metrics';
-import { LABEL_VALUES, protocolVersionLabel } from '@mcpenv/contract';
+import { LABEL_VALUES, protocolVersionLabel, SSE_KEEPALIVE_INTERVAL_SECONDS } from '@mcpenv/contract';
 import { RateLimitStoreError, rateLimitByPrincipal } from './rate-limit';
 import { MemoryRepository } from './store/memories';
 import { type MemoryChange, MemoryService } from './store/memory-service';
@@ -157,6 +158,10 @@ export function createServer(options: CreateServerOptions): McpHttpServer {
     ...(options.extend ? { extend: options.extend } : {}),
     ...(options.fastPath === undefined ? {} : { fastPath: options.fastPath }),
   });
+  const legacyStreams = createLegacyStreams(
+    bus,
+    options.keepAliveMs ?? SSE_KEEPALIVE_INTERVAL_SECONDS * 1000,
+  );
   const healthTimeoutMs = options.healthTimeoutMs ?? 1000;
   let draining = false;
   let migrated = false;
@@ -263,8 +268,8 @@ export function createServer(options: CreateServerOptions): McpHttpServer {
       metrics.activeConnections.dec();
       const method = rpcMethodLabel(req.body);
       const protocol_version = protocolVersionLabel(protocolVersionOf(req));
-      // A listen stream lasts as long as its client wants: its duration is not a latency.
-      if (method !== 'subscriptions/listen') {
+      // A stream (listen, or a 2025 GET) lasts as long as its client wants: not a latency.
+      if (req.method === 'POST' && method !== 'subscriptions/listen') {
         metrics.requestDurationSeconds.observe(
           { method, endpoint: '/mcp', protocol_version },
           Number(process.hrtime.bigint() - started) / 1e9,
@@ -281,21 +286,29 @@ export function createServer(options: CreateServerOptions): McpHttpServer {
   });
   if (options.allowList) app.use('/mcp', hostAndOriginGuard(options.allowList));
 
+  const authenticated = authenticate({
+    enabled: options.auth.enabled,
+    requiredScope: options.auth.requiredScope,
+    ...(options.auth.apiKeys ? { apiKeys: options.auth.apiKeys } : {}),
+    ...(options.auth.oauth ? { oauth: options.auth.oauth } : {}),
+    ...(options.publicUrl
+      ? { resourceMetadataUrl: `${options.publicUrl}/.well-known/oauth-protected-resource/mcp` }
+      : {}),
+    metrics,
+    logger,
+  });
+  const limited = rateLimitByPrincipal({
+    ...options.rateLimit,
+    ...(redis ? { redis } : {}),
+    metrics,
+    logger,
+  });
+
   app.post(
     '/mcp',
     express.json({ limit: options.maxBodyBytes ?? 1024 * 1024 }),
-    authenticate({
-      enabled: options.auth.enabled,
-      requiredScope: options.auth.requiredScope,
-      ...(options.auth.apiKeys ? { apiKeys: options.auth.apiKeys } : {}),
-      ...(options.auth.oauth ? { oauth: options.auth.oauth } : {}),
-      ...(options.publicUrl
-        ? { resourceMetadataUrl: `${options.publicUrl}/.well-known/oauth-protected-resource/mcp` }
-        : {}),
-      metrics,
-      logger,
-    }),
-    rateLimitByPrincipal({ ...options.rateLimit, ...(redis ? { redis } : {}), metrics, logger }),
+    authenticated,
+    limited,
     async (req: Request, res: Response, next: NextFunction) => {
       if (Array.isArray(req.body) && req.body.length === 0) {
         sendRpcError(res, 400, -32600, 'Invalid Request: an empty batch');
@@ -318,6 +331,16 @@ export function createServer(options: CreateServerOptions): McpHttpServer {
       }
     },
   );
+
+  // 2025 clients' standalone stream: the resource list's change notifications.
+  app.get('/mcp', authenticated, limited, (req: Request, res: Response) => {
+    if (draining) {
+      res.setHeader('retry-after', '1');
+      sendRpcError(res, 503, -32000, 'Draining: open the stream again; another replica will hold it');
+      return;
+    }
+    legacyStreams.serve(req, res, principalOf(res));
+  });
 
   app.all('/mcp', (_req, res) => {
     res.setHeader('allow', 'POST');
@@ -369,6 +392,7 @@ export function createServer(options: CreateServerOptions): McpHttpServer {
     startDraining() {
       draining = true;
       void mcp.endListenStreams();
+      legacyStreams.endAll();
     },
     close: () => relay.close(),
   };

@@ -109,6 +109,38 @@ test('with Redis stopped the servers keep answering, say so, and still notify th
   expect((await readiness(b)).body.checks.redis).toBe('up');
 }, 60_000);
 
+test('a 2025 client’s standalone stream (GET) hears of a store on the other replica', async () => {
+  const abort = new AbortController();
+  const res = await fetch(`${b.url}/mcp`, {
+    headers: {
+      accept: 'text/event-stream',
+      'mcp-protocol-version': '2025-11-25',
+      authorization: `Bearer ${acmeKey}`,
+    },
+    signal: abort.signal,
+  });
+  expect(res.status).toBe(200);
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+  try {
+    const started = Date.now();
+    await store(a, acmeKey, 'heard by a 2025 stream');
+    let text = '';
+    while (!text.includes('notifications/resources/list_changed') && Date.now() - started < 1_000) {
+      const chunk = await Promise.race([
+        reader.read(),
+        new Promise<undefined>((resolve) =>
+          setTimeout(() => resolve(undefined), 1_000 - (Date.now() - started)),
+        ),
+      ]);
+      if (!chunk || chunk.done) break;
+      text += new TextDecoder().decode(chunk.value);
+    }
+    expect(text).toContain('data: {"jsonrpc":"2.0","method":"notifications/resources/list_changed"}');
+  } finally {
+    abort.abort();
+  }
+}, 30_000);
+
 test('a draining server ends its listen streams with their final result', async () => {
   const onA = await listen(a, acmeKey);
   const stopping = a.stop();

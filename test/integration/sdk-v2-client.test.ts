@@ -1,6 +1,7 @@
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { modernRequest } from '../helpers/listen-stream';
 import { type Backends, type ReferenceServer, startBackends } from '../helpers/reference-server';
 
 /**
@@ -132,5 +133,30 @@ describe.each(clients)('%s', (label, _version, connect) => {
     const read = await client.readResource({ uri });
     expect(read.contents[0]).toMatchObject({ uri, mimeType: 'application/json' });
     expect(JSON.parse(read.contents[0]?.text ?? '{}')).toMatchObject({ text: `Resource of the ${label}` });
+  });
+});
+
+describe('auth, limits and metrics are the same for 2026-07-28', () => {
+  test('a modern request without a token gets the 401 challenge with the resource metadata', async () => {
+    const { headers, body } = modernRequest('tools/list', {});
+    const res = await fetch(`${server.url}/mcp`, { method: 'POST', headers, body });
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toContain(
+      'resource_metadata="https://mcp.test.example/.well-known/oauth-protected-resource/mcp"',
+    );
+  });
+
+  test('modern calls carry the rate-limit headers and are counted under their protocol version', async () => {
+    const { headers, body } = modernRequest('tools/list', {}, { token: backends.keys[0] as string });
+    const res = await fetch(`${server.url}/mcp`, { method: 'POST', headers, body });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('ratelimit-policy') ?? res.headers.get('ratelimit')).toBeTruthy();
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toMatch(
+      /mcp_requests_total\{method="tools\/list",status="200",endpoint="\/mcp",protocol_version="2026-07-28"\} [1-9]/,
+    );
+    expect(metrics).toMatch(
+      /mcp_requests_total\{method="tools\/call",status="200",endpoint="\/mcp",protocol_version="2025-11-25"\} [1-9]/,
+    );
   });
 });

@@ -48,13 +48,32 @@ describe('reference server HTTP surface', () => {
     expect(bad.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 
-  test('rejects GET and DELETE on /mcp with 405 and a JSON-RPC error (the server is stateless)', async () => {
-    for (const method of ['GET', 'DELETE']) {
-      const res = await fetch(`${base}/mcp`, { method });
+  test('rejects DELETE, a 2026-07-28 GET and a resuming GET on /mcp with 405 (the server is stateless)', async () => {
+    const refused: RequestInit[] = [
+      { method: 'DELETE' },
+      { method: 'GET', headers: { accept: 'text/event-stream', 'mcp-protocol-version': '2026-07-28' } },
+      { method: 'GET', headers: { accept: 'text/event-stream', 'last-event-id': '7' } },
+    ];
+    for (const init of refused) {
+      const res = await fetch(`${base}/mcp`, init);
       expect(res.status).toBe(405);
       expect(res.headers.get('allow')).toBe('POST');
       expect(await res.json()).toMatchObject({ jsonrpc: '2.0', error: { code: -32000 }, id: null });
     }
+  });
+
+  test('a 2025 GET opens the standalone stream (SSE, unbuffered); without text/event-stream it is 406', async () => {
+    const abort = new AbortController();
+    const res = await fetch(`${base}/mcp`, {
+      headers: { accept: 'text/event-stream', 'mcp-protocol-version': '2025-11-25' },
+      signal: abort.signal,
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/event-stream');
+    expect(res.headers.get('x-accel-buffering')).toBe('no');
+    abort.abort();
+    const plain = await fetch(`${base}/mcp`, { headers: { accept: 'application/json' } });
+    expect(plain.status).toBe(406);
   });
 
   test('rejects a body that is not JSON with a JSON-RPC parse error', async () => {
