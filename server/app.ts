@@ -24,7 +24,7 @@ import { type MemoryChange, MemoryService } from './store/memory-service';
 import { LATEST_VERSION, schemaVersion } from './store/migrations';
 import type { SqlClient } from './store/sql';
 import { MEMORY_TOOLS } from './tools/memory';
-import type { ToolDefinition } from './tools/tool';
+import type { Principal, ToolDefinition } from './tools/tool';
 
 export interface CreateServerOptions {
   readonly logger: Logger;
@@ -59,6 +59,11 @@ export interface CreateServerOptions {
   readonly healthTimeoutMs?: number;
   /** SSE keep-alive comment interval on streams. Default 15 s. */
   readonly keepAliveMs?: number;
+  /**
+   * Open streams (2026-07-28 listen streams and 2025 standalone streams) one principal may hold
+   * on this replica; more get 429. Default 16: a client needs one.
+   */
+  readonly maxStreamsPerPrincipal?: number;
   /** Registers extra tools, resources and prompts on every request's MCP server (fixture mode). */
   readonly extend?: ServerExtension;
   /**
@@ -162,6 +167,7 @@ export function createServer(options: CreateServerOptions): McpHttpServer {
     bus,
     options.keepAliveMs ?? SSE_KEEPALIVE_INTERVAL_SECONDS * 1000,
   );
+  const streams = streamQuota(options.maxStreamsPerPrincipal ?? 16);
   const healthTimeoutMs = options.healthTimeoutMs ?? 1000;
   let draining = false;
   let migrated = false;
@@ -314,15 +320,18 @@ export function createServer(options: CreateServerOptions): McpHttpServer {
         sendRpcError(res, 400, -32600, 'Invalid Request: an empty batch');
         return;
       }
-      if (draining && rpcMethodLabel(req.body) === 'subscriptions/listen') {
-        res.setHeader('retry-after', '1');
-        sendRpcError(
-          res,
-          503,
-          -32000,
-          'Draining: open the listen stream again; another replica will hold it',
-        );
-        return;
+      if (rpcMethodLabel(req.body) === 'subscriptions/listen') {
+        if (draining) {
+          res.setHeader('retry-after', '1');
+          sendRpcError(
+            res,
+            503,
+            -32000,
+            'Draining: open the listen stream again; another replica will hold it',
+          );
+          return;
+        }
+        if (!streams.admit(principalOf(res), res)) return;
       }
       try {
         await mcp.handle(req, res, principalOf(res), String(res.locals.requestId));
@@ -339,6 +348,7 @@ export function createServer(options: CreateServerOptions): McpHttpServer {
       sendRpcError(res, 503, -32000, 'Draining: open the stream again; another replica will hold it');
       return;
     }
+    if (!streams.admit(principalOf(res), res)) return;
     legacyStreams.serve(req, res, principalOf(res));
   });
 
@@ -404,4 +414,35 @@ function changeEvents(change: MemoryChange): TenantEvent[] {
     { tenant: change.tenant, event: { kind: 'resources_list_changed' } },
     { tenant: change.tenant, event: { kind: 'resource_updated', uri: `memory://${change.id}` } },
   ];
+}
+
+/**
+ * Caps the long-lived streams each principal holds on this replica, so no one caller can take
+ * every stream slot (the SDK's handler has one limit for all: 1,024).
+ */
+function streamQuota(perPrincipal: number) {
+  const open = new Map<string, number>();
+  return {
+    /** Counts the stream until the response closes, or answers 429 and returns false. */
+    admit(principal: Principal, res: Response): boolean {
+      const count = open.get(principal.id) ?? 0;
+      if (count >= perPrincipal) {
+        res.setHeader('retry-after', '5');
+        sendRpcError(
+          res,
+          429,
+          -32000,
+          `Too many open streams: at most ${perPrincipal} per caller on each replica; close one first`,
+        );
+        return false;
+      }
+      open.set(principal.id, count + 1);
+      res.once('close', () => {
+        const left = (open.get(principal.id) ?? 1) - 1;
+        if (left > 0) open.set(principal.id, left);
+        else open.delete(principal.id);
+      });
+      return true;
+    },
+  };
 }

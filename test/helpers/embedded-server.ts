@@ -45,6 +45,11 @@ export async function startEmbeddedServer(overrides: Partial<CreateServerOptions
     db,
     url: `http://127.0.0.1:${port}`,
     port,
-    close: () => new Promise<void>((resolve) => http.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        http.close(() => resolve());
+        // Idle keep-alive connections and open streams end now, not when the client times out.
+        http.closeAllConnections();
+      }),
   };
 }

@@ -62,6 +62,38 @@ describe('reference server HTTP surface', () => {
     }
   });
 
+  test('caps the streams one caller holds: the next gets 429 until one closes', async () => {
+    const capped = await startEmbeddedServer({ maxStreamsPerPrincipal: 2 });
+    const aborts = [new AbortController(), new AbortController()];
+    const open = (signal?: AbortSignal) =>
+      fetch(`${capped.url}/mcp`, {
+        headers: { accept: 'text/event-stream', 'mcp-protocol-version': '2025-11-25' },
+        ...(signal ? { signal } : {}),
+      });
+    try {
+      for (const abort of aborts) expect((await open(abort.signal)).status).toBe(200);
+      const refused = await open();
+      expect(refused.status).toBe(429);
+      expect(await refused.json()).toMatchObject({
+        error: { message: expect.stringContaining('at most 2 per caller') },
+      });
+      aborts[0]?.abort();
+      let reopened = 429;
+      for (let attempt = 0; attempt < 50 && reopened === 429; attempt++) {
+        const res = await open(aborts[1]?.signal);
+        reopened = res.status;
+        if (reopened === 429) {
+          await res.text();
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      }
+      expect(reopened).toBe(200);
+    } finally {
+      for (const abort of aborts) abort.abort();
+      await capped.close();
+    }
+  });
+
   test('a 2025 GET opens the standalone stream (SSE, unbuffered); without text/event-stream it is 406', async () => {
     const abort = new AbortController();
     const res = await fetch(`${base}/mcp`, {
