@@ -27,6 +27,7 @@ import autocannon from 'autocannon';
 import pino from 'pino';
 import { ApiKeyStore } from '../server/auth/api-keys';
 import { PostgresPool } from '../server/store/sql';
+import { DEFAULT_MEMORY_LIMIT, quantityToBytes } from '../constructs/k8s/workload';
 import { startPostgres } from '../test/helpers/postgres';
 import { onExit } from '../test/helpers/programs';
 import { startRedis } from '../test/helpers/redis';
@@ -97,15 +98,21 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
 
 /** Starts a built bench server as the leader of its own process group; the pid is the server's. */
 /**
- * Every server runs with the Node flags the server image sets (the Dockerfile's NODE_OPTIONS):
- * on a large host V8 would otherwise grow its young generation to 32 MB per semi-space, memory a
- * container never gives it.
+ * Every server runs as the server image runs in its default container: with the image's Node
+ * flags (the Dockerfile's NODE_OPTIONS, an 8 MB young generation) and the old-generation limit
+ * V8 takes inside the default memory limit (Node passes it the cgroup limit; V8 allows a quarter
+ * of that times its 64-bit heap multiplier of 2: 256 MB of 512Mi). On this large host V8 would
+ * otherwise size it from the machine's memory, which no container allows.
  */
-const NODE_FLAGS = (
-  /^ENV NODE_OPTIONS=(.+)$/m.exec(fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8'))?.[1] ?? ''
-)
-  .split(/\s+/)
-  .filter(Boolean);
+const NODE_FLAGS = [
+  ...(
+    /^ENV NODE_OPTIONS="?([^"\n]+)"?$/m.exec(fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8'))?.[1] ??
+    ''
+  )
+    .split(/\s+/)
+    .filter(Boolean),
+  `--max-old-space-size=${quantityToBytes(DEFAULT_MEMORY_LIMIT) / 2 / 2 ** 20}`,
+];
 
 function spawnServer(script: string, env: NodeJS.ProcessEnv): Promise<Spawned> {
   const child = spawn(process.execPath, [...NODE_FLAGS, script], {

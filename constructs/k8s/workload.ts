@@ -132,6 +132,9 @@ export interface McpServerWorkloadProps {
   readonly memoryLimit?: string;
 }
 
+/** The server container's memory limit when `memoryLimit` is not set. */
+export const DEFAULT_MEMORY_LIMIT = '512Mi';
+
 /** Parses a memory quantity into bytes, for limits that alerts compare against. */
 export function quantityToBytes(quantity: string): number {
   const match = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T|m)?$/.exec(quantity);
@@ -199,7 +202,7 @@ export class McpServerWorkload extends Construct {
       cpuRequest: props.cpuRequest ?? '100m',
       cpuLimit: props.cpuLimit ?? '1',
       memoryRequest: props.memoryRequest ?? '256Mi',
-      memoryLimit: props.memoryLimit ?? '512Mi',
+      memoryLimit: props.memoryLimit ?? DEFAULT_MEMORY_LIMIT,
     };
 
     checkServerName(where, name, props);
