@@ -316,9 +316,13 @@ export function createServer(options: CreateServerOptions): McpHttpServer {
     authenticated,
     limited,
     async (req: Request, res: Response, next: NextFunction) => {
-      if (Array.isArray(req.body) && req.body.length === 0) {
-        sendRpcError(res, 400, -32600, 'Invalid Request: an empty batch');
-        return;
+      if (Array.isArray(req.body)) {
+        const problem = batchProblem(req.body);
+        if (problem) {
+          sendRpcError(res, 400, -32600, `Invalid Request: ${problem}`);
+          return;
+        }
+        req.body = withoutSelfCancellations(req.body);
       }
       if (rpcMethodLabel(req.body) === 'subscriptions/listen') {
         if (draining) {
@@ -406,6 +410,38 @@ export function createServer(options: CreateServerOptions): McpHttpServer {
     },
     close: () => relay.close(),
   };
+}
+
+function isRequest(message: unknown): message is { id: string | number; method: string } {
+  const { id, method } = (message ?? {}) as { id?: unknown; method?: unknown };
+  return typeof method === 'string' && (typeof id === 'string' || typeof id === 'number');
+}
+
+/** Why a batch cannot be answered one-to-one, if it cannot: empty, or two requests with one id. */
+function batchProblem(batch: readonly unknown[]): string | undefined {
+  if (batch.length === 0) return 'an empty batch';
+  const ids = new Set<string | number>();
+  for (const message of batch) {
+    if (!isRequest(message)) continue;
+    if (ids.has(message.id)) return `two requests in the batch have the id ${JSON.stringify(message.id)}`;
+    ids.add(message.id);
+  }
+  return undefined;
+}
+
+/**
+ * Drops a `notifications/cancelled` for a request of the same batch. Both arrive together, so the
+ * request has not started; left in, the SDK's stateless leg cancels the request and never
+ * answers the exchange. Dropped, the request runs and every id gets its answer.
+ */
+function withoutSelfCancellations(batch: unknown[]): unknown[] {
+  const ids = new Set(batch.filter(isRequest).map((message) => message.id));
+  return batch.filter((message) => {
+    const { method, params } = (message ?? {}) as { method?: unknown; params?: { requestId?: unknown } };
+    if (method !== 'notifications/cancelled') return true;
+    const target = params?.requestId;
+    return !((typeof target === 'string' || typeof target === 'number') && ids.has(target));
+  });
 }
 
 /** What listen streams hear about a stored or deleted memory. */

@@ -1,6 +1,9 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 
 const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]'];
+/** A DNS name or IPv4 address, or a bracketed IPv6 address, and an optional port. */
+const HOST_HEADER =
+  /^([A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
 
 function forbidden(res: Response, message: string) {
   res.status(403).json({ jsonrpc: '2.0', error: { code: -32000, message }, id: null });
@@ -36,14 +39,15 @@ export function hostAndOriginGuard(allow: AllowList): RequestHandler {
   const origins = new Set(allow.origins);
   const loopback = LOOPBACK_HOSTS.some((host) => hosts.has(host));
   return (req: Request, res: Response, next: NextFunction) => {
-    let hostname: string;
-    try {
-      hostname = new URL(`http://${req.headers.host ?? ''}`).hostname;
-    } catch {
-      forbidden(res, 'Invalid Host header');
+    // Exactly `host[:port]` (RFC 9110): a URL parser would also take `evil.example@127.0.0.1`
+    // (user info) or a path, and read a different host than a proxy or browser did.
+    const match = HOST_HEADER.exec(req.headers.host ?? '');
+    if (!match) {
+      forbidden(res, 'Invalid Host header: it must be host or host:port');
       return;
     }
-    if (!req.headers.host || !hosts.has(hostname)) {
+    const hostname = (match[1] as string).toLowerCase();
+    if (!hosts.has(hostname)) {
       forbidden(res, `Host "${hostname}" is not served here`);
       return;
     }

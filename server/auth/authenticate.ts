@@ -27,7 +27,8 @@ export function principalOf(res: Response): Principal {
   return principal;
 }
 
-const BEARER = /^Bearer +([A-Za-z0-9._~+/-]+=*)$/;
+/** The scheme is case-insensitive (RFC 9110 §11.1); the token is RFC 6750's b64token. */
+const BEARER = /^Bearer +([A-Za-z0-9._~+/-]+=*)$/i;
 
 /**
  * Bearer authentication for `/mcp`: API keys (`mcpk_...`) or OAuth JWTs. Failures answer 401

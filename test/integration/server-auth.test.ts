@@ -175,6 +175,14 @@ describe('OAuth access tokens (JWTs)', () => {
     expect(other.json.result.isError).toBe(true);
   });
 
+  test('accepts the Bearer scheme in any case (RFC 9110: schemes are case-insensitive)', async () => {
+    sent.push(keys.alpha);
+    for (const scheme of ['bearer', 'BEARER', 'Bearer']) {
+      const res = await postMcp(server.url, TOOLS_LIST, { authorization: `${scheme} ${keys.alpha}` });
+      expect(res.status).toBe(200);
+    }
+  });
+
   test('rejects a request without a token with 401 and a bare challenge', async () => {
     await expectRejected({}, { status: 401, reason: 'missing_token' });
   });

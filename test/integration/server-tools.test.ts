@@ -4,6 +4,7 @@ import { apiKeyParts } from '../helpers/api-keys';
 import {
   type Backends,
   callTool,
+  MCP_HEADERS,
   postMcp,
   type ReferenceServer,
   startBackends,
@@ -226,6 +227,46 @@ describe('malformed requests never give a 500 or crash the server', () => {
     const res = await postMcp(server.url, body, auth());
     expect(res.status).toBe(status);
     expect(res.json).toMatchObject({ jsonrpc: '2.0', error: { code: expect.any(Number) } });
+  });
+
+  test('a batch that cancels its own request is answered, every id, within a deadline', async () => {
+    const res = await fetch(`${server.url}/mcp`, {
+      method: 'POST',
+      headers: { ...MCP_HEADERS, 'mcp-protocol-version': '2025-03-26', ...auth() },
+      body: JSON.stringify([
+        callTool('memory_store', { text: 'stored by a batch that cancels itself' }, 1),
+        { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 1 } },
+      ]),
+      signal: AbortSignal.timeout(10_000),
+    });
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    const messages =
+      text.startsWith('[') || text.startsWith('{')
+        ? [JSON.parse(text)].flat()
+        : text
+            .split('\n')
+            .filter((line) => line.startsWith('data: '))
+            .flatMap((line) => [JSON.parse(line.slice(6))].flat());
+    expect(messages).toEqual([
+      expect.objectContaining({
+        id: 1,
+        result: expect.objectContaining({ structuredContent: expect.anything() }),
+      }),
+    ]);
+  });
+
+  test('a batch with two requests of one id is refused, naming the id', async () => {
+    const res = await postMcp(
+      server.url,
+      [
+        { jsonrpc: '2.0', id: 7, method: 'tools/list' },
+        { jsonrpc: '2.0', id: 7, method: 'tools/list' },
+      ],
+      { 'mcp-protocol-version': '2025-03-26', ...auth() },
+    );
+    expect(res.status).toBe(400);
+    expect(res.json).toMatchObject({ error: { code: -32600, message: expect.stringContaining('the id 7') } });
   });
 
   test('an unknown method gets JSON-RPC "method not found"', async () => {

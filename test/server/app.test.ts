@@ -188,6 +188,22 @@ describe('Host and Origin allow-list', () => {
     expect(JSON.parse(res.body)).toMatchObject({ jsonrpc: '2.0', error: { code: -32000 } });
   });
 
+  test.each([
+    'evil.example@mcp.example.com',
+    'mcp.example.com@evil.example',
+    'mcp.example.com/path',
+    'mcp.example.com:443:1',
+    'mcp.example.com:port',
+  ])('rejects a Host that is not strictly host[:port] (%s) with 403', async (host) => {
+    const res = await send('/mcp', { ...mcpHeaders, host });
+    expect(res.status).toBe(403);
+    expect(JSON.parse(res.body)).toMatchObject({ error: { message: expect.stringContaining('Host') } });
+  });
+
+  test('accepts the public host with a port and in any case', async () => {
+    expect((await send('/mcp', { ...mcpHeaders, host: 'MCP.Example.com:443' })).status).toBe(200);
+  });
+
   test('rejects a browser Origin other than the public URL with 403', async () => {
     const res = await send('/mcp', {
       ...mcpHeaders,
