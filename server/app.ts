@@ -15,6 +15,7 @@ import {
   type TenantEvent,
 } from './mcp/change-bus';
 import { createMcpHandler, type ServerExtension } from './mcp/handler';
+import { MAX_JSON_DEPTH, nestedDeeperThan } from './mcp/json-limits';
 import { createLegacyStreams } from './mcp/legacy-stream';
 import { ServerMetrics } from './metrics';
 import { LABEL_VALUES, protocolVersionLabel, SSE_KEEPALIVE_INTERVAL_SECONDS } from '@mcpenv/contract';
@@ -313,6 +314,18 @@ export function createServer(options: CreateServerOptions): McpHttpServer {
   app.post(
     '/mcp',
     express.json({ limit: options.maxBodyBytes ?? 1024 * 1024 }),
+    (req: Request, res: Response, next: NextFunction) => {
+      if (nestedDeeperThan(req.body, MAX_JSON_DEPTH)) {
+        sendRpcError(
+          res,
+          400,
+          -32600,
+          `Invalid Request: the body nests deeper than ${MAX_JSON_DEPTH} levels`,
+        );
+        return;
+      }
+      next();
+    },
     authenticated,
     limited,
     async (req: Request, res: Response, next: NextFunction) => {

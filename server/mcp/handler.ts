@@ -23,6 +23,7 @@ import { type MemoryService, ToolInputError } from '../store/memory-service';
 import { type Principal, type ToolContext, type ToolDefinition, toolError } from '../tools/tool';
 import { requestTenant, type TenantEventBus } from './change-bus';
 import { type CacheHint, createFastPath, MODERN_REVISION } from './fast-path';
+import { unstorableArgument } from './json-limits';
 
 /** What the per-request server factory needs to know about the caller. */
 interface RequestState {
@@ -176,6 +177,11 @@ export function createMcpHandler(options: McpHandlerOptions): McpHandler {
     context: ToolContext,
   ): Promise<CallToolResult> {
     const name = prepared.definition.name;
+    const unstorable = unstorableArgument(args);
+    if (unstorable) {
+      metrics.toolExecutionsTotal.inc({ tool_name: name, status: 'error' });
+      return toolError(`Invalid arguments for ${name}: ${unstorable}`);
+    }
     const parsed = prepared.parse.safeParse(args ?? {});
     if (!parsed.success) {
       metrics.toolExecutionsTotal.inc({ tool_name: name, status: 'error' });

@@ -40,6 +40,15 @@ function decodeCursor(cursor: string): Record<string, unknown> {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** A timestamp as Postgres prints `created_at::text` (what list cursors carry). */
+const POSTGRES_TIMESTAMP = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2})?$/;
+/** A rank as Postgres prints `real::text` (what search cursors carry). */
+const POSTGRES_REAL = /^-?\d+(\.\d+)?(e[+-]?\d+)?$/;
+
+/** Postgres's refusal of a query that nests too many negations ("- - - … word"). */
+function isTsqueryTooDeep(error: unknown): boolean {
+  return error instanceof Error && error.message === 'tsquery stack too small';
+}
 
 /**
  * Memories with the read-through cache in front: gets and searches are cached per tenant
@@ -101,6 +110,7 @@ export class MemoryService {
       if (
         cursor.s !== scope ||
         typeof cursor.r !== 'string' ||
+        !POSTGRES_REAL.test(cursor.r) ||
         typeof cursor.i !== 'string' ||
         !UUID.test(cursor.i)
       ) {
@@ -112,12 +122,16 @@ export class MemoryService {
     }
     const key = `search:${fingerprint({ scope, limit: request.limit, after })}`;
     return this.cached(tenant, key, async () => {
-      const rows = await this.repository.search(tenant, {
-        text: request.query,
-        tags,
-        limit: request.limit,
-        after,
-      });
+      const rows = await this.repository
+        .search(tenant, { text: request.query, tags, limit: request.limit, after })
+        .catch((error: unknown) => {
+          if (isTsqueryTooDeep(error)) {
+            throw new ToolInputError(
+              'query nests too many "-" exclusions: use at most 32 "-" in a row, separated or not',
+            );
+          }
+          throw error;
+        });
       const page = rows.slice(0, request.limit);
       const last = page[page.length - 1];
       return {
@@ -134,7 +148,12 @@ export class MemoryService {
     let after: RecentPosition | undefined;
     if (request.cursor !== undefined) {
       const cursor = decodeCursor(request.cursor);
-      if (typeof cursor.t !== 'string' || typeof cursor.i !== 'string' || !UUID.test(cursor.i)) {
+      if (
+        typeof cursor.t !== 'string' ||
+        !POSTGRES_TIMESTAMP.test(cursor.t) ||
+        typeof cursor.i !== 'string' ||
+        !UUID.test(cursor.i)
+      ) {
         throw new ToolInputError('cursor is damaged: list again without it');
       }
       after = { createdAt: cursor.t, id: cursor.i };

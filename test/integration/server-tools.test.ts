@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { apiKeyParts } from '../helpers/api-keys';
@@ -227,6 +228,107 @@ describe('malformed requests never give a 500 or crash the server', () => {
     const res = await postMcp(server.url, body, auth());
     expect(res.status).toBe(status);
     expect(res.json).toMatchObject({ jsonrpc: '2.0', error: { code: expect.any(Number) } });
+  });
+
+  describe('input that Postgres or JavaScript cannot take is an input error, not a server error', () => {
+    const encodeCursor = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const errorLines = () => server.logs.filter((line) => Number(line.level) >= 50).length;
+    // The scope a search cursor is tied to, as the server computes it: this forgery is a
+    // well-formed cursor of the right query whose rank is not a number.
+    const searchScope = (query: string) =>
+      createHash('sha256')
+        .update(JSON.stringify({ q: query, tags: [] }))
+        .digest('base64url')
+        .slice(0, 22);
+
+    test.each([
+      [
+        'a NUL character in text',
+        'memory_store',
+        { text: 'before\u0000after' },
+        /text: contains a NUL character/,
+      ],
+      [
+        'an unpaired surrogate in a metadata key',
+        'memory_store',
+        { text: 'x', metadata: { ['k\uD800']: 1 } },
+        /metadata: a key contains an unpaired UTF-16 surrogate/,
+      ],
+      [
+        'an unpaired surrogate in a query',
+        'memory_search',
+        { query: 'a\uDC00b' },
+        /query: contains an unpaired UTF-16 surrogate/,
+      ],
+      [
+        'a "__proto__" metadata key',
+        'memory_store',
+        { text: 'x', metadata: JSON.parse('{"__proto__": {"polluted": true}}') },
+        /metadata.__proto__: "__proto__" is not allowed/,
+      ],
+      [
+        'a run of 499 "-" in a query',
+        'memory_search',
+        { query: `${'-'.repeat(499)}x` },
+        /too many "-" exclusions/,
+      ],
+      [
+        'a query of 40 separated "-"',
+        'memory_search',
+        { query: `${'- '.repeat(40)}x` },
+        /too many "-" exclusions/,
+      ],
+      [
+        'a forged search cursor',
+        'memory_search',
+        {
+          query: 'x',
+          cursor: encodeCursor({
+            s: searchScope('x'),
+            r: 'ListCursorMarker',
+            i: '00000000-0000-4000-8000-000000000000',
+          }),
+        },
+        /cursor belongs to a different query or is damaged/,
+      ],
+    ])('%s', async (_name, tool, args, message) => {
+      const before = errorLines();
+      const res = await postMcp(
+        server.url,
+        { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: tool, arguments: args } },
+        auth(),
+      );
+      expect(res.status).toBe(200);
+      expect(res.json.result.isError).toBe(true);
+      expect(res.json.result.content[0].text).toMatch(message);
+      expect(errorLines()).toBe(before);
+    });
+
+    test('a forged list cursor gets invalid params, with no database text', async () => {
+      const cursor = encodeCursor({ t: 'ListCursorMarker', i: '00000000-0000-4000-8000-000000000000' });
+      const before = errorLines();
+      const res = await postMcp(
+        server.url,
+        { jsonrpc: '2.0', id: 2, method: 'resources/list', params: { cursor } },
+        auth(),
+      );
+      expect(res.json).toMatchObject({
+        id: 2,
+        error: { code: -32602, message: expect.stringContaining('cursor') },
+      });
+      expect(res.text).not.toContain('invalid input syntax');
+      expect(errorLines()).toBe(before);
+    });
+
+    test('arguments nested 10,000 deep are refused before they reach any parser, as a 400', async () => {
+      const deep = `${'['.repeat(10_000)}${']'.repeat(10_000)}`;
+      const body = `{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"memory_store","arguments":{"text":"x","metadata":{"deep":${deep}}}}}`;
+      const res = await postMcp(server.url, body, auth());
+      expect(res.status).toBe(400);
+      expect(res.json).toMatchObject({
+        error: { code: -32600, message: expect.stringContaining('deeper than 64') },
+      });
+    });
   });
 
   test('a batch that cancels its own request is answered, every id, within a deadline', async () => {
