@@ -60,7 +60,16 @@ export function loadSpecFile(file: string): McpEnvironmentSpec {
       doc.errors.map((e) => `YAML error at line ${e.linePos?.[0].line ?? '?'}: ${e.message.split('\n')[0]}`),
     );
   }
-  const spec = parseSpec(doc.toJS(), file);
+  let value: unknown;
+  try {
+    value = doc.toJS();
+  } catch (error) {
+    // The yaml library refuses aliases that expand too far (a "billion laughs" file).
+    throw invalidSpec(file, [
+      `YAML aliases expand too far (${(error as Error).message}): write the values out instead of nesting aliases`,
+    ]);
+  }
+  const spec = parseSpec(value, file);
   checkWithConstructs(spec, file);
   return spec;
 }

@@ -314,4 +314,25 @@ terraformBackend: { kind: s3, bucket: team-state, region: eu-west-1, keyPrefix: 
   ])('rejects YAML with %s, giving the line', (_case, text, message) => {
     expect(() => loadSpecFile(fileWith(text))).toThrow(message);
   });
+
+  test.each([
+    [
+      'a billion-laughs alias bomb',
+      `${VALID}x0: &x0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n` +
+        Array.from(
+          { length: 8 },
+          (_, i) => `x${i + 1}: &x${i + 1} [${Array(9).fill(`*x${i}`).join(', ')}]`,
+        ).join('\n'),
+    ],
+    [
+      'a 200-level alias chain',
+      `${VALID}y0: &y0 [1]\n` +
+        Array.from({ length: 200 }, (_, i) => `y${i + 1}: &y${i + 1} [*y${i}]`).join('\n'),
+    ],
+  ])('rejects %s, naming the file, without expanding it', (_case, text) => {
+    const file = fileWith(`${text}\n`);
+    expect(() => loadSpecFile(file)).toThrow(
+      `${file} is not a valid environment:\n  - YAML aliases expand too far`,
+    );
+  });
 });

@@ -96,6 +96,18 @@ dataTier:
     expect(result.stderr).toContain('passed  environment staging: schema and construct rules');
   });
 
+  test('fails with exit 2 for a YAML alias bomb, naming the file, with no stack trace', () => {
+    const file = path.join(tempDir(), 'team.yaml');
+    const chain = Array.from({ length: 200 }, (_, i) => `y${i + 1}: &y${i + 1} [*y${i}]`).join('\n');
+    fs.writeFileSync(file, `${AWS}y0: &y0 [1]\n${chain}\n`);
+    const result = runCli(['validate', '--config', file]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain(
+      `error: ${file} is not a valid environment:\n  - YAML aliases expand too far`,
+    );
+    expect(result.stderr).not.toMatch(/^\s+at /m);
+  });
+
   test('fails with exit 2 for a zero a construct refuses, naming the file and the YAML path', () => {
     const file = path.join(tempDir(), 'team.yaml');
     fs.writeFileSync(file, `${AWS}  redis:\n    numCacheClusters: 0\n`);
