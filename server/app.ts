@@ -15,6 +15,7 @@ import {
   type TenantEvent,
 } from './mcp/change-bus';
 import { createMcpHandler, type ServerExtension } from './mcp/handler';
+import { throttledLog } from './log-throttle';
 import { MAX_JSON_DEPTH, nestedDeeperThan } from './mcp/json-limits';
 import { createLegacyStreams } from './mcp/legacy-stream';
 import { ServerMetrics } from './metrics';
@@ -168,6 +169,8 @@ export function createServer(options: CreateServerOptions): McpHttpServer {
     bus,
     options.keepAliveMs ?? SSE_KEEPALIVE_INTERVAL_SECONDS * 1000,
   );
+  // Conditions that repeat on every request during an outage: one line per 10 s each.
+  const outageLog = throttledLog(logger);
   const streams = streamQuota(options.maxStreamsPerPrincipal ?? 16);
   const healthTimeoutMs = options.healthTimeoutMs ?? 1000;
   let draining = false;
@@ -397,7 +400,7 @@ export function createServer(options: CreateServerOptions): McpHttpServer {
       } else if (error.type === 'encoding.unsupported' || error.type === 'charset.unsupported') {
         sendRpcError(res, 415, -32600, 'Unsupported content encoding or charset');
       } else if (error instanceof RateLimitStoreError) {
-        logger.warn(
+        outageLog.warn(
           { err: error.message },
           'rate limiter unavailable: rejecting (RATE_LIMIT_ON_REDIS_ERROR=deny)',
         );

@@ -1,3 +1,4 @@
+import { throttledLog } from './log-throttle';
 import { createHash } from 'node:crypto';
 import type { RequestHandler, Response } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
@@ -22,15 +23,10 @@ export interface RateLimitOptions {
  * per kind every 10 s, since a Redis outage would otherwise log once per request.
  */
 function throttledLogger(logger: PinoLogger) {
-  const last = new Map<string, number>();
-  const log = (level: 'warn' | 'error') => (error: unknown, message?: string) => {
-    const key = `${level}:${message ?? ''}`;
-    const now = Date.now();
-    if ((last.get(key) ?? 0) > now - 10_000) return;
-    last.set(key, now);
-    logger[level]({ err: (error as Error)?.message ?? String(error) }, message ?? 'rate limiter');
-  };
-  return { error: log('error'), warn: log('warn') };
+  const log = throttledLog(logger);
+  const adapt = (level: 'warn' | 'error') => (error: unknown, message?: string) =>
+    log[level]({ err: (error as Error)?.message ?? String(error) }, message ?? 'rate limiter');
+  return { error: adapt('error'), warn: adapt('warn') };
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import type { AuthFailureReason } from '@mcpenv/contract';
+import { throttledLog } from '../log-throttle';
 import type { ServerMetrics } from '../metrics';
 import type { Principal } from '../tools/tool';
 import { type ApiKeyStore, looksLikeApiKey } from './api-keys';
@@ -37,6 +38,8 @@ const BEARER = /^Bearer +([A-Za-z0-9._~+/-]+=*)$/i;
  */
 export function authenticate(options: AuthenticateOptions): RequestHandler {
   const { metrics, requiredScope } = options;
+  // Backend outages fail every request alike: one line per 10 s, not one per request.
+  const outageLog = throttledLog(options.logger);
 
   function challenge(error?: string, description?: string, scope?: string): string {
     const parts = ['Bearer'];
@@ -102,7 +105,7 @@ export function authenticate(options: AuthenticateOptions): RequestHandler {
         const check = await options.oauth.verify(token);
         if (!check.ok) {
           if (check.reason === 'issuer_unavailable') {
-            options.logger.error('cannot fetch the authorization server JWKS');
+            outageLog.error({}, 'cannot fetch the authorization server JWKS');
             res.setHeader('retry-after', '5');
             fail(res, 503, check.reason, check.description);
           } else {
@@ -123,7 +126,7 @@ export function authenticate(options: AuthenticateOptions): RequestHandler {
       }
     } catch (error) {
       // The key store (Postgres) failed, not the caller: ask the client to retry.
-      options.logger.error({ err: (error as Error).message }, 'authentication backend unavailable');
+      outageLog.error({ err: (error as Error).message }, 'authentication backend unavailable');
       res.setHeader('retry-after', '5');
       res.status(503).json({
         jsonrpc: '2.0',

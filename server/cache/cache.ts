@@ -1,3 +1,4 @@
+import { throttledLog } from '../log-throttle';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
@@ -75,6 +76,8 @@ return { generation, redis.call('GET', ARGV[1] .. generation .. ARGV[2]) }
 export class RedisCache implements Cache {
   /** Tenants whose generation bump failed; the cache is bypassed until they are replayed. */
   private readonly pendingInvalidations = new Set<string>();
+  /** One line per interval while Redis is down, not one per write. */
+  private readonly warnings: ReturnType<typeof throttledLog>;
 
   constructor(
     private readonly redis: Redis,
@@ -83,6 +86,7 @@ export class RedisCache implements Cache {
     private readonly prefix = 'mcp:cache:',
   ) {
     redis.defineCommand('mcpCacheRead', { numberOfKeys: 1, lua: READ_SCRIPT });
+    this.warnings = throttledLog(logger);
   }
 
   private generationKey(tenant: string) {
@@ -132,7 +136,10 @@ export class RedisCache implements Cache {
       await this.redis.incr(this.generationKey(tenant));
     } catch (error) {
       this.pendingInvalidations.add(tenant);
-      this.logger.warn({ err: (error as Error).message }, 'cache invalidation deferred until Redis answers');
+      this.warnings.warn(
+        { err: (error as Error).message },
+        'cache invalidation deferred until Redis answers',
+      );
     }
   }
 }

@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { ServerEvent, ServerEventBus } from '@modelcontextprotocol/server';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { throttledLog } from '../log-throttle';
 
 /**
  * The tenant of the request being served. The MCP handler runs inside it, so a
@@ -123,14 +124,17 @@ function parseChange(raw: string): TenantEvent | undefined {
 export class RedisChangeRelay implements ChangeRelay {
   private readonly subscriber: Redis;
   private subscribed = false;
+  /** One line per interval while Redis is down, not one per write. */
+  private readonly warnings: ReturnType<typeof throttledLog>;
 
   constructor(
     private readonly redis: Redis,
     private readonly bus: TenantEventBus,
-    private readonly logger: Logger,
+    logger: Logger,
   ) {
     // A subscribed connection can do nothing else: it gets one of its own, with an offline
     // queue so the SUBSCRIBE waits for the connection instead of failing.
+    this.warnings = throttledLog(logger);
     this.subscriber = redis.duplicate({ enableOfflineQueue: true, lazyConnect: true });
     this.subscriber.on('message', (channel: string, message: string) => {
       if (channel !== CHANNEL) return;
@@ -158,7 +162,7 @@ export class RedisChangeRelay implements ChangeRelay {
       return;
     }
     this.redis.publish(CHANNEL, JSON.stringify(change)).catch((error: Error) => {
-      this.logger.warn(
+      this.warnings.warn(
         { err: error.message },
         'change notification not relayed: delivered on this replica only',
       );

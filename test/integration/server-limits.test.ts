@@ -84,6 +84,17 @@ describe('when Redis is down', () => {
     expect(res.json).toMatchObject({ jsonrpc: '2.0', error: { code: -32000 } });
   });
 
+  test('deny mode logs the outage once per 10 s, not once per rejected request', async () => {
+    const before = closed.logs.length;
+    for (let i = 0; i < 20; i++) {
+      expect((await postMcp(closed.url, ping(i), bearer(keys[2] as string))).status).toBe(503);
+    }
+    const lines = closed.logs
+      .slice(before)
+      .filter((line) => String(line.msg).startsWith('rate limiter unavailable'));
+    expect(lines.length).toBeLessThanOrEqual(1);
+  });
+
   test('both recover by themselves once Redis is back', async () => {
     await backends.redis.start();
     const deadline = Date.now() + 15_000;

@@ -99,7 +99,9 @@ describe('Redis stopped under load', () => {
   test('the server keeps answering, /readyz reports it, and it recovers by itself', async () => {
     const load = runLoad(4, 400);
     await sleep(500);
+    const logsBefore = server.logs.length;
     await backends.redis.stop();
+    const stoppedAt = Date.now();
     await sleep(1500);
 
     const degraded = await readyz(server.url);
@@ -122,6 +124,13 @@ describe('Redis stopped under load', () => {
       total: load.outcomes.length,
     });
     expect(load.outcomes.length).toBeGreaterThan(20);
+    // Every store during the outage deferred its invalidation, but the log says so once per
+    // 10 s, with how many it held back, not once per write.
+    const deferred = server.logs
+      .slice(logsBefore)
+      .filter((line) => line.msg === 'cache invalidation deferred until Redis answers');
+    expect(deferred.length).toBeGreaterThan(0);
+    expect(deferred.length).toBeLessThanOrEqual(Math.ceil((Date.now() - stoppedAt) / 10_000) + 1);
   }, 60_000);
 
   test('after Redis returns, reads see writes made while it was down', async () => {
