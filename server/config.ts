@@ -85,6 +85,13 @@ export interface ServerConfig {
   readonly trustProxyHops: number;
   /** Idle keep-alive connections close after this; must exceed any load balancer's idle timeout. */
   readonly keepAliveTimeoutSeconds: number;
+  /**
+   * Time a client has to send a whole request, headers and body (408 after); answers, listen
+   * streams included, are not limited by it.
+   */
+  readonly requestTimeoutSeconds: number;
+  /** Open connections this process accepts at once; further ones are closed at once. */
+  readonly maxConnections: number;
 }
 
 const int = (min: number, max: number, fallback: number, what = 'a whole number') =>
@@ -167,6 +174,8 @@ const EnvSchema = z.object({
   SHUTDOWN_DRAIN_SECONDS: int(0, 3600, 25),
   TRUST_PROXY_HOPS: int(0, 10, 0),
   KEEPALIVE_TIMEOUT_SECONDS: int(1, 86_400, 65),
+  REQUEST_TIMEOUT_SECONDS: int(1, 3600, 30),
+  MAX_CONNECTIONS: int(16, 1_000_000, 4096),
 } satisfies Record<ServerVariable, z.ZodType>);
 
 /** A bad variable: the message names it, shows the value and the rule. CLI exit code 2. */
@@ -384,5 +393,7 @@ export function parseServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
     drainTimeoutSeconds: v.SHUTDOWN_DRAIN_SECONDS,
     trustProxyHops: v.TRUST_PROXY_HOPS,
     keepAliveTimeoutSeconds: v.KEEPALIVE_TIMEOUT_SECONDS,
+    requestTimeoutSeconds: v.REQUEST_TIMEOUT_SECONDS,
+    maxConnections: v.MAX_CONNECTIONS,
   };
 }

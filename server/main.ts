@@ -200,7 +200,17 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
   });
 
   const http = await new Promise<Server>((resolve, reject) => {
-    const listening = createHttpServer(server.app);
+    const listening = createHttpServer(
+      {
+        // A client that sends its request slowly (or never finishes it) gets 408 and its socket
+        // back within this, checked every second; answers and streams are not limited by it.
+        requestTimeout: config.requestTimeoutSeconds * 1000,
+        headersTimeout: config.requestTimeoutSeconds * 1000,
+        connectionsCheckingInterval: 1000,
+      },
+      server.app,
+    );
+    listening.maxConnections = config.maxConnections;
     listening.once('error', reject);
     // A deep accept backlog: bursts of new connections must queue, not be refused.
     listening.listen({ port: config.port, host: config.bindAddress, backlog: 4096 }, () =>
@@ -210,7 +220,6 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
   // Longer than the load balancer's idle timeout, so the balancer closes idle connections first
   // (otherwise it may reuse one the server just closed and answer 502).
   http.keepAliveTimeout = config.keepAliveTimeoutSeconds * 1000;
-  http.headersTimeout = config.keepAliveTimeoutSeconds * 1000 + 1000;
   const { address, port } = http.address() as AddressInfo;
   const host = address.includes(':') ? `[${address}]` : address;
   const url = `http://${host}:${port}`;

@@ -43,6 +43,8 @@ export const SERVER_VARIABLES = [
   'SHUTDOWN_DRAIN_SECONDS',
   'TRUST_PROXY_HOPS',
   'KEEPALIVE_TIMEOUT_SECONDS',
+  'REQUEST_TIMEOUT_SECONDS',
+  'MAX_CONNECTIONS',
 ] as const;
 
 /** A variable the reference server reads. */

@@ -1,3 +1,4 @@
+import * as net from 'node:net';
 import { type Backends, postMcp, type ReferenceServer, startBackends } from '../helpers/reference-server';
 
 let backends: Backends;
@@ -108,3 +109,85 @@ describe('when Redis is down', () => {
     expect((await postMcp(open.url, ping(), bearer(keys[2] as string))).status).toBe(200);
   }, 30_000);
 });
+
+describe('slow and too many clients', () => {
+  let limited: ReferenceServer;
+
+  beforeAll(async () => {
+    limited = await server({ REQUEST_TIMEOUT_SECONDS: '2', MAX_CONNECTIONS: '16' });
+  }, 60_000);
+
+  /** A raw socket to the server, with everything it receives. */
+  async function connect(): Promise<{ socket: net.Socket; received: () => string; closed: Promise<void> }> {
+    const { hostname, port } = new URL(limited.url);
+    const socket = net.connect({ host: hostname, port: Number(port) });
+    let data = '';
+    socket.on('data', (chunk: Buffer) => {
+      data += chunk.toString();
+    });
+    socket.on('error', () => {});
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('error', reject);
+    });
+    return { socket, received: () => data, closed };
+  }
+
+  function head(length: number, keepAlive = true): string {
+    return (
+      `POST /mcp HTTP/1.1\r\nHost: mcp.test.example\r\nContent-Type: application/json\r\n` +
+      `Accept: application/json, text/event-stream\r\nMCP-Protocol-Version: 2025-11-25\r\n` +
+      `Authorization: Bearer ${keys[2]}\r\nContent-Length: ${length}\r\n` +
+      `Connection: ${keepAlive ? 'keep-alive' : 'close'}\r\n\r\n`
+    );
+  }
+
+  test('a body that never finishes gets 408 and its socket closed within the request timeout', async () => {
+    const { socket, received, closed } = await connect();
+    const started = Date.now();
+    socket.write(`${head(100)}{"jsonrpc":`);
+    const outcome = await Promise.race([closed.then(() => 'closed'), sleep(15_000).then(() => 'open')]);
+    expect(outcome).toBe('closed');
+    expect(received()).toMatch(/^HTTP\/1\.1 408/);
+    // 2 s, checked every second: well below Node's default of 300 s.
+    expect(Date.now() - started).toBeLessThan(10_000);
+  }, 30_000);
+
+  test('an idle keep-alive connection outlives the request timeout and serves its next request', async () => {
+    const body = JSON.stringify(ping(5));
+    const { socket, received } = await connect();
+    socket.write(head(Buffer.byteLength(body)) + body);
+    await eventually(() => received().includes('"id":5'), 5_000);
+    await sleep(3_500);
+    const again = JSON.stringify(ping(6));
+    socket.write(head(Buffer.byteLength(again), false) + again);
+    await eventually(() => received().includes('"id":6'), 5_000);
+    socket.destroy();
+  }, 30_000);
+
+  test('connections beyond MAX_CONNECTIONS are closed at once; the ones it holds keep working', async () => {
+    const held = await Promise.all(Array.from({ length: 16 }, () => connect()));
+    const extra = await connect();
+    const outcome = await Promise.race([extra.closed.then(() => 'closed'), sleep(5_000).then(() => 'open')]);
+    expect(outcome).toBe('closed');
+    const body = JSON.stringify(ping(7));
+    const first = held[0] as Awaited<ReturnType<typeof connect>>;
+    first.socket.write(head(Buffer.byteLength(body)) + body);
+    await eventually(() => first.received().includes('"id":7'), 5_000);
+    for (const connection of held) connection.socket.destroy();
+  }, 30_000);
+});
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Polls `check` every 50 ms until it holds, or fails after `timeoutMs`. */
+async function eventually(check: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await sleep(50);
+  }
+}
