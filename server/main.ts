@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import pino, { type Logger } from 'pino';
 import { createServer, type McpHttpServer } from './app';
-import { ApiKeyStore } from './auth/api-keys';
+import { ApiKeyStore, REVOCATION_CHANNEL } from './auth/api-keys';
 import { OAuthVerifier } from './auth/oauth';
 import { type Cache, LocalCache, RedisCache } from './cache/cache';
 import { isLoopback, type RedisEndpoint, type ServerConfig } from './config';
@@ -134,6 +134,7 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
   let cache: Cache;
   let redis: Redis | undefined;
   let apiKeys: ApiKeyStore | undefined;
+  let revocations: { close(): Promise<void> } | undefined;
   if (config.mode === 'embedded') {
     logger.info('starting embedded Postgres (PGlite)');
     db = await EmbeddedPostgres.open(config.embeddedDataDir);
@@ -157,7 +158,11 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
       logger.warn({ err: error.message }, 'Redis unreachable at start-up: serving without cache, retrying');
     });
     cache = new RedisCache(redis, config.cacheTtlSeconds, logger);
-    apiKeys = new ApiKeyStore(db);
+    const keys = new ApiKeyStore(db);
+    apiKeys = keys;
+    // Revocations anywhere reach this replica at once; the 30 s cache is the fallback while
+    // the notification connection is down.
+    revocations = (db as PostgresPool).listen(REVOCATION_CHANNEL, (id) => keys.evict(id));
   }
   if (config.migrateOnStart) await migrate(db, logger);
 
@@ -279,6 +284,7 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
         http.closeIdleConnections();
       });
       await server.close();
+      await revocations?.close();
       await Promise.allSettled([db.close(), closeRedis(redis)]);
       logger.info('stopped');
     })();

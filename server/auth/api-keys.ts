@@ -21,6 +21,9 @@ export type ApiKeyCheck =
   | { readonly ok: true; readonly key: ApiKeyRecord }
   | { readonly ok: false; readonly reason: 'malformed_token' | 'unknown_key' | 'revoked_key' };
 
+/** The NOTIFY channel a revocation announces itself on. */
+export const REVOCATION_CHANNEL = 'mcp_api_key_revoked';
+
 const hashSecret = (secret: string) => createHash('sha256').update(secret).digest();
 /** Compared against when the id is unknown, so both paths take the same time. */
 const DUMMY_HASH = hashSecret('mcpenv-no-such-key');
@@ -54,6 +57,8 @@ const toRecord = (row: Row): ApiKeyRecord => ({
  */
 export class ApiKeyStore {
   private readonly lookups = new Map<string, { row: Promise<Row | undefined>; expires: number }>();
+  /** Evictions per key id, so a lookup that started before one is not cached after it. */
+  private readonly evictions = new Map<string, number>();
 
   constructor(
     private readonly db: SqlClient,
@@ -73,13 +78,27 @@ export class ApiKeyStore {
     return { key: `mcpk_${id}_${secret}`, record: toRecord(rows[0] as Row) };
   }
 
+  /**
+   * Revokes a key. Every server listening on {@link REVOCATION_CHANNEL} forgets it the moment
+   * the revocation commits (NOTIFY is transactional), wherever the revocation ran.
+   */
   async revoke(id: string): Promise<boolean> {
     const { rows } = await this.db.query(
-      'UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING id',
+      `WITH revoked AS (
+         UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING id
+       )
+       SELECT id, pg_notify('${REVOCATION_CHANNEL}', id) FROM revoked`,
       [id],
     );
-    this.lookups.delete(id);
+    this.evict(id);
     return rows.length > 0;
+  }
+
+  /** Forgets what is cached of a key (a revocation elsewhere), including a lookup in flight. */
+  evict(id: string): void {
+    this.lookups.delete(id);
+    this.evictions.set(id, (this.evictions.get(id) ?? 0) + 1);
+    if (this.evictions.size > this.maxCached) this.evictions.clear();
   }
 
   async list(tenant?: string): Promise<ApiKeyRecord[]> {
@@ -98,6 +117,7 @@ export class ApiKeyStore {
   private lookup(id: string): Promise<Row | undefined> {
     const cached = this.lookups.get(id);
     if (cached && cached.expires > Date.now()) return cached.row;
+    const evictionsBefore = this.evictions.get(id) ?? 0;
     const row = this.db
       .query<Row>(
         'SELECT id, tenant, name, secret_hash, scopes, created_at, revoked_at FROM api_keys WHERE id = $1',
@@ -107,9 +127,17 @@ export class ApiKeyStore {
     if (this.lookups.size >= this.maxCached) this.lookups.clear();
     this.lookups.set(id, { row, expires: Date.now() + this.cacheSeconds * 1000 });
     // A failed lookup must not be remembered: the next request tries again.
-    row.catch(() => {
-      if (this.lookups.get(id)?.row === row) this.lookups.delete(id);
-    });
+    row.then(
+      () => {
+        // Revoked while the lookup ran: answer this request, but do not remember the row.
+        if ((this.evictions.get(id) ?? 0) !== evictionsBefore && this.lookups.get(id)?.row === row) {
+          this.lookups.delete(id);
+        }
+      },
+      () => {
+        if (this.lookups.get(id)?.row === row) this.lookups.delete(id);
+      },
+    );
     return row;
   }
 

@@ -1,5 +1,5 @@
 import type { PGlite } from '@electric-sql/pglite';
-import { Pool, type PoolClient } from 'pg';
+import { Client, Pool, type PoolClient } from 'pg';
 import type { Logger } from 'pino';
 import type { PostgresEndpoint } from '../config';
 
@@ -60,13 +60,20 @@ function endpointSettings(endpoint: PostgresEndpoint) {
 }
 
 /** A pg connection pool with limits and timeouts; broken connections are dropped, not fatal. */
+/** A channel name that needs no quoting in LISTEN. */
+const CHANNEL = /^[a-z_][a-z0-9_]{0,62}$/;
+
 export class PostgresPool implements SqlClient {
   private readonly pool: Pool;
+  private readonly connection: Record<string, unknown>;
 
-  constructor(options: PostgresPoolOptions) {
-    this.pool = new Pool({
+  constructor(private readonly options: PostgresPoolOptions) {
+    this.connection = {
       ...(options.url === undefined ? {} : { connectionString: options.url }),
       ...(options.endpoint ? endpointSettings(options.endpoint) : {}),
+    };
+    this.pool = new Pool({
+      ...this.connection,
       max: options.max,
       connectionTimeoutMillis: options.connectTimeoutMs,
       idleTimeoutMillis: options.idleTimeoutMs,
@@ -108,6 +115,67 @@ export class PostgresPool implements SqlClient {
       // Session state (locks, SET) must not leak to the next borrower: discard on error.
       client.release(broken);
     }
+  }
+
+  /**
+   * Listens on a NOTIFY channel over a connection of its own (outside the pool), reconnecting
+   * after a second whenever it is lost. `onState` says when notifications can (true) or cannot
+   * (false) arrive.
+   */
+  listen(
+    channel: string,
+    onMessage: (payload: string) => void,
+    onState: (listening: boolean) => void = () => {},
+  ): { close(): Promise<void> } {
+    if (!CHANNEL.test(channel)) throw new Error(`not a channel name: ${channel}`);
+    let closed = false;
+    let current: Client | undefined;
+    let retry: NodeJS.Timeout | undefined;
+    const open = async () => {
+      const client = new Client({
+        ...this.connection,
+        connectionTimeoutMillis: this.options.connectTimeoutMs,
+        application_name: 'mcpenv-server-listen',
+        keepAlive: true,
+      });
+      current = client;
+      let lost = false;
+      const reconnect = (error?: Error) => {
+        if (lost) return;
+        lost = true;
+        onState(false);
+        if (error && !closed) {
+          this.options.logger.warn({ err: error.message, channel }, 'Postgres notifications lost: retrying');
+        }
+        void client.end().catch(() => {});
+        if (!closed) retry = setTimeout(() => void open(), 1000);
+      };
+      client.on('error', reconnect);
+      client.on('end', () => reconnect());
+      client.on('notification', (message) => {
+        if (message.channel === channel && message.payload !== undefined) onMessage(message.payload);
+      });
+      try {
+        await client.connect();
+        await client.query(`LISTEN ${channel}`);
+        if (closed) {
+          await client.end();
+          return;
+        }
+        onState(true);
+      } catch (error) {
+        reconnect(error as Error);
+      }
+    };
+    void open();
+    return {
+      close: async () => {
+        closed = true;
+        clearTimeout(retry);
+        onState(false);
+        await current?.end().catch(() => {});
+      },
+    };
   }
 
   async ping(timeoutMs: number) {

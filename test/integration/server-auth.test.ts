@@ -249,6 +249,35 @@ describe('API keys', () => {
     });
   });
 
+  test('a revocation reaches every replica within a second, while their caches still hold the key', async () => {
+    const other = await startAuthServer(jwks.url);
+    try {
+      const { key, record } = await (keyStore as NonNullable<typeof keyStore>).store.create({
+        tenant: 'alpha',
+        name: 'revoked soon',
+        scopes: ['mcp'],
+      });
+      sent.push(key);
+      // Both replicas look the key up once and cache it (for 30 s without a notification).
+      for (const url of [server.url, other.url]) {
+        expect((await postMcp(url, TOOLS_LIST, { authorization: `Bearer ${key}` })).status).toBe(200);
+      }
+      expect(await (keyStore as NonNullable<typeof keyStore>).store.revoke(record.id)).toBe(true);
+      const revokedAt = Date.now();
+      for (const url of [server.url, other.url]) {
+        let status = 200;
+        while (status === 200 && Date.now() - revokedAt < 5_000) {
+          status = (await postMcp(url, TOOLS_LIST, { authorization: `Bearer ${key}` })).status;
+          if (status === 200) await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        expect(status).toBe(401);
+      }
+      expect(Date.now() - revokedAt).toBeLessThan(1_000);
+    } finally {
+      await stopServer(other);
+    }
+  }, 60_000);
+
   test('rejects a key without the mcp scope with 403', async () => {
     await expectRejected(bearer(keys.readOnly), {
       status: 403,
@@ -285,7 +314,8 @@ describe('discovery, metrics and logs', () => {
       // No tenant claim, and HS256.
       invalid_token: 2,
       unknown_key: 1,
-      revoked_key: 1,
+      // The key revoked before the server started, and the one revoked while it was cached.
+      revoked_key: 2,
       // A JWT and an API key.
       insufficient_scope: 2,
       // Exposed at 0 from the start, like every reason, so rate() sees the first one.
