@@ -35,6 +35,13 @@ const RESERVED_ENV = new Set([
 ]);
 /** Names whose literal value would be a secret in the manifest. */
 const SECRET_LOOKING = /(PASSWORD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL)/i;
+/** A URL with a password in it (`postgres://user:pw@host`, `redis://:pw@host`). */
+const URL_WITH_PASSWORD = /^[a-z][a-z0-9+.-]*:\/\/[^/?#@\s]*:[^/?#@\s]*@/i;
+
+/** The URL with its credentials masked, for an error message. */
+function maskCredentials(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#@\s]*@/i, '$1***@');
+}
 
 /** Seconds the server waits after SIGTERM before it stops accepting (load balancers catch up). */
 const SHUTDOWN_DELAY_SECONDS = 5;
@@ -269,10 +276,28 @@ export class McpServerWorkload extends Construct {
           'pass it in referencedEnv from a Secret',
         );
       }
+      const value = (props.env ?? {})[key] as string;
+      if (URL_WITH_PASSWORD.test(value)) {
+        throw invalidProp(
+          where,
+          `env.${key}`,
+          'not carry credentials in a URL',
+          maskCredentials(value),
+          "pass the URL in referencedEnv from a Secret, or the data tier's connection Secret",
+        );
+      }
     }
     for (const variable of props.referencedEnv ?? []) {
       if (!ENV_NAME.test(variable.name)) {
         throw invalidProp(where, 'referencedEnv', 'contain valid variable names', variable.name);
+      }
+      if (variable.value !== undefined && URL_WITH_PASSWORD.test(variable.value)) {
+        throw invalidProp(
+          where,
+          `referencedEnv.${variable.name}`,
+          'come from a Secret (valueFrom): the URL carries credentials',
+          maskCredentials(variable.value),
+        );
       }
       if (variable.value !== undefined && SECRET_LOOKING.test(variable.name)) {
         throw invalidProp(

@@ -199,6 +199,14 @@ describe('McpServerWorkload', () => {
     [{ env: { PORT: '1' } }, /`env.PORT` must not be set: the construct manages it/],
     [{ env: { API_TOKEN: 'abc' } }, /`env.API_TOKEN` must not carry a secret literally/],
     [
+      { env: { DATABASE_URL: 'postgres://mcp:hunter2@db:5432/mcp' } },
+      /`env.DATABASE_URL` must not carry credentials in a URL \(got "postgres:\/\/\*\*\*@db:5432\/mcp"\)/,
+    ],
+    [
+      { referencedEnv: [{ name: 'REDIS_URL', value: 'rediss://:hunter2@cache:6379' }] },
+      /`referencedEnv.REDIS_URL` must come from a Secret \(valueFrom\): the URL carries credentials \(got "rediss:\/\/\*\*\*@cache:6379"\)/,
+    ],
+    [
       { referencedEnv: [{ name: 'PGPASSWORD', value: 'hunter2' }] },
       /`referencedEnv.PGPASSWORD` must come from a Secret/,
     ],
@@ -208,6 +216,14 @@ describe('McpServerWorkload', () => {
     [{ publicUrl: '' }, /`publicUrl` must be an absolute URL/],
   ])('rejects %j', (props, expected) => {
     expect(() => synth(props as Partial<McpServerWorkloadProps>)).toThrow(expected);
+    // No message echoes a password it refuses.
+    expect(() => synth(props as Partial<McpServerWorkloadProps>)).not.toThrow(/hunter2/);
+  });
+
+  test('accepts a URL without a password literally (IAM auth, a socket path)', () => {
+    expect(() =>
+      synth({ env: { DATABASE_URL: 'postgres://mcp@db:5432/mcp?sslmode=verify-full' } }),
+    ).not.toThrow();
   });
 
   test('fails with a ValidationError naming `image` when it is missing (plain JavaScript)', () => {
