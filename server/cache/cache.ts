@@ -76,6 +76,13 @@ return { generation, redis.call('GET', ARGV[1] .. generation .. ARGV[2]) }
 export class RedisCache implements Cache {
   /** Tenants whose generation bump failed; the cache is bypassed until they are replayed. */
   private readonly pendingInvalidations = new Set<string>();
+  /**
+   * The Redis server process this replica talks to (its `run_id`), part of every key. A restart
+   * (with its data kept, or a failover) changes it, so entries and generations from before are
+   * never read again by any replica, including ones that missed invalidations meanwhile.
+   * Unknown (the cache bypassed) from a lost connection until the new one is identified.
+   */
+  private epoch: string | undefined;
   /** One line per interval while Redis is down, not one per write. */
   private readonly warnings: ReturnType<typeof throttledLog>;
 
@@ -87,35 +94,59 @@ export class RedisCache implements Cache {
   ) {
     redis.defineCommand('mcpCacheRead', { numberOfKeys: 1, lua: READ_SCRIPT });
     this.warnings = throttledLog(logger);
+    for (const lost of ['close', 'end', 'reconnecting', 'error']) {
+      redis.on(lost, () => {
+        this.epoch = undefined;
+      });
+    }
+    redis.on('ready', () => void this.identify());
+    if (redis.status === 'ready') void this.identify();
   }
 
-  private generationKey(tenant: string) {
-    return `${this.prefix}{${tenant}}:gen`;
+  /** Learns which Redis process answers now; replays failed bumps before using the cache. */
+  private async identify(): Promise<void> {
+    try {
+      const info = await this.redis.info('server');
+      const runId = /^run_id:([0-9a-f]+)\r?$/m.exec(info)?.[1];
+      if (!runId) return;
+      this.epoch = undefined;
+      await this.replayPending(runId);
+      this.epoch = runId;
+    } catch (error) {
+      this.logger.debug({ err: (error as Error).message }, 'cache epoch unknown: cache bypassed');
+    }
   }
 
-  private entryPrefix(tenant: string) {
-    return `${this.prefix}{${tenant}}:g`;
+  private generationKey(tenant: string, epoch: string) {
+    return `${this.prefix}{${tenant}}:${epoch}:gen`;
+  }
+
+  private entryPrefix(tenant: string, epoch: string) {
+    return `${this.prefix}{${tenant}}:${epoch}:g`;
   }
 
   /** Replays failed generation bumps; true when none is left. */
-  private async replayPending(): Promise<boolean> {
+  private async replayPending(epoch: string): Promise<boolean> {
     for (const tenant of [...this.pendingInvalidations]) {
-      await this.redis.incr(this.generationKey(tenant));
+      await this.redis.incr(this.generationKey(tenant, epoch));
       this.pendingInvalidations.delete(tenant);
     }
     return true;
   }
 
   async read(tenant: string, key: string): Promise<CacheRead> {
+    const epoch = this.epoch;
+    if (epoch === undefined) return { hit: false, generation: undefined };
     try {
-      if (this.pendingInvalidations.size > 0) await this.replayPending();
+      if (this.pendingInvalidations.size > 0) await this.replayPending(epoch);
       const [generation, value] = (await (
         this.redis as unknown as { mcpCacheRead(...args: string[]): Promise<[string, string | null]> }
-      ).mcpCacheRead(this.generationKey(tenant), this.entryPrefix(tenant), `:${key}`)) as [
+      ).mcpCacheRead(this.generationKey(tenant, epoch), this.entryPrefix(tenant, epoch), `:${key}`)) as [
         string,
         string | null,
       ];
-      return value === null ? { hit: false, generation } : { hit: true, value };
+      // The generation carries its epoch, so a write lands in the epoch it was read in.
+      return value === null ? { hit: false, generation: `${epoch}/${generation}` } : { hit: true, value };
     } catch (error) {
       this.logger.debug({ err: (error as Error).message }, 'cache read skipped');
       return { hit: false, generation: undefined };
@@ -124,16 +155,25 @@ export class RedisCache implements Cache {
 
   async write(tenant: string, generation: string | undefined, key: string, value: string) {
     if (generation === undefined || this.pendingInvalidations.size > 0) return;
+    const [epoch, number] = generation.split('/');
+    if (epoch === undefined || epoch !== this.epoch || number === undefined) return;
     try {
-      await this.redis.set(`${this.entryPrefix(tenant)}${generation}:${key}`, value, 'EX', this.ttlSeconds);
+      await this.redis.set(
+        `${this.entryPrefix(tenant, epoch)}${number}:${key}`,
+        value,
+        'EX',
+        this.ttlSeconds,
+      );
     } catch (error) {
       this.logger.debug({ err: (error as Error).message }, 'cache write skipped');
     }
   }
 
   async invalidate(tenant: string) {
+    const epoch = this.epoch;
     try {
-      await this.redis.incr(this.generationKey(tenant));
+      if (epoch === undefined) throw new Error('the Redis connection is not identified yet');
+      await this.redis.incr(this.generationKey(tenant, epoch));
     } catch (error) {
       this.pendingInvalidations.add(tenant);
       this.warnings.warn(

@@ -14,6 +14,11 @@ export interface RedisOptions {
    */
   readonly password?: string;
   /**
+   * Keep the data across stop() and start(): an append-only file, synced on every write.
+   * @default false
+   */
+  readonly persistent?: boolean;
+  /**
    * How long each start may take before it fails with the server log.
    * @default 30000
    */
@@ -81,6 +86,7 @@ class LocalRedis implements RedisServer {
     private readonly dir: string,
     readonly port: number,
     private readonly password: string | undefined,
+    private readonly persistent: boolean,
     private readonly startTimeoutMs: number,
     private readonly cancelRemoveOnExit: () => void,
   ) {
@@ -98,7 +104,7 @@ class LocalRedis implements RedisServer {
       'protected-mode yes',
       'daemonize no',
       'save ""',
-      'appendonly no',
+      ...(this.persistent ? ['appendonly yes', 'appendfsync always'] : ['appendonly no']),
       `dir ${confString(this.dir)}`,
       'logfile ""',
       ...(this.password === undefined ? [] : [`requirepass ${confString(this.password)}`]),
@@ -154,6 +160,7 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisServe
     dir,
     port,
     options.password,
+    options.persistent ?? false,
     options.startTimeoutMs ?? 30_000,
     cancelRemoveOnExit,
   );
