@@ -263,19 +263,10 @@ interface Case {
   readonly rounds: LoadResult[];
 }
 
-interface Summary {
-  readonly requestsPerSecond: number;
+/** Medians of the rounds, and the spread of their requests/s. */
+interface Summary extends LoadResult {
   readonly minRequestsPerSecond: number;
   readonly maxRequestsPerSecond: number;
-  readonly p50Ms: number;
-  readonly p99Ms: number;
-  readonly cpuMsPerRequest: number;
-  readonly peakRssMb: number;
-  readonly generatorCpuPercent: number;
-  readonly errors: number;
-  readonly non2xx: number;
-  readonly badBodies: number;
-  readonly total: number;
 }
 
 function median(values: readonly number[]): number {

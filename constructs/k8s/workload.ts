@@ -262,7 +262,7 @@ export class McpServerWorkload extends Construct {
         resources.cpuRequest,
       );
     }
-    for (const key of Object.keys(props.env ?? {})) {
+    for (const [key, value] of Object.entries(props.env ?? {})) {
       if (!ENV_NAME.test(key)) throw invalidProp(where, `env.${key}`, 'be a valid variable name', key);
       if (RESERVED_ENV.has(key)) {
         throw invalidProp(where, `env.${key}`, 'not be set: the construct manages it', key, 'remove it');
@@ -276,7 +276,6 @@ export class McpServerWorkload extends Construct {
           'pass it in referencedEnv from a Secret',
         );
       }
-      const value = (props.env ?? {})[key] as string;
       if (URL_WITH_PASSWORD.test(value)) {
         throw invalidProp(
           where,

