@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { ipKeyGenerator } from 'express-rate-limit';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { type ApiKeyStore } from './auth/api-keys';
 import { authenticate, principalOf, protectedResourceMetadata } from './auth/authenticate';
+import { AuthFailureLimiter } from './auth/failure-limit';
 import type { OAuthVerifier } from './auth/oauth';
 import type { Cache } from './cache/cache';
 import { type AllowList, hostAndOriginGuard } from './guard';
@@ -16,7 +18,7 @@ import {
 } from './mcp/change-bus';
 import { createMcpHandler, type ServerExtension } from './mcp/handler';
 import { throttledLog } from './log-throttle';
-import { MAX_JSON_DEPTH, nestedDeeperThan } from './mcp/json-limits';
+import { MAX_JSON_DEPTH, nestedDeeperThan, textNestsDeeperThan } from './mcp/json-limits';
 import { createLegacyStreams } from './mcp/legacy-stream';
 import { ServerMetrics } from './metrics';
 import { LABEL_VALUES, protocolVersionLabel, SSE_KEEPALIVE_INTERVAL_SECONDS } from '@mcpenv/contract';
@@ -51,8 +53,20 @@ export interface CreateServerOptions {
     readonly apiKeys?: ApiKeyStore;
     readonly oauth?: OAuthVerifier;
     readonly issuer?: string;
+    /**
+     * Requests one client address may have refused for want of valid credentials per minute,
+     * across all replicas; past it, 429 before credentials or body are looked at. Default 30.
+     */
+    readonly failuresPerMinute?: number;
   };
   readonly rateLimit: { readonly perMinute: number; readonly onRedisError: 'allow' | 'deny' };
+  /**
+   * Time the server has to answer a request on `/mcp` (streams excepted), counted from its
+   * arrival: past it the client gets a JSON-RPC error for each request id (HTTP 504), and a
+   * response already streaming ends. A body still arriving is left to the request timeout.
+   * Default 30 s.
+   */
+  readonly responseTimeoutMs?: number;
   /** Largest accepted request body. Default 1 MiB. */
   readonly maxBodyBytes?: number;
   /** Proxy hops whose X-Forwarded-For to trust. Default 0. */
@@ -296,8 +310,20 @@ export function createServer(options: CreateServerOptions): McpHttpServer {
   });
   if (options.allowList) app.use('/mcp', hostAndOriginGuard(options.allowList));
 
+  // Limits and logs see the client's address; IPv6 clients are counted by their /56 network.
+  const clientAddress = (req: Request) => ipKeyGenerator(req.ip ?? 'unknown');
   const authenticated = authenticate({
     enabled: options.auth.enabled,
+    ...(options.auth.enabled
+      ? {
+          failures: new AuthFailureLimiter({
+            perMinute: options.auth.failuresPerMinute ?? 30,
+            ...(redis ? { redis } : {}),
+            logger,
+          }),
+          clientAddress,
+        }
+      : {}),
     requiredScope: options.auth.requiredScope,
     ...(options.auth.apiKeys ? { apiKeys: options.auth.apiKeys } : {}),
     ...(options.auth.oauth ? { oauth: options.auth.oauth } : {}),
@@ -314,10 +340,39 @@ export function createServer(options: CreateServerOptions): McpHttpServer {
     logger,
   });
 
+  const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
+  const responseTimeoutMs = options.responseTimeoutMs ?? 30_000;
   app.post(
     '/mcp',
-    express.json({ limit: options.maxBodyBytes ?? 1024 * 1024 }),
     (req: Request, res: Response, next: NextFunction) => {
+      answerWithin(req, res, responseTimeoutMs, (detail) =>
+        outageLog.warn(
+          { requestId: res.locals.requestId, ...detail },
+          'no answer within the response timeout',
+        ),
+      );
+      // Refused on its declared length alone, before credentials are looked at.
+      if (Number(req.get('content-length') ?? 0) > maxBodyBytes) {
+        res.setHeader('connection', 'close');
+        sendRpcError(res, 413, -32600, `Request body too large (limit ${maxBodyBytes} bytes)`);
+        return;
+      }
+      next();
+    },
+    // Credentials and limits before the body is read: a client without a valid key costs no
+    // parsing, and a refused address is answered from memory.
+    authenticated,
+    limited,
+    express.json({
+      limit: maxBodyBytes,
+      verify: (_req, _res, bytes) => {
+        if (textNestsDeeperThan(bytes, MAX_JSON_DEPTH)) {
+          throw Object.assign(new Error('nesting too deep'), { type: 'entity.too.deep' });
+        }
+      },
+    }),
+    (req: Request, res: Response, next: NextFunction) => {
+      // The byte scan covers UTF-8 bodies; this covers the rest (UTF-16 and UTF-32 JSON).
       if (nestedDeeperThan(req.body, MAX_JSON_DEPTH)) {
         sendRpcError(
           res,
@@ -329,8 +384,6 @@ export function createServer(options: CreateServerOptions): McpHttpServer {
       }
       next();
     },
-    authenticated,
-    limited,
     async (req: Request, res: Response, next: NextFunction) => {
       if (Array.isArray(req.body)) {
         const problem = batchProblem(req.body);
@@ -341,6 +394,8 @@ export function createServer(options: CreateServerOptions): McpHttpServer {
         req.body = withoutSelfCancellations(req.body);
       }
       if (rpcMethodLabel(req.body) === 'subscriptions/listen') {
+        // A stream lasts as long as its client wants.
+        (res.locals.cancelDeadline as (() => void) | undefined)?.();
         if (draining) {
           res.setHeader('retry-after', '1');
           sendRpcError(
@@ -356,6 +411,8 @@ export function createServer(options: CreateServerOptions): McpHttpServer {
       try {
         await mcp.handle(req, res, principalOf(res), String(res.locals.requestId));
       } catch (error) {
+        // The deadline answered first; the late answer has nowhere to go.
+        if (res.locals.deadlineExpired) return;
         next(error);
       }
     },
@@ -390,13 +447,15 @@ export function createServer(options: CreateServerOptions): McpHttpServer {
     ) => {
       if (error.type === 'entity.parse.failed') {
         sendRpcError(res, 400, -32700, 'Parse error: the body is not valid JSON');
-      } else if (error.type === 'entity.too.large') {
+      } else if (error.type === 'entity.too.deep') {
         sendRpcError(
           res,
-          413,
+          400,
           -32600,
-          `Request body too large (limit ${options.maxBodyBytes ?? 1024 * 1024} bytes)`,
+          `Invalid Request: the body nests deeper than ${MAX_JSON_DEPTH} levels`,
         );
+      } else if (error.type === 'entity.too.large') {
+        sendRpcError(res, 413, -32600, `Request body too large (limit ${maxBodyBytes} bytes)`);
       } else if (error.type === 'encoding.unsupported' || error.type === 'charset.unsupported') {
         sendRpcError(res, 415, -32600, 'Unsupported content encoding or charset');
       } else if (error instanceof RateLimitStoreError) {
@@ -426,6 +485,89 @@ export function createServer(options: CreateServerOptions): McpHttpServer {
     },
     close: () => relay.close(),
   };
+}
+
+/** The ids of the requests in a JSON-RPC body (one message or a batch). */
+function requestIds(body: unknown): (string | number)[] {
+  return (Array.isArray(body) ? body : [body]).filter(isRequest).map((message) => message.id);
+}
+
+/**
+ * Ends the exchange after `ms` if nothing else has: a JSON-RPC error for every request id (504),
+ * or, when an answer is already streaming, the end of the stream. Every exchange ends, whatever
+ * a tool or dependency does. A body still arriving is the request timeout's to end (408).
+ * `res.locals.cancelDeadline` stops it, for streams.
+ */
+function answerWithin(
+  req: Request,
+  res: Response,
+  ms: number,
+  log: (detail: Record<string, unknown>) => void,
+): void {
+  let timer: NodeJS.Timeout;
+  // Ids a streamed (SSE) answer has answered so far: at the deadline, only the rest get an error.
+  const answered = new Set<string | number>();
+  const write = res.write.bind(res) as (chunk: unknown) => boolean;
+  res.write = ((chunk: unknown, ...rest: unknown[]) => {
+    if (String(res.getHeader('content-type') ?? '').startsWith('text/event-stream')) {
+      noteAnswered(chunk, answered);
+    }
+    return (write as (...args: unknown[]) => boolean)(chunk, ...rest);
+  }) as Response['write'];
+  const expire = () => {
+    if (res.writableEnded) return;
+    if (!req.complete) {
+      timer = setTimeout(expire, ms).unref();
+      return;
+    }
+    res.locals.deadlineExpired = true;
+    log({ rpcMethod: rpcMethodLabel(req.body), streaming: res.headersSent });
+    const error = {
+      code: -32603,
+      message: `Internal error: no answer within ${ms / 1000} s on the server; retry later`,
+    };
+    const ids = requestIds(req.body);
+    if (res.headersSent) {
+      if (String(res.getHeader('content-type') ?? '').startsWith('text/event-stream')) {
+        for (const id of ids.filter((id) => !answered.has(id))) {
+          write(`event: message\ndata: ${JSON.stringify({ jsonrpc: '2.0', error, id })}\n\n`);
+        }
+      }
+      res.end();
+      return;
+    }
+    res.status(504);
+    if (Array.isArray(req.body) && ids.length > 0) {
+      res.json(ids.map((id) => ({ jsonrpc: '2.0', error, id })));
+    } else {
+      res.json({ jsonrpc: '2.0', error, id: ids[0] ?? null });
+    }
+  };
+  timer = setTimeout(expire, ms).unref();
+  res.locals.cancelDeadline = () => clearTimeout(timer);
+  res.once('close', () => clearTimeout(timer));
+}
+
+/** Adds the ids of the JSON-RPC responses in one chunk of an SSE stream to `answered`. */
+function noteAnswered(chunk: unknown, answered: Set<string | number>): void {
+  const text =
+    typeof chunk === 'string'
+      ? chunk
+      : chunk instanceof Uint8Array
+        ? Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('utf8')
+        : '';
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('data:')) continue;
+    try {
+      const message = JSON.parse(line.slice(5)) as { id?: unknown; result?: unknown; error?: unknown };
+      const { id } = message;
+      if ((typeof id === 'string' || typeof id === 'number') && ('result' in message || 'error' in message)) {
+        answered.add(id);
+      }
+    } catch {
+      // Part of an event split across writes, or not JSON-RPC: nothing answered by it.
+    }
+  }
 }
 
 function isRequest(message: unknown): message is { id: string | number; method: string } {

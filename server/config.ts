@@ -69,6 +69,8 @@ export interface ServerConfig {
   readonly auth: {
     readonly enabled: boolean;
     readonly requiredScope: string;
+    /** Requests per client address and minute that may be refused for bad credentials (429 after). */
+    readonly failuresPerMinute: number;
     readonly oauth?: {
       readonly issuer: string;
       readonly jwksUrl: string;
@@ -90,6 +92,8 @@ export interface ServerConfig {
    * streams included, are not limited by it.
    */
   readonly requestTimeoutSeconds: number;
+  /** Time the server has to answer a request (504 with a JSON-RPC error after); streams excepted. */
+  readonly responseTimeoutSeconds: number;
   /** Open connections this process accepts at once; further ones are closed at once. */
   readonly maxConnections: number;
 }
@@ -154,6 +158,7 @@ const EnvSchema = z.object({
   CACHE_TTL_SECONDS: int(1, 86_400, 60),
   RATE_LIMIT_PER_MINUTE: int(1, 1_000_000, 600),
   RATE_LIMIT_ON_REDIS_ERROR: z.enum(['allow', 'deny'], { error: 'must be allow or deny' }).default('allow'),
+  AUTH_FAILURES_PER_MINUTE: int(1, 1_000_000, 30),
   AUTH_REQUIRED_SCOPE: z
     .string()
     .regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, { error: 'must be one OAuth scope token (no spaces or quotes)' })
@@ -175,6 +180,7 @@ const EnvSchema = z.object({
   TRUST_PROXY_HOPS: int(0, 10, 0),
   KEEPALIVE_TIMEOUT_SECONDS: int(1, 86_400, 65),
   REQUEST_TIMEOUT_SECONDS: int(1, 3600, 30),
+  RESPONSE_TIMEOUT_SECONDS: int(1, 3600, 30),
   MAX_CONNECTIONS: int(16, 1_000_000, 4096),
 } satisfies Record<ServerVariable, z.ZodType>);
 
@@ -382,6 +388,7 @@ export function parseServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
     auth: {
       enabled: !embedded,
       requiredScope: v.AUTH_REQUIRED_SCOPE,
+      failuresPerMinute: v.AUTH_FAILURES_PER_MINUTE,
       ...(v.OAUTH_ISSUER && v.OAUTH_JWKS_URL
         ? { oauth: { issuer: v.OAUTH_ISSUER, jwksUrl: v.OAUTH_JWKS_URL, tenantClaim: v.OAUTH_TENANT_CLAIM } }
         : {}),
@@ -394,6 +401,7 @@ export function parseServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
     trustProxyHops: v.TRUST_PROXY_HOPS,
     keepAliveTimeoutSeconds: v.KEEPALIVE_TIMEOUT_SECONDS,
     requestTimeoutSeconds: v.REQUEST_TIMEOUT_SECONDS,
+    responseTimeoutSeconds: v.RESPONSE_TIMEOUT_SECONDS,
     maxConnections: v.MAX_CONNECTIONS,
   };
 }

@@ -186,6 +186,7 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
     auth: {
       enabled: config.auth.enabled,
       requiredScope: config.auth.requiredScope,
+      failuresPerMinute: config.auth.failuresPerMinute,
       ...(apiKeys ? { apiKeys } : {}),
       ...(oauth && config.publicUrl
         ? {
@@ -200,6 +201,7 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
         : {}),
     },
     rateLimit: config.rateLimit,
+    responseTimeoutMs: config.responseTimeoutSeconds * 1000,
     maxBodyBytes: config.maxBodyBytes,
     trustProxyHops: config.trustProxyHops,
   });

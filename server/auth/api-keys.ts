@@ -51,12 +51,29 @@ const toRecord = (row: Row): ApiKeyRecord => ({
   ...(row.revoked_at ? { revokedAt: new Date(row.revoked_at).toISOString() } : {}),
 });
 
+/** Deletes the oldest entries of an insertion-ordered map until it has room for one more. */
+function makeRoom<K, V>(map: Map<K, V>, max: number): void {
+  for (const key of map.keys()) {
+    if (map.size < max) return;
+    map.delete(key);
+  }
+}
+
 /**
  * API keys in Postgres, with a short in-process cache of lookups so that a request does not
  * cost a database round trip. A revocation takes effect within `cacheSeconds`.
+ *
+ * Ids that have no key are remembered apart (for as long), so a client cycling through made-up
+ * ids can neither cost a query per request for a repeated id nor push real keys out of the cache.
+ * Ids are random, so an id looked up before its key existed is not a case to serve.
  */
 export class ApiKeyStore {
-  private readonly lookups = new Map<string, { row: Promise<Row | undefined>; expires: number }>();
+  private readonly lookups = new Map<
+    string,
+    { row: Promise<Row | undefined>; expires: number; settled?: Row }
+  >();
+  /** Ids with no key, and until when that answer holds. */
+  private readonly unknown = new Map<string, number>();
   /** Evictions per key id, so a lookup that started before one is not cached after it. */
   private readonly evictions = new Map<string, number>();
 
@@ -97,6 +114,7 @@ export class ApiKeyStore {
   /** Forgets what is cached of a key (a revocation elsewhere), including a lookup in flight. */
   evict(id: string): void {
     this.lookups.delete(id);
+    this.unknown.delete(id);
     this.evictions.set(id, (this.evictions.get(id) ?? 0) + 1);
     if (this.evictions.size > this.maxCached) this.evictions.clear();
   }
@@ -117,6 +135,11 @@ export class ApiKeyStore {
   private lookup(id: string): Promise<Row | undefined> {
     const cached = this.lookups.get(id);
     if (cached && cached.expires > Date.now()) return cached.row;
+    const unknownUntil = this.unknown.get(id);
+    if (unknownUntil !== undefined) {
+      if (unknownUntil > Date.now()) return Promise.resolve(undefined);
+      this.unknown.delete(id);
+    }
     const evictionsBefore = this.evictions.get(id) ?? 0;
     const row = this.db
       .query<Row>(
@@ -124,11 +147,23 @@ export class ApiKeyStore {
         [id],
       )
       .then(({ rows }) => rows[0]);
-    if (this.lookups.size >= this.maxCached) this.lookups.clear();
-    this.lookups.set(id, { row, expires: Date.now() + this.cacheSeconds * 1000 });
+    makeRoom(this.lookups, this.maxCached);
+    this.lookups.delete(id);
+    const entry: { row: Promise<Row | undefined>; expires: number; settled?: Row } = {
+      row,
+      expires: Date.now() + this.cacheSeconds * 1000,
+    };
+    this.lookups.set(id, entry);
     // A failed lookup must not be remembered: the next request tries again.
     row.then(
-      () => {
+      (found) => {
+        if (found) entry.settled = found;
+        if (!found && this.lookups.get(id)?.row === row) {
+          this.lookups.delete(id);
+          makeRoom(this.unknown, this.maxCached);
+          this.unknown.set(id, Date.now() + this.cacheSeconds * 1000);
+          return;
+        }
         // Revoked while the lookup ran: answer this request, but do not remember the row.
         if ((this.evictions.get(id) ?? 0) !== evictionsBefore && this.lookups.get(id)?.row === row) {
           this.lookups.delete(id);
@@ -141,11 +176,27 @@ export class ApiKeyStore {
     return row;
   }
 
+  /**
+   * Checks a key against the cache alone, without waiting or asking Postgres: the result when
+   * the key's row is cached, otherwise undefined. For callers that must not cost a query.
+   */
+  verifyCached(token: string): ApiKeyCheck | undefined {
+    const match = KEY_FORMAT.exec(token);
+    if (!match) return undefined;
+    const [, id, secret] = match as unknown as [string, string, string];
+    const cached = this.lookups.get(id);
+    if (!cached?.settled || cached.expires <= Date.now()) return undefined;
+    return this.check(cached.settled, secret);
+  }
+
   async verify(token: string): Promise<ApiKeyCheck> {
     const match = KEY_FORMAT.exec(token);
     if (!match) return { ok: false, reason: 'malformed_token' };
     const [, id, secret] = match as unknown as [string, string, string];
-    const row = await this.lookup(id);
+    return this.check(await this.lookup(id), secret);
+  }
+
+  private check(row: Row | undefined, secret: string): ApiKeyCheck {
     const expected = row ? Buffer.from(row.secret_hash) : DUMMY_HASH;
     const matches = timingSafeEqual(hashSecret(secret), expected) && row !== undefined;
     if (!matches || !row) return { ok: false, reason: 'unknown_key' };

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { AuthFailureReason } from '@mcpenv/contract';
 import { throttledLog } from '../log-throttle';
 import type { ServerMetrics } from '../metrics';
+import type { AuthFailureLimiter } from './failure-limit';
 import type { Principal } from '../tools/tool';
 import { type ApiKeyStore, looksLikeApiKey } from './api-keys';
 import type { OAuthVerifier } from './oauth';
@@ -19,6 +20,13 @@ export interface AuthenticateOptions {
   readonly resourceMetadataUrl?: string;
   readonly metrics: ServerMetrics;
   readonly logger: Logger;
+  /**
+   * Limits refusals (401) per client address: past its budget an address gets 429 before its
+   * credentials are looked at. No limit when absent.
+   */
+  readonly failures?: AuthFailureLimiter;
+  /** The client address `failures` counts by. */
+  readonly clientAddress?: (req: Request) => string;
 }
 
 /** The principal `authenticate` attached to the response. */
@@ -51,7 +59,24 @@ export function authenticate(options: AuthenticateOptions): RequestHandler {
     return params.length > 0 ? `${parts[0]} ${params.join(', ')}` : parts[0];
   }
 
-  function fail(
+  function tooMany(res: Response, retryAfter: number) {
+    metrics.rateLimitRejectionsTotal.inc({ endpoint: '/mcp' });
+    res.setHeader('retry-after', String(retryAfter));
+    res.status(429).json({
+      jsonrpc: '2.0',
+      error: {
+        code: -32000,
+        message:
+          `Too many requests without valid credentials from this address (at most ` +
+          `${options.failures?.perMinute} a minute): fix the Authorization header, then retry ` +
+          `after the Retry-After header's seconds`,
+      },
+      id: null,
+    });
+  }
+
+  async function fail(
+    req: Request,
     res: Response,
     status: number,
     reason: AuthFailureReason,
@@ -59,6 +84,13 @@ export function authenticate(options: AuthenticateOptions): RequestHandler {
     header?: string,
   ) {
     metrics.authFailuresTotal.inc({ reason });
+    if (status === 401 && options.failures) {
+      const retryAfter = await options.failures.record(addressOf(req)).catch(() => undefined);
+      if (retryAfter !== undefined) {
+        tooMany(res, retryAfter);
+        return;
+      }
+    }
     if (header) res.setHeader('WWW-Authenticate', header);
     const title = status === 403 ? 'Forbidden' : status === 503 ? 'Service unavailable' : 'Unauthorized';
     res.status(status).json({
@@ -68,21 +100,35 @@ export function authenticate(options: AuthenticateOptions): RequestHandler {
     });
   }
 
+  function knownGoodKey(header: string | undefined): boolean {
+    const token = header ? BEARER.exec(header)?.[1] : undefined;
+    return Boolean(token && looksLikeApiKey(token) && options.apiKeys?.verifyCached(token)?.ok);
+  }
+
+  const addressOf = options.clientAddress ?? ((req: Request) => req.ip ?? 'unknown');
+
   return async (req: Request, res: Response, next: NextFunction) => {
     if (!options.enabled) {
       res.locals.principal = LOCAL_PRINCIPAL;
       next();
       return;
     }
+    const blocked = options.failures?.retryAfter(addressOf(req));
+    // An address over its budget may be shared (a NAT): a key this replica knows to be good
+    // still passes, since checking it costs no query.
+    if (blocked !== undefined && !knownGoodKey(req.get('authorization'))) {
+      tooMany(res, blocked);
+      return;
+    }
     const header = req.get('authorization');
     if (!header) {
-      fail(res, 401, 'missing_token', 'send an Authorization: Bearer <token> header', challenge());
+      await fail(req, res, 401, 'missing_token', 'send an Authorization: Bearer <token> header', challenge());
       return;
     }
     const token = BEARER.exec(header)?.[1];
     if (!token) {
       const description = 'the Authorization header must be "Bearer <token>"';
-      fail(res, 401, 'malformed_token', description, challenge('invalid_request', description));
+      await fail(req, res, 401, 'malformed_token', description, challenge('invalid_request', description));
       return;
     }
     let principal: Principal;
@@ -92,7 +138,7 @@ export function authenticate(options: AuthenticateOptions): RequestHandler {
         if (!check.ok) {
           const description =
             check.reason === 'revoked_key' ? 'the API key was revoked' : 'the API key is not valid';
-          fail(res, 401, check.reason, description, challenge('invalid_token', description));
+          await fail(req, res, 401, check.reason, description, challenge('invalid_token', description));
           return;
         }
         principal = {
@@ -107,9 +153,16 @@ export function authenticate(options: AuthenticateOptions): RequestHandler {
           if (check.reason === 'issuer_unavailable') {
             outageLog.error({}, 'cannot fetch the authorization server JWKS');
             res.setHeader('retry-after', '5');
-            fail(res, 503, check.reason, check.description);
+            await fail(req, res, 503, check.reason, check.description);
           } else {
-            fail(res, 401, check.reason, check.description, challenge('invalid_token', check.description));
+            await fail(
+              req,
+              res,
+              401,
+              check.reason,
+              check.description,
+              challenge('invalid_token', check.description),
+            );
           }
           return;
         }
@@ -121,7 +174,7 @@ export function authenticate(options: AuthenticateOptions): RequestHandler {
         };
       } else {
         const description = 'this server accepts API keys only';
-        fail(res, 401, 'invalid_token', description, challenge('invalid_token', description));
+        await fail(req, res, 401, 'invalid_token', description, challenge('invalid_token', description));
         return;
       }
     } catch (error) {
@@ -140,7 +193,8 @@ export function authenticate(options: AuthenticateOptions): RequestHandler {
     }
     if (!principal.scopes.includes(requiredScope)) {
       const description = `the token lacks the "${requiredScope}" scope`;
-      fail(
+      await fail(
+        req,
         res,
         403,
         'insufficient_scope',

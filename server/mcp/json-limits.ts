@@ -24,6 +24,33 @@ export function nestedDeeperThan(value: unknown, max: number): boolean {
   return false;
 }
 
+/**
+ * Whether JSON text (UTF-8 bytes) nests objects or arrays deeper than `max` levels, found by one
+ * pass over the bytes before any parsing: a body of a million `[` is refused after `max + 1` of
+ * them instead of costing the parser hundreds of milliseconds. Brackets inside strings do not
+ * count; bytes of multi-byte UTF-8 characters never equal an ASCII bracket or quote.
+ */
+export function textNestsDeeperThan(bytes: Uint8Array, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes[i];
+    if (inString) {
+      if (byte === 0x5c)
+        i++; // a backslash escapes the next byte
+      else if (byte === 0x22) inString = false;
+    } else if (byte === 0x22) {
+      inString = true;
+    } else if (byte === 0x5b || byte === 0x7b) {
+      depth++;
+      if (depth > max) return true;
+    } else if (byte === 0x5d || byte === 0x7d) {
+      depth--;
+    }
+  }
+  return false;
+}
+
 function problemWithString(text: string): string | undefined {
   if (text.includes('\u0000')) return 'contains a NUL character';
   if (UNPAIRED_SURROGATE.test(text)) return 'contains an unpaired UTF-16 surrogate (not valid Unicode)';

@@ -55,11 +55,15 @@ describe('parseServerConfig', () => {
       SHUTDOWN_DELAY_SECONDS: '0',
       SHUTDOWN_DRAIN_SECONDS: '5',
       KEEPALIVE_TIMEOUT_SECONDS: '3605',
+      AUTH_FAILURES_PER_MINUTE: '12',
+      RESPONSE_TIMEOUT_SECONDS: '45',
     });
     expect(config.keepAliveTimeoutSeconds).toBe(3605);
+    expect(config.responseTimeoutSeconds).toBe(45);
     expect(config.auth).toEqual({
       enabled: true,
       requiredScope: 'mcp:memory',
+      failuresPerMinute: 12,
       oauth: {
         issuer: 'https://auth.example.com/',
         jwksUrl: 'https://auth.example.com/.well-known/jwks.json',
