@@ -85,6 +85,9 @@ function jsonValue(next: () => number, depth: number): unknown {
   return object;
 }
 
+// Opening PGlite compiles WebAssembly: seconds, once per file.
+beforeAll(() => sharedEmbeddedPostgres(), 60_000);
+
 describe('textNestsDeeperThan: the depth check before parsing', () => {
   test('counts brackets outside strings only, escapes included', () => {
     const deep = (levels: number) => '['.repeat(levels) + ']'.repeat(levels);
