@@ -359,10 +359,10 @@ export function createServer(options: CreateServerOptions): McpHttpServer {
       }
       next();
     },
-    // Credentials and limits before the body is read: a client without a valid key costs no
-    // parsing, and a refused address is answered from memory.
+    // Credentials before the body is read: a client without a valid key costs no parsing, and a
+    // refused address is answered from memory. The per-caller limit comes after the parse, so
+    // its refusals are counted by method; the depth scan bounds what a known caller's parse costs.
     authenticated,
-    limited,
     express.json({
       limit: maxBodyBytes,
       verify: (_req, _res, bytes) => {
@@ -384,6 +384,7 @@ export function createServer(options: CreateServerOptions): McpHttpServer {
       }
       next();
     },
+    limited,
     async (req: Request, res: Response, next: NextFunction) => {
       if (Array.isArray(req.body)) {
         const problem = batchProblem(req.body);
