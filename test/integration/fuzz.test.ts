@@ -412,7 +412,10 @@ test(`${CASES} malformed exchanges: none answered 5xx, none unanswered, nothing 
   });
   expect(outcomes).toHaveLength(CASES);
 
-  const errorLines = server.logs.filter((entry) => Number(entry.level) >= 50);
+  const errorLines = server.logs
+    .filter((entry) => Number(entry.level) >= 50)
+    .map(({ msg, err, rpcMethod, tool }) => ({ msg, err, rpcMethod, tool }));
+  if (errorLines.length > 0) process.stdout.write(`error lines:\n${JSON.stringify(errorLines, null, 2)}\n`);
   expect({ seed, errorLines }).toEqual({ seed, errorLines: [] });
   expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
   const metrics = await (await fetch(`${server.url}/metrics`)).text();
