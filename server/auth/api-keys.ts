@@ -1,5 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { SqlClient } from '../store/sql';
+import { makeRoom } from '../bounded-map';
 
 /**
  * API keys look like `mcpk_<id>_<secret>`. Only a SHA-256 hash of the secret is stored (the
@@ -50,14 +51,6 @@ const toRecord = (row: Row): ApiKeyRecord => ({
   createdAt: new Date(row.created_at).toISOString(),
   ...(row.revoked_at ? { revokedAt: new Date(row.revoked_at).toISOString() } : {}),
 });
-
-/** Deletes the oldest entries of an insertion-ordered map until it has room for one more. */
-function makeRoom<K, V>(map: Map<K, V>, max: number): void {
-  for (const key of map.keys()) {
-    if (map.size < max) return;
-    map.delete(key);
-  }
-}
 
 /**
  * API keys in Postgres, with a short in-process cache of lookups so that a request does not

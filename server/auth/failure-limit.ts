@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { throttledLog } from '../log-throttle';
+import { makeRoom } from '../bounded-map';
 
 export interface AuthFailureLimiterOptions {
   /** Requests one client address may have refused (401) per minute, across all replicas. */
@@ -16,14 +17,6 @@ const WINDOW_MS = 60_000;
 /** Addresses remembered per replica, blocked or counting; the oldest go first beyond this. */
 const MAX_TRACKED = 10_000;
 const KEY_PREFIX = 'mcp:authfail:v1:';
-
-/** Deletes the oldest entries of an insertion-ordered map until it has room for one more. */
-function makeRoom<K, V>(map: Map<K, V>, max: number): void {
-  for (const key of map.keys()) {
-    if (map.size < max) return;
-    map.delete(key);
-  }
-}
 
 /**
  * Limits requests refused for want of valid credentials, per client address, in fixed one-minute
