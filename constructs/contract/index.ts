@@ -15,6 +15,7 @@ export {
   PROCESS_METRICS,
   PROTOCOL_GENERATIONS,
   type ProtocolVersionLabel,
+  type ToolStatus,
   protocolVersionLabel,
   QUERYABLE_METRICS,
   SCRAPE_METRICS,

@@ -41,7 +41,9 @@ export const METRICS = {
   toolExecutionsTotal: {
     name: 'mcp_tool_executions_total',
     type: 'counter',
-    help: 'Tool calls, by tool name and outcome (success or error).',
+    help:
+      "Tool calls, by tool name and outcome: success, client_error (the caller's fault, such as invalid " +
+      "arguments) or server_error (the server's: a dependency failing, a timeout, a bug).",
     labelNames: ['tool_name', 'status'],
   },
   resourceAccessTotal: {
@@ -332,7 +334,13 @@ export const LABEL_VALUES = {
   rpcMethodFallback: ['other', 'invalid', 'batch', 'none'],
   /** The 5xx statuses the server answers with: an unexpected failure, or a backend unavailable. */
   serverErrorStatus: ['500', '503'],
-  toolStatus: ['success', 'error'],
+  /**
+   * `status` of the tool calls: whose fault a failed call is. `client_error` is the caller's
+   * (invalid or unstorable arguments, an unknown id, a damaged cursor) and is answered with a tool
+   * error the model can act on; `server_error` is the server's (Postgres or Redis failing, a
+   * timeout, a bug) and is what the tool-error alert counts.
+   */
+  toolStatus: ['success', 'client_error', 'server_error'],
   authFailureReason: [
     'missing_token',
     'malformed_token',
@@ -358,6 +366,9 @@ export const LABEL_VALUES = {
 } as const;
 
 export type AuthFailureReason = (typeof LABEL_VALUES.authFailureReason)[number];
+
+/** A value of the tool calls' `status` label. */
+export type ToolStatus = (typeof LABEL_VALUES.toolStatus)[number];
 
 /** A value of the `protocol_version` label: a known MCP revision, or `unknown`. */
 export type ProtocolVersionLabel =

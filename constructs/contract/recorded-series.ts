@@ -52,9 +52,11 @@ export const RECORDED_SERIES = {
     help: 'Tool calls per second, by tool and outcome.',
     labelNames: ['tool_name', 'status'],
   },
-  toolErrorRatio: {
-    name: 'mcp:mcp_tool_execution_errors:ratio_rate5m',
-    help: 'Share of tool calls that failed, by tool (0 to 1).',
+  toolServerErrorRatio: {
+    name: 'mcp:mcp_tool_execution_server_errors:ratio_rate5m',
+    help:
+      "Share of a tool's calls that failed through the server's fault (status server_error), by tool " +
+      "(0 to 1). Calls refused for the caller's fault (client_error) count on neither side.",
     labelNames: ['tool_name'],
   },
 } as const satisfies Record<string, RecordedSeriesDefinition>;

@@ -4,8 +4,9 @@
  *
  * Severity: `critical` when users are failing right now (5xx errors, every pod down, Postgres
  * unreachable: storage is the product); `warning` for what degrades service or predicts an
- * outage but leaves requests answered (latency, memory and CPU near their limits, tool errors,
- * rate-limit rejections, a pod not ready, Redis down, auth failures).
+ * outage but leaves requests answered (latency, memory and CPU near their limits, tools failing
+ * on the server, rate-limit rejections, a pod not ready, Redis down, auth failures). Tool calls
+ * refused for the caller's fault (bad arguments, unknown ids) never page.
  */
 import { stringify } from 'yaml';
 import { invalidProp } from '../errors';
@@ -137,12 +138,14 @@ export interface AlertRulesProps {
    */
   readonly cpuFor?: string;
   /**
-   * Share of a tool's calls that fail above which `McpHighToolErrorRatio` fires.
+   * Share of a tool's calls that fail through the server's fault (a dependency failing, a
+   * timeout, a bug) above which `McpHighToolErrorRatio` fires. Calls refused for the caller's
+   * fault (invalid arguments, unknown ids) are not counted.
    * @default 0.1
    */
   readonly toolErrorRatioThreshold?: number;
   /**
-   * How long a tool's error ratio must stay high before `McpHighToolErrorRatio` fires.
+   * How long a tool's server-fault ratio must stay high before `McpHighToolErrorRatio` fires.
    * @default '15m'
    */
   readonly toolErrorFor?: string;
@@ -461,11 +464,12 @@ function rulesFromSettings(settings: AlertSettings): RuleGroup[] {
     alert(
       'McpHighToolErrorRatio',
       Severity.WARNING,
-      `${recorded('toolErrorRatio', {}, selector)} > ${toolErrorRatio}`,
+      `${recorded('toolServerErrorRatio', {}, selector)} > ${toolErrorRatio}`,
       durations.toolErrorFor,
-      'An MCP tool is failing',
-      `{{ $value | humanizePercentage }} of calls to the tool {{ $labels.tool_name }} failed over the last ` +
-        `${window} (threshold ${percent(toolErrorRatio)}).`,
+      'An MCP tool is failing on the server',
+      `{{ $value | humanizePercentage }} of calls to the tool {{ $labels.tool_name }} failed on the server ` +
+        `(a dependency such as Postgres or Redis failing, a timeout, or a bug) over the last ${window} ` +
+        `(threshold ${percent(toolErrorRatio)}); calls refused for bad input are not counted.`,
     ),
     alert(
       'McpRateLimitRejections',

@@ -189,9 +189,15 @@ export function buildDashboard(props: DashboardProps = {}): GrafanaDashboard {
     },
     {
       title: 'Error ratio',
-      description: 'Share of requests answered with a 5xx status.',
+      description:
+        'Share of requests answered with a 5xx status, and per tool the share of calls that failed ' +
+        "through the server's fault (what McpHighToolErrorRatio watches). Tool calls refused for bad " +
+        'input are not errors here.',
       unit: 'percentunit',
-      queries: [['5xx', ratio(requests('5xx'), requests())]],
+      queries: [
+        ['5xx', ratio(requests('5xx'), requests())],
+        ['tool {{tool_name}} server errors', max(recorded('toolServerErrorRatio', {}, s), ['tool_name'])],
+      ],
     },
     {
       title: 'Active connections',
@@ -201,7 +207,9 @@ export function buildDashboard(props: DashboardProps = {}): GrafanaDashboard {
     },
     {
       title: 'Tool executions',
-      description: `Tool calls per second by tool and outcome (${LABEL_VALUES.toolStatus.join(', ')}).`,
+      description:
+        `Tool calls per second by tool and outcome (${LABEL_VALUES.toolStatus.join(', ')}): client_error is ` +
+        "the caller's fault (invalid arguments, unknown ids), server_error the server's (a dependency failing).",
       unit: 'ops',
       queries: [
         ['{{tool_name}} {{status}}', sum(recorded('toolExecutionRate', {}, s), ['tool_name', 'status'])],

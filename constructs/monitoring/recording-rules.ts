@@ -69,9 +69,17 @@ export function buildRecordingRules(selector: Selector): RecordingRule[] {
       'tool_name',
       'status',
     ]),
-    toolErrorRatio: ratio(
-      sum(recorded('toolExecutionRate', { status: Match.equal('error') }, selector), [...keep, 'tool_name']),
-      sum(recorded('toolExecutionRate', {}, selector), [...keep, 'tool_name']),
+    // Calls refused for the caller's fault count on neither side: a client sending bad input
+    // neither pages nor dilutes the share of calls the server failed.
+    toolServerErrorRatio: ratio(
+      sum(recorded('toolExecutionRate', { status: Match.equal('server_error') }, selector), [
+        ...keep,
+        'tool_name',
+      ]),
+      sum(recorded('toolExecutionRate', { status: Match.notEqual('client_error') }, selector), [
+        ...keep,
+        'tool_name',
+      ]),
     ),
   };
   return (Object.keys(RECORDED_SERIES) as (keyof typeof RECORDED_SERIES)[]).map((key) => ({

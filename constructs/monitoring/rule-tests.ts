@@ -200,6 +200,32 @@ function ratioScenario(
   };
 }
 
+/**
+ * The tool alert counts the server's faults only. Both cases carry, besides the calls the share
+ * is of, as many calls again refused for the caller's fault (`client_error`): a rule that counted
+ * those as failures fires in the silent case, and one that counted them as calls stays silent in
+ * the firing case, since the share it sees is halved.
+ */
+function toolFaultScenario(threshold: number): Scenario {
+  const tool_name = 'search_memories';
+  const calls = (status: string) => ({
+    name: METRICS.toolExecutionsTotal.name,
+    labels: { tool_name, status },
+  });
+  const scenario = ratioScenario(
+    `calls to ${tool_name} fail on the server, while as many calls again are refused for bad input`,
+    threshold,
+    { tool_name },
+    [calls('server_error')],
+    [calls('success')],
+  );
+  const refused: SeriesSpec = { ...calls('client_error'), perMinute: PER_MINUTE };
+  return {
+    firing: { ...scenario.firing, series: [...scenario.firing.series, refused] },
+    silent: { ...scenario.silent, series: [...scenario.silent.series, refused] },
+  };
+}
+
 /** A usage alert on a gauge or a counter's rate, against a limit. */
 function usageScenario(
   what: string,
@@ -259,18 +285,7 @@ function scenarios(settings: AlertSettings): Record<string, Scenario> {
       labels: {},
       perMinute: 60 * settings.cpuLimitCores * share,
     })),
-    McpHighToolErrorRatio: ratioScenario(
-      'calls to search_memories fail',
-      settings.toolErrorRatioThreshold,
-      { tool_name: 'search_memories' },
-      [{ name: METRICS.toolExecutionsTotal.name, labels: { tool_name: 'search_memories', status: 'error' } }],
-      [
-        {
-          name: METRICS.toolExecutionsTotal.name,
-          labels: { tool_name: 'search_memories', status: 'success' },
-        },
-      ],
-    ),
+    McpHighToolErrorRatio: toolFaultScenario(settings.toolErrorRatioThreshold),
     McpRateLimitRejections: ratioScenario(
       'requests are rejected with 429',
       settings.rateLimitRejectionRatioThreshold,

@@ -14,12 +14,14 @@ import {
   ResourceTemplate,
   type StandardSchemaWithJSON,
 } from '@modelcontextprotocol/server';
-import { SSE_KEEPALIVE_INTERVAL_SECONDS } from '@mcpenv/contract';
+import { SSE_KEEPALIVE_INTERVAL_SECONDS, type ToolStatus } from '@mcpenv/contract';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { throttledLog } from '../log-throttle';
 import type { ServerMetrics } from '../metrics';
 import { type MemoryService, ToolInputError } from '../store/memory-service';
+import { statusOfResult, statusOfThrown } from '../tools/outcome';
 import { type Principal, type ToolContext, type ToolDefinition, toolError } from '../tools/tool';
 import { requestTenant, type TenantEventBus } from './change-bus';
 import { type CacheHint, createFastPath, MODERN_REVISION } from './fast-path';
@@ -158,6 +160,8 @@ function isListenRequest(body: unknown): boolean {
  */
 export function createMcpHandler(options: McpHandlerOptions): McpHandler {
   const { metrics, logger, memories } = options;
+  // A failing dependency fails every call alike: one line per tool per 10 s, with a count.
+  const faultLog = throttledLog(logger);
   const tools = new Map<string, PreparedTool>();
   for (const definition of options.tools) {
     if (tools.has(definition.name)) throw new Error(`two tools are named "${definition.name}"`);
@@ -171,35 +175,58 @@ export function createMcpHandler(options: McpHandlerOptions): McpHandler {
     });
   }
 
+  /** The arguments as the tool's handler takes them; a `ToolInputError` when they are not. */
+  function parseArguments(prepared: PreparedTool, args: unknown): Record<string, unknown> {
+    const name = prepared.definition.name;
+    const unstorable = unstorableArgument(args);
+    if (unstorable) throw new ToolInputError(`Invalid arguments for ${name}: ${unstorable}`);
+    const parsed = prepared.parse.safeParse(args ?? {});
+    if (!parsed.success) {
+      throw new ToolInputError(`Invalid arguments for ${name}: ${describeIssues(parsed.error)}`);
+    }
+    return parsed.data;
+  }
+
+  /**
+   * Runs a tool and counts its outcome by whose fault a failure is (`tools/outcome.ts`). Both
+   * faults answer with a tool error; the server's names the request id, never the cause.
+   */
   async function callTool(
     prepared: PreparedTool,
     args: unknown,
     context: ToolContext,
   ): Promise<CallToolResult> {
     const name = prepared.definition.name;
-    const unstorable = unstorableArgument(args);
-    if (unstorable) {
-      metrics.toolExecutionsTotal.inc({ tool_name: name, status: 'error' });
-      return toolError(`Invalid arguments for ${name}: ${unstorable}`);
-    }
-    const parsed = prepared.parse.safeParse(args ?? {});
-    if (!parsed.success) {
-      metrics.toolExecutionsTotal.inc({ tool_name: name, status: 'error' });
-      return toolError(`Invalid arguments for ${name}: ${describeIssues(parsed.error)}`);
-    }
+    let result: CallToolResult;
+    let status: ToolStatus;
     try {
-      const result = await prepared.definition.handler(parsed.data, context);
-      metrics.toolExecutionsTotal.inc({ tool_name: name, status: result.isError ? 'error' : 'success' });
-      return result;
+      result = await prepared.definition.handler(parseArguments(prepared, args), context);
+      status = statusOfResult(result);
+      if (status === 'client_error') {
+        logger.debug({ requestId: context.requestId, tool: name }, 'tool answered with a tool error');
+      }
     } catch (error) {
-      metrics.toolExecutionsTotal.inc({ tool_name: name, status: 'error' });
-      if (error instanceof ToolInputError) return toolError(error.message);
-      logger.error(
-        { requestId: context.requestId, tool: name, err: (error as Error).message },
-        'tool failed',
-      );
-      return toolError(`${name} failed on the server; request id ${context.requestId}`);
+      status = statusOfThrown(error);
+      const message = error instanceof Error ? error.message : String(error);
+      if (status === 'client_error') {
+        logger.debug({ requestId: context.requestId, tool: name, err: message }, 'tool input refused');
+        result = toolError(message);
+      } else {
+        const code = (error as { code?: unknown } | null)?.code;
+        faultLog.error(
+          {
+            requestId: context.requestId,
+            tool: name,
+            err: message,
+            ...(typeof code === 'string' ? { code } : {}),
+          },
+          `tool ${name} failed on the server`,
+        );
+        result = toolError(`${name} failed on the server; request id ${context.requestId}`);
+      }
     }
+    metrics.toolExecutionsTotal.inc({ tool_name: name, status });
+    return result;
   }
 
   /** Lists memories; counted before the read, or (fast path) after it succeeded. */

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { ToolInputError } from '../store/memory-service';
 import { defineTool, structuredResult, toolError } from './tool';
 
 const TAG = z
@@ -79,14 +78,10 @@ export const memorySearchTool = defineTool({
       .describe('Pass as cursor to get the next page; absent on the last page.'),
   },
   annotations: { readOnlyHint: true, openWorldHint: false },
+  // A bad cursor or query throws a ToolInputError, which the caller reads as a tool error.
   async handler({ query, tags, limit, cursor }, { tenant, memories }) {
-    try {
-      const page = await memories.search(tenant, { query, tags, limit, ...(cursor ? { cursor } : {}) });
-      return structuredResult({ ...page });
-    } catch (error) {
-      if (error instanceof ToolInputError) return toolError(error.message);
-      throw error;
-    }
+    const page = await memories.search(tenant, { query, tags, limit, ...(cursor ? { cursor } : {}) });
+    return structuredResult({ ...page });
   },
 });
 

@@ -39,6 +39,12 @@ export interface ToolDefinition<Shape extends z.ZodRawShape = z.ZodRawShape> {
     readonly idempotentHint?: boolean;
     readonly openWorldHint?: boolean;
   };
+  /**
+   * Runs the tool. Return `toolError(...)` for the caller's mistakes (an unknown id, a value the
+   * schema cannot express): counted as `client_error`, the model reads the message. Throw for
+   * what the caller cannot fix (a dependency failing, a timeout): counted as `server_error`, which
+   * the tool-error alert watches; the caller gets a tool error naming only the request id.
+   */
   handler(args: z.output<z.ZodObject<Shape>>, context: ToolContext): Promise<CallToolResult>;
 }
 
@@ -52,7 +58,7 @@ export function structuredResult(value: Record<string, unknown>): CallToolResult
   return { content: [{ type: 'text', text: JSON.stringify(value) }], structuredContent: value };
 }
 
-/** A tool-level error the model can read and act on. */
+/** A tool-level error the model can read and act on: the caller's fault (`client_error`). */
 export function toolError(message: string): CallToolResult {
   return { content: [{ type: 'text', text: message }], isError: true };
 }

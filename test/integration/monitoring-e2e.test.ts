@@ -111,7 +111,7 @@ describe('the synthesized monitoring against a real Prometheus scraping the refe
   const [steadyIndex, burstyIndex] = [0, 1];
   const served: Record<string, number[]> = {};
 
-  test('traffic of every kind: successes, tool errors, resource reads, auth failures, 429s; no 5xx', async () => {
+  test('traffic of every kind: successes, refused tool calls, resource reads, auth failures, 429s; no 5xx', async () => {
     const steady = bearer(backends.keys[steadyIndex] ?? '');
     const bursty = bearer(backends.keys[burstyIndex] ?? '');
     Object.assign(served, { success: [], toolError: [], resources: [], auth: [], burst: [] });
@@ -186,14 +186,16 @@ describe('the synthesized monitoring against a real Prometheus scraping the refe
     expect(exposed.filter((name) => !families(name).some((n) => known.has(n)))).toEqual([]);
   });
 
-  test('Prometheus has scraped the traffic: the error ratio is recorded as 0 and the alert is inactive', async () => {
+  test('Prometheus has scraped the traffic: the error ratios are recorded as 0 and the alerts are inactive', async () => {
     await prometheus.waitFor(
-      'recorded request rates for 2xx and 4xx, and tool errors',
+      "recorded request rates for 2xx and 4xx, and tool calls refused for the caller's fault",
       async () => {
         const classes = (await prometheus.query('mcp:mcp_requests:rate5m > 0')).map(
           (s) => s.metric.status_class,
         );
-        const toolErrors = await prometheus.query('mcp:mcp_tool_executions:rate5m{status="error"} > 0');
+        const toolErrors = await prometheus.query(
+          'mcp:mcp_tool_executions:rate5m{status="client_error"} > 0',
+        );
         return classes.includes('2xx') && classes.includes('4xx') && toolErrors.length > 0 ? true : undefined;
       },
       30_000,
@@ -202,9 +204,14 @@ describe('the synthesized monitoring against a real Prometheus scraping the refe
     await sleep(2 * prometheus.intervalSeconds * 1000);
     const ratio = await prometheus.query('mcp:mcp_request_errors:ratio_rate5m');
     expect(ratio.map((s) => [s.metric.endpoint, Number(s.value?.[1])])).toEqual([['/mcp', 0]]);
+    // Every memory_get asked for an unknown id: the caller's fault, which no tool ratio counts.
+    const toolRatios = await prometheus.query('mcp:mcp_tool_execution_server_errors:ratio_rate5m');
+    expect(toolRatios.map((s) => s.metric.tool_name)).toContain('memory_get');
+    expect(toolRatios.filter((s) => Number(s.value?.[1]) !== 0)).toEqual([]);
     const states = await alertStates();
     expect(states.McpHighErrorRatio).toBe('inactive');
     expect(states).toMatchObject({
+      McpHighToolErrorRatio: 'inactive',
       McpServerDown: 'inactive',
       McpPostgresDown: 'inactive',
       McpRedisDown: 'inactive',

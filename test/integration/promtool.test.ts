@@ -26,6 +26,11 @@ const requests = (status: string, values: string) => ({
   series: `mcp_requests_total{${JOB},method="tools/call",status="${status}",endpoint="/mcp"}`,
   values,
 });
+const toolCalls = (tool: string, status: string, values: string) => ({
+  series: `mcp_tool_executions_total{${JOB},tool_name="${tool}",status="${status}"}`,
+  values,
+});
+const TOOL_RATIO = 'mcp:mcp_tool_execution_server_errors:ratio_rate5m';
 
 describe('the alert rules under the real promtool', () => {
   const promtool = requireProgram('promtool', 'the Debian package prometheus');
@@ -114,6 +119,62 @@ describe('the alert rules under the real promtool', () => {
             },
           ],
           alert_rule_test: [{ alertname: 'McpHighErrorRatio', eval_time: '25m', exp_alerts: [] }],
+        },
+        {
+          name: 'a client sends only bad input: every call to memory_search is refused, none pages',
+          interval: '1m',
+          input_series: [
+            toolCalls('memory_search', 'client_error', '0+60x30'),
+            toolCalls('memory_search', 'success', '0x30'),
+            toolCalls('memory_search', 'server_error', '0x30'),
+          ],
+          promql_expr_test: [
+            {
+              expr: TOOL_RATIO,
+              eval_time: '10m',
+              exp_samples: [
+                { labels: `${TOOL_RATIO}{job="mcp-server",tool_name="memory_search"}`, value: 0 },
+              ],
+            },
+          ],
+          alert_rule_test: [{ alertname: 'McpHighToolErrorRatio', eval_time: '25m', exp_alerts: [] }],
+        },
+        {
+          name: 'Postgres fails a fifth of memory_store calls while clients also send bad input: it pages',
+          interval: '1m',
+          input_series: [
+            toolCalls('memory_store', 'server_error', '0+12x30'),
+            toolCalls('memory_store', 'success', '0+48x30'),
+            toolCalls('memory_store', 'client_error', '0+120x30'),
+          ],
+          promql_expr_test: [
+            {
+              expr: TOOL_RATIO,
+              eval_time: '10m',
+              exp_samples: [
+                { labels: `${TOOL_RATIO}{job="mcp-server",tool_name="memory_store"}`, value: 0.2 },
+              ],
+            },
+          ],
+          alert_rule_test: [
+            { alertname: 'McpHighToolErrorRatio', eval_time: '10m', exp_alerts: [] },
+            {
+              alertname: 'McpHighToolErrorRatio',
+              eval_time: '25m',
+              exp_alerts: [
+                {
+                  exp_labels: { severity: 'warning', job: 'mcp-server', tool_name: 'memory_store' },
+                  exp_annotations: {
+                    summary: 'An MCP tool is failing on the server',
+                    description:
+                      '20% of calls to the tool memory_store failed on the server (a dependency such as Postgres ' +
+                      'or Redis failing, a timeout, or a bug) over the last 5m (threshold 10%); calls refused ' +
+                      'for bad input are not counted.',
+                  },
+                },
+              ],
+            },
+          ],
         },
         {
           name: 'every request takes between 1 and 2.5 seconds',
@@ -265,6 +326,34 @@ describe('the synthesized rules.yaml and its generated rules.test.yaml under the
       output: expect.stringContaining('SUCCESS'),
     });
   }, 120_000);
+
+  test.each([
+    [
+      "counts the caller's faults as failures",
+      (rules: string) => rules.replaceAll('status="server_error"', 'status!="success"'),
+      /McpHighToolErrorRatio stays silent[\s\S]*alertname: McpHighToolErrorRatio/,
+    ],
+    [
+      "counts the caller's faults as calls",
+      (rules: string) => rules.replaceAll(',status!="client_error"', ''),
+      /alertname: McpHighToolErrorRatio[\s\S]*got:\s*\[\]/,
+    ],
+  ])(
+    'the generated cases fail when the tool ratio %s',
+    (_story, edit, failure) => {
+      const dir = writeRules();
+      const file = path.join(dir, 'rules.yaml');
+      const original = fs.readFileSync(file, 'utf8');
+      const edited = edit(original);
+      expect(edited).not.toBe(original);
+      fs.writeFileSync(file, edited);
+      fs.writeFileSync(path.join(dir, 'rules.test.yaml'), toRuleTestsYaml(buildRuleTests()));
+      const result = run(promtool, ['test', 'rules', 'rules.test.yaml'], { cwd: dir, allowFailure: true });
+      expect(result.status).toBe(1);
+      expect(`${result.stdout}${result.stderr}`).toMatch(failure);
+    },
+    120_000,
+  );
 
   test('the generated cases fail when rules.yaml disagrees with them: a raised threshold never fires', () => {
     const dir = writeRules({ toolErrorRatioThreshold: 0.2 });

@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { LOG_THROTTLE_MS } from '../../server/log-throttle';
 import {
   type Backends,
   callTool,
@@ -38,6 +39,18 @@ async function metric(url: string, name: string): Promise<number> {
   return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
 }
 
+/** Tool calls counted under `status`, summed over the tools. */
+async function toolCalls(url: string, status: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  return [
+    ...text.matchAll(
+      new RegExp(`^mcp_tool_executions_total\\{[^}]*status="${status}"[^}]*\\} (\\S+)$`, 'gm'),
+    ),
+  ]
+    .map((match) => Number(match[1]))
+    .reduce((total, value) => total + value, 0);
+}
+
 beforeAll(async () => {
   backends = await startBackends({ tenants: ['ops'] });
   key = backends.keys[0] as string;
@@ -56,7 +69,9 @@ afterAll(() => backends?.destroy());
  */
 function runLoad(workers: number, maxIterations: number) {
   let stopped = false;
-  const outcomes: { ok: boolean; status: number; acknowledgedId?: string }[] = [];
+  const outcomes: { ok: boolean; status: number; acknowledgedId?: string; errorText?: string }[] = [];
+  const errorText = (json: { result?: { isError?: boolean; content?: { text?: string }[] } } | undefined) =>
+    json?.result?.isError === true ? { errorText: json.result.content?.[0]?.text ?? '' } : {};
   const done = Promise.all(
     Array.from({ length: workers }, async (_, worker) => {
       for (let i = 0; i < maxIterations && !stopped; i++) {
@@ -73,6 +88,7 @@ function runLoad(workers: number, maxIterations: number) {
           ok: stored.status === 200 && id !== undefined,
           status: stored.status,
           ...(id ? { acknowledgedId: id } : {}),
+          ...errorText(stored.json),
         });
         const searched = await postMcp(
           server.url,
@@ -82,6 +98,7 @@ function runLoad(workers: number, maxIterations: number) {
         outcomes.push({
           ok: searched.status === 200 && searched.json?.result?.isError !== true,
           status: searched.status,
+          ...errorText(searched.json),
         });
       }
     }),
@@ -150,8 +167,14 @@ describe('Redis stopped under load', () => {
 
 describe('Postgres restarted', () => {
   test('/readyz is false meanwhile and no acknowledged memory_store is lost', async () => {
+    const before = {
+      server: await toolCalls(server.url, 'server_error'),
+      client: await toolCalls(server.url, 'client_error'),
+    };
+    const logsBefore = server.logs.length;
     const load = runLoad(3, 300);
     await sleep(500);
+    const stoppedAt = Date.now();
     await backends.postgres.stop();
     const notReady = await eventually(async () => {
       const report = await readyz(server.url);
@@ -165,6 +188,26 @@ describe('Postgres restarted', () => {
     await sleep(500);
     await load.stop();
     expect(ready).toBe(true);
+
+    // Every call Postgres failed is counted as the server's fault, none as the caller's, and its
+    // answer names the request id but not the cause.
+    const failed = load.outcomes.filter((outcome) => outcome.errorText !== undefined);
+    expect(failed.length).toBeGreaterThan(0);
+    expect({
+      server: (await toolCalls(server.url, 'server_error')) - before.server,
+      client: (await toolCalls(server.url, 'client_error')) - before.client,
+    }).toEqual({ server: failed.length, client: 0 });
+    for (const { errorText } of failed) {
+      expect(errorText).toMatch(/^memory_(store|search) failed on the server; request id [\w.-]+$/);
+    }
+    // The server's log has the cause, at error, one line per tool per 10 s.
+    const faults = server.logs
+      .slice(logsBefore)
+      .filter((line) => /^tool memory_\w+ failed on the server$/.test(String(line.msg)));
+    expect(faults.length).toBeGreaterThan(0);
+    expect(faults.every((line) => line.level === 50 && typeof line.err === 'string')).toBe(true);
+    const windows = Math.ceil((Date.now() - stoppedAt) / LOG_THROTTLE_MS) + 1;
+    expect(faults.length).toBeLessThanOrEqual(2 * windows);
 
     const acknowledged = load.outcomes.flatMap((outcome) =>
       outcome.acknowledgedId ? [outcome.acknowledgedId] : [],

@@ -61,8 +61,11 @@ describe('ServerMetrics.initializeSeries', () => {
     for (const reason of LABEL_VALUES.authFailureReason) {
       expect(text).toContain(`mcp_auth_failures_total{reason="${reason}"} 0`);
     }
-    expect(text).toContain('mcp_tool_executions_total{tool_name="memory_search",status="error"} 0');
-    expect(text).toContain('mcp_tool_executions_total{tool_name="memory_store",status="success"} 0');
+    for (const tool_name of ['memory_store', 'memory_search']) {
+      for (const status of ['success', 'client_error', 'server_error']) {
+        expect(text).toContain(`mcp_tool_executions_total{tool_name="${tool_name}",status="${status}"} 0`);
+      }
+    }
     expect(text).toContain('mcp_resource_access_total{resource_type="memory",operation="read"} 0');
     // Successful requests are not pre-created: only what an alert's numerator needs.
     expect(text).not.toMatch(/mcp_requests_total\{[^}]*status="200"/);

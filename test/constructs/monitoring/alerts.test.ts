@@ -55,7 +55,7 @@ describe('buildAlertRules', () => {
       McpServerDown: 'sum by (job) (up{job="mcp-server"}) == 0 or absent(up{job="mcp-server"})',
       McpHighMemory: 'process_resident_memory_bytes{job="mcp-server"} / 536870912 > 0.9',
       McpHighCpu: 'rate(process_cpu_seconds_total{job="mcp-server"}[5m]) / 1 > 0.9',
-      McpHighToolErrorRatio: 'mcp:mcp_tool_execution_errors:ratio_rate5m{job="mcp-server"} > 0.1',
+      McpHighToolErrorRatio: 'mcp:mcp_tool_execution_server_errors:ratio_rate5m{job="mcp-server"} > 0.1',
       McpRateLimitRejections:
         '(sum by (job, endpoint) (rate(mcp_rate_limit_rejections_total{job="mcp-server"}[5m])) ' +
         'or sum by (job, endpoint) (mcp:mcp_requests:rate5m{job="mcp-server"}) * 0) ' +

@@ -61,6 +61,7 @@ describe('the metric catalogue guard', () => {
       'mcp:mcp_request_duration_seconds:p95_rate5m',
       'mcp:mcp_request_duration_seconds:p99_rate5m',
       'mcp:mcp_requests:rate5m',
+      'mcp:mcp_tool_execution_server_errors:ratio_rate5m',
       'mcp:mcp_tool_executions:rate5m',
     ]);
   });

@@ -14,7 +14,7 @@ describe('the recording rules', () => {
       'mcp:mcp_request_duration_seconds:p95_rate5m',
       'mcp:mcp_request_duration_seconds:p99_rate5m',
       'mcp:mcp_tool_executions:rate5m',
-      'mcp:mcp_tool_execution_errors:ratio_rate5m',
+      'mcp:mcp_tool_execution_server_errors:ratio_rate5m',
     ]);
     expect(Object.values(RECORDED_SERIES).map((series) => series.name)).toEqual(
       buildRecordingRules(SELECTOR).map((rule) => rule.record),
@@ -60,12 +60,13 @@ describe('the recording rules', () => {
     );
   });
 
-  test('compute the tool error ratio from failed calls, 0 rather than absent when none failed', () => {
+  test("compute the tool server-fault ratio over the calls that were not the caller's fault, 0 rather than absent", () => {
     const toolErrors = buildRecordingRules(SELECTOR).at(-1);
+    const valid =
+      'sum by (job, namespace, tool_name) (mcp:mcp_tool_executions:rate5m{job="mcp-server",namespace="mcp-prod",status!="client_error"})';
     expect(toolErrors?.expr).toBe(
-      '(sum by (job, namespace, tool_name) (mcp:mcp_tool_executions:rate5m{job="mcp-server",namespace="mcp-prod",status="error"}) ' +
-        'or sum by (job, namespace, tool_name) (mcp:mcp_tool_executions:rate5m{job="mcp-server",namespace="mcp-prod"}) * 0) ' +
-        '/ clamp_min(sum by (job, namespace, tool_name) (mcp:mcp_tool_executions:rate5m{job="mcp-server",namespace="mcp-prod"}), 1e-9)',
+      '(sum by (job, namespace, tool_name) (mcp:mcp_tool_executions:rate5m{job="mcp-server",namespace="mcp-prod",status="server_error"}) ' +
+        `or ${valid} * 0) / clamp_min(${valid}, 1e-9)`,
     );
   });
 

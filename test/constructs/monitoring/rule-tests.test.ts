@@ -117,11 +117,12 @@ describe('buildRuleTests', () => {
     expect(firingShare(0.9)).toBeCloseTo(0.95);
     const file = buildRuleTests({ toolErrorRatioThreshold: 0.2 });
     const { firing, silent } = casesOf(file.tests, 'McpHighToolErrorRatio');
-    expect(firing[0]?.input_series.map((s) => s.values)).toEqual(['0+18x23', '0+42x23']);
-    expect(silent[0]?.input_series.map((s) => s.values)).toEqual(['0+6x23', '0+54x23']);
+    // server_error, success, and as many calls again refused for the caller's fault.
+    expect(firing[0]?.input_series.map((s) => s.values)).toEqual(['0+18x23', '0+42x23', '0+60x23']);
+    expect(silent[0]?.input_series.map((s) => s.values)).toEqual(['0+6x23', '0+54x23', '0+60x23']);
     expect(silent[0]?.promql_expr_test).toEqual([
       {
-        expr: 'count(mcp:mcp_tool_execution_errors:ratio_rate5m{job="mcp-server"} <= 0.2)',
+        expr: 'count(mcp:mcp_tool_execution_server_errors:ratio_rate5m{job="mcp-server"} <= 0.2)',
         eval_time: '21m',
         exp_samples: [{ labels: '{}', value: 1 }],
       },
