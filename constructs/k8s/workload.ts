@@ -14,11 +14,13 @@ import { Construct } from 'constructs';
 import { invalidProp } from '../errors';
 import {
   check,
+  dnsSubdomain,
   httpsOrigin,
   parseImageReference,
   pinnedImage,
   quantity,
   requireProps,
+  secretKey,
   wholeNumber,
 } from '../validators';
 import { commonLabels, selectorLabels } from './labels';
@@ -45,8 +47,6 @@ function maskCredentials(url: string): string {
 
 /** Where the server's containers find the files of `secretFiles`, one per variable. */
 export const SECRET_FILES_DIR = '/run/secrets/mcpenv';
-/** A key of a Secret, as Kubernetes allows them. */
-const SECRET_KEY = /^[-._a-zA-Z0-9]{1,253}$/;
 
 /** Seconds the server waits after SIGTERM before it stops accepting (load balancers catch up). */
 const SHUTDOWN_DELAY_SECONDS = 5;
@@ -194,7 +194,6 @@ export function quantityToCores(quantity: string): number {
  */
 function checkSecretFiles(where: string, props: McpServerWorkloadProps): void {
   const elsewhere = new Set([
-    ...RESERVED_ENV,
     ...Object.keys(props.env ?? {}),
     ...(props.referencedEnv ?? []).map((variable) => variable.name),
   ]);
@@ -208,6 +207,9 @@ function checkSecretFiles(where: string, props: McpServerWorkloadProps): void {
       throw invalidProp(where, at, 'appear once', file.variable, 'remove the duplicate');
     }
     seen.add(file.variable);
+    if (RESERVED_ENV.has(file.variable)) {
+      throw invalidProp(where, at, 'not be set: the construct manages it', file.variable, 'remove it');
+    }
     for (const name of [file.variable, `${file.variable}_FILE`]) {
       if (elsewhere.has(name)) {
         throw invalidProp(
@@ -219,12 +221,8 @@ function checkSecretFiles(where: string, props: McpServerWorkloadProps): void {
         );
       }
     }
-    if (!DNS_NAME.test(file.secretName)) {
-      throw invalidProp(where, `${at}.secretName`, 'be the name of an existing Secret', file.secretName);
-    }
-    if (!SECRET_KEY.test(file.key)) {
-      throw invalidProp(where, `${at}.key`, 'be a Secret key (letters, digits, -, _ and .)', file.key);
-    }
+    check(where, `${at}.secretName`, file.secretName, dnsSubdomain);
+    check(where, `${at}.key`, file.key, secretKey);
   }
 }
 

@@ -286,11 +286,15 @@ describe('McpServerWorkload', () => {
     ],
     [
       { secretFiles: [{ variable: 'PGPASSWORD', secretName: 'Bad_Secret', key: 'password' }] },
-      /`secretFiles.PGPASSWORD.secretName` must be the name of an existing Secret \(got "Bad_Secret"\)/,
+      /`secretFiles.PGPASSWORD.secretName` must be a lowercase DNS name of at most 253 characters \(got "Bad_Secret"\)/,
     ],
     [
       { secretFiles: [{ variable: 'PGPASSWORD', secretName: 'db', key: 'pass word' }] },
-      /`secretFiles.PGPASSWORD.key` must be a Secret key/,
+      /`secretFiles.PGPASSWORD.key` must be a Secret key of at most 253 characters \(got "pass word"\)/,
+    ],
+    [
+      { secretFiles: [{ variable: 'PORT', secretName: 'db', key: 'port' }] },
+      /`secretFiles.PORT` must not be set: the construct manages it/,
     ],
     [{ image: 'ghcr.io/example/server:latest' }, /`image` must not use the mutable tag "latest"/],
     [{ publicUrl: 'https://10.0.0.1' }, /`publicUrl` must name a DNS host, not an IP address/],
