@@ -21,7 +21,7 @@ export {
 
 // Kubernetes (cdk8s) constructs.
 export { McpEnvironment, type McpEnvironmentProps, type OAuthSettings } from './k8s/environment';
-export { McpServerWorkload, type McpServerWorkloadProps } from './k8s/workload';
+export { McpServerWorkload, type McpServerWorkloadProps, type SecretFile } from './k8s/workload';
 export {
   Cache,
   Database,

@@ -93,6 +93,12 @@ export const dnsSubdomain: Validator = (value) =>
     ? undefined
     : must('be a lowercase DNS name of at most 253 characters', 'letters, digits, "-" and "."');
 
+/** A key of a Secret or ConfigMap: letters, digits, "-", "_" and ".". */
+export const secretKey: Validator = (value) =>
+  isString(value) && /^[-._a-zA-Z0-9]{1,253}$/.test(value) && value !== '.' && value !== '..'
+    ? undefined
+    : must('be a Secret key of at most 253 characters', 'letters, digits, "-", "_" and "."');
+
 /** A Kubernetes resource quantity such as "250m", "1.5" or "10Gi". */
 export const quantity: Validator = (value) =>
   isString(value) && QUANTITY.test(value)

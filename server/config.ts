@@ -1,5 +1,12 @@
+import * as fs from 'node:fs';
 import { z } from 'zod';
-import { SECRET_VARIABLES, SERVER_VARIABLES, type ServerVariable } from '@mcpenv/contract';
+import {
+  SECRET_VARIABLES,
+  secretFileVariable,
+  type SecretVariable,
+  SERVER_VARIABLES,
+  type ServerVariable,
+} from '@mcpenv/contract';
 
 /**
  * Redis by parts: Kubernetes can fill each part from a Secret key, so a password with URL
@@ -210,6 +217,64 @@ function showValue(name: string, value: string | undefined): string {
   return HIDDEN.has(name) ? '(value hidden)' : JSON.stringify(value);
 }
 
+/** Why a file could not be read, in words; the error's own message repeats the path. */
+function unreadableReason(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EISDIR') return 'it is a directory';
+  return code ?? 'unreadable';
+}
+
+/**
+ * The environment with each secret variable filled in from its `_FILE` variable, the way a
+ * mounted Secret reaches the server: the file's content is the value, less one trailing newline
+ * (a Secret made with `kubectl create secret --from-file` keeps the file's). Only that one
+ * newline goes: anything else may be part of the secret. Both a variable and its `_FILE` set is an
+ * error, so no one has to guess which wins; so is a file that is missing, unreadable or empty.
+ * Messages name the variable and the path, never the content. Returns the filled-in environment
+ * and which variables came from files.
+ */
+function readSecretFiles(
+  env: NodeJS.ProcessEnv,
+  names: readonly SecretVariable[],
+  heading: string,
+): { env: NodeJS.ProcessEnv; fromFiles: ReadonlySet<string> } {
+  const filled: NodeJS.ProcessEnv = { ...env };
+  const fromFiles = new Set<string>();
+  const problems: string[] = [];
+  for (const name of names) {
+    const fileVariable = secretFileVariable(name);
+    const file = env[fileVariable];
+    if (file === undefined || file === '') continue;
+    if (env[name] !== undefined && env[name] !== '') {
+      problems.push(`${name} and ${fileVariable} must not both be set: keep one`);
+      continue;
+    }
+    let content: string;
+    try {
+      content = fs.readFileSync(file, 'utf8');
+    } catch (error) {
+      problems.push(
+        `${fileVariable} names a file that cannot be read (${unreadableReason(error)}): ${JSON.stringify(file)}; ` +
+          'mount the Secret there or correct the path',
+      );
+      continue;
+    }
+    const value = content.endsWith('\n') ? content.slice(0, -1) : content;
+    if (value === '') {
+      problems.push(`${fileVariable} names an empty file: ${JSON.stringify(file)}; put the value in it`);
+      continue;
+    }
+    filled[name] = value;
+    fromFiles.add(name);
+  }
+  if (problems.length > 0) {
+    throw new ConfigError(`${heading}:\n  - ${problems.join('\n  - ')}`);
+  }
+  return { env: filled, fromFiles };
+}
+
 function postgresEndpointOf(v: {
   PGHOST?: string;
   PGPORT: number;
@@ -251,10 +316,15 @@ function relevantVariables(env: NodeJS.ProcessEnv, names: readonly string[]): Re
   return relevant;
 }
 
-function problemsOf(error: z.ZodError, relevant: Record<string, string>): string[] {
+function problemsOf(
+  error: z.ZodError,
+  relevant: Record<string, string>,
+  fromFiles: ReadonlySet<string>,
+): string[] {
   return error.issues.map((issue) => {
     const name = String(issue.path[0]);
-    return `${name} ${issue.message} (got ${showValue(name, relevant[name])})`;
+    const subject = fromFiles.has(name) ? `${name} (read from ${name}_FILE)` : name;
+    return `${subject} ${issue.message} (got ${showValue(name, relevant[name])})`;
   });
 }
 
@@ -275,13 +345,17 @@ const DatabaseEnvSchema = EnvSchema.pick({
 
 /**
  * Parses only the database settings, for commands that need nothing else (a migration Job has
- * no business holding the Redis password). Throws a `ConfigError` when DATABASE_URL is missing.
+ * no business holding the Redis password); DATABASE_URL and PGPASSWORD may come from files
+ * (`DATABASE_URL_FILE`, `PGPASSWORD_FILE`). Throws a `ConfigError` when DATABASE_URL is missing.
  */
 export function parseDatabaseConfig(env: NodeJS.ProcessEnv): DatabaseConfig {
-  const relevant = relevantVariables(env, Object.keys(DatabaseEnvSchema.shape));
+  const secrets = readSecretFiles(env, ['DATABASE_URL', 'PGPASSWORD'], 'invalid configuration');
+  const relevant = relevantVariables(secrets.env, Object.keys(DatabaseEnvSchema.shape));
   const result = DatabaseEnvSchema.safeParse(relevant);
   if (!result.success) {
-    throw new ConfigError(`invalid configuration:\n  - ${problemsOf(result.error, relevant).join('\n  - ')}`);
+    throw new ConfigError(
+      `invalid configuration:\n  - ${problemsOf(result.error, relevant, secrets.fromFiles).join('\n  - ')}`,
+    );
   }
   const v = result.data;
   if (v.DATABASE_URL === undefined && v.PGHOST === undefined) {
@@ -303,16 +377,18 @@ export function parseDatabaseConfig(env: NodeJS.ProcessEnv): DatabaseConfig {
 }
 
 /**
- * Parses the server's settings from environment variables. Empty strings count as unset.
- * Throws a `ConfigError` naming every bad variable and the fix.
+ * Parses the server's settings from environment variables; each secret one may instead name a
+ * file holding it (`PGPASSWORD_FILE`). Empty strings count as unset. Throws a `ConfigError`
+ * naming every bad variable and the fix.
  */
 export function parseServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
-  const relevant = relevantVariables(env, SERVER_VARIABLES);
+  const secrets = readSecretFiles(env, SECRET_VARIABLES, 'invalid server configuration');
+  const relevant = relevantVariables(secrets.env, SERVER_VARIABLES);
   const result = EnvSchema.safeParse(relevant);
   const problems: string[] = [];
   if (!result.success) {
     throw new ConfigError(
-      `invalid server configuration:\n  - ${problemsOf(result.error, relevant).join('\n  - ')}`,
+      `invalid server configuration:\n  - ${problemsOf(result.error, relevant, secrets.fromFiles).join('\n  - ')}`,
     );
   }
   const v = result.data;

@@ -23,8 +23,12 @@ export {
 export { RECORDED_SERIES, type RecordedSeriesDefinition, RECORDING_WINDOW } from './recorded-series';
 export {
   RUNTIME_VARIABLES,
+  SECRET_FILE_VARIABLES,
   SECRET_KEYS,
   SECRET_VARIABLES,
+  type SecretFileVariable,
+  secretFileVariable,
+  type SecretVariable,
   SERVER_VARIABLES,
   type ServerVariable,
   type WorkloadVariable,

@@ -1,7 +1,8 @@
 /**
  * The environment variables the reference server reads and the Secret keys the workload takes
- * them from. The server's configuration parses exactly `SERVER_VARIABLES`; the workload
- * constructs set only these (plus `RUNTIME_VARIABLES`, which Node.js itself reads). A test
+ * them from. The server's configuration parses exactly `SERVER_VARIABLES`, each secret one also
+ * from a file (`SECRET_FILE_VARIABLES`); the workload constructs set only these (plus
+ * `RUNTIME_VARIABLES`, which Node.js itself reads). A test
  * synthesizes every data-tier choice and checks that the server starts from what it sets.
  */
 
@@ -53,18 +54,37 @@ export const SERVER_VARIABLES = [
 export type ServerVariable = (typeof SERVER_VARIABLES)[number];
 
 /** Variables that hold secrets: set only from Secrets, never shown in messages or logs. */
-export const SECRET_VARIABLES: readonly ServerVariable[] = [
+export const SECRET_VARIABLES = [
   'DATABASE_URL',
   'REDIS_URL',
   'PGPASSWORD',
   'REDIS_PASSWORD',
-];
+] as const satisfies readonly ServerVariable[];
+
+/** A variable that holds a secret. */
+export type SecretVariable = (typeof SECRET_VARIABLES)[number];
+
+/**
+ * The variable naming a file that holds a secret variable's value: `PGPASSWORD_FILE` for
+ * `PGPASSWORD`, the convention of official images. A Secret mounted as a file stays out of the
+ * process environment, which child processes inherit and `/proc/<pid>/environ` and the container
+ * runtime's inspect show.
+ */
+export type SecretFileVariable = `${SecretVariable}_FILE`;
+
+/** The `_FILE` variable of a secret variable. */
+export function secretFileVariable(name: SecretVariable): SecretFileVariable {
+  return `${name}_FILE`;
+}
+
+/** Every `_FILE` variable the reference server reads, in the order of `SECRET_VARIABLES`. */
+export const SECRET_FILE_VARIABLES: readonly SecretFileVariable[] = SECRET_VARIABLES.map(secretFileVariable);
 
 /** Variables the workload may set for the Node.js runtime rather than for the server. */
 export const RUNTIME_VARIABLES = ['NODE_EXTRA_CA_CERTS'] as const;
 
 /** A variable the server container may carry: one the server or its runtime reads. */
-export type WorkloadVariable = ServerVariable | (typeof RUNTIME_VARIABLES)[number];
+export type WorkloadVariable = ServerVariable | SecretFileVariable | (typeof RUNTIME_VARIABLES)[number];
 
 /**
  * The keys of the Secrets the workload reads, by Secret. The Terraform stack (or an operator)

@@ -12,6 +12,7 @@ import { invalidProp } from '../errors';
 import { check, dnsSubdomain, ipv4Cidr, pinnedImage, quantity, requireProps } from '../validators';
 import { commonLabels, selectorLabels } from './labels';
 import { checkInstance, componentName, DNS_NAME } from './names';
+import type { SecretFile } from './workload';
 
 /** A reference to one key of an existing Secret; the value never appears in the manifests. */
 export interface SecretKeyRef {
@@ -21,8 +22,13 @@ export interface SecretKeyRef {
 
 /** What the server container needs to reach a data store, and who may talk to it. */
 export interface DataStoreBinding {
-  /** Environment variables for the server (and the migration init container). */
+  /** Non-secret environment variables for the server (and the migration init container). */
   readonly env: readonly EnvVar[];
+  /**
+   * Secret values the server reads from mounted files (`PGPASSWORD_FILE` and the like).
+   * @default - none
+   */
+  readonly secretFiles?: readonly SecretFile[];
   /** Where the server's egress policy must allow traffic to. */
   readonly peers: readonly NetworkPolicyPeer[];
   readonly port: number;
@@ -36,8 +42,20 @@ export interface DataStoreContext {
   readonly instance: string;
 }
 
+/** A variable from a Secret key: for connection settings that are not secret themselves. */
 function secretEnv(name: string, ref: SecretKeyRef): EnvVar {
   return { name, valueFrom: { secretKeyRef: { name: ref.secretName, key: ref.key } } };
+}
+
+/**
+ * A data store's own password: one key of the Secret as the file `password`, readable by the
+ * pod's fsGroup (the store's uid) only.
+ */
+function passwordVolume(secretName: string, key: string) {
+  return {
+    name: 'password',
+    secret: { secretName, items: [{ key, path: 'password' }], defaultMode: 0o440 },
+  };
 }
 
 function checkSecretName(construct: string, prop: string, name: string) {
@@ -173,6 +191,13 @@ export abstract class Database {
   }
 }
 
+/**
+ * Where the in-cluster Postgres container finds its password: the Secret, mounted as a file that
+ * the official image's entrypoint reads through `POSTGRES_PASSWORD_FILE`.
+ */
+export const POSTGRES_PASSWORD_FILE = '/run/secrets/postgres/password';
+const POSTGRES_SECRET_DIR = '/run/secrets/postgres';
+
 class InClusterPostgres extends Database {
   constructor(private readonly props: InClusterPostgresProps) {
     super();
@@ -225,14 +250,12 @@ class InClusterPostgres extends Database {
                 image: this.props.image ?? 'postgres:16.6-bookworm',
                 ports: [{ name: 'postgres', containerPort: 5432, protocol: 'TCP' }],
                 env: [
+                  // The user name is no secret, and the probes need it as a variable.
                   secretEnv('POSTGRES_USER', {
                     secretName: secret,
                     key: SECRET_KEYS.postgresCredentials.username,
                   }),
-                  secretEnv('POSTGRES_PASSWORD', {
-                    secretName: secret,
-                    key: SECRET_KEYS.postgresCredentials.password,
-                  }),
+                  { name: 'POSTGRES_PASSWORD_FILE', value: POSTGRES_PASSWORD_FILE },
                   { name: 'POSTGRES_DB', value: database },
                   { name: 'PGDATA', value: '/var/lib/postgresql/data/pgdata' },
                 ],
@@ -261,12 +284,14 @@ class InClusterPostgres extends Database {
                   { name: 'data', mountPath: '/var/lib/postgresql/data' },
                   { name: 'run', mountPath: '/var/run/postgresql' },
                   { name: 'tmp', mountPath: '/tmp' },
+                  { name: 'password', mountPath: POSTGRES_SECRET_DIR, readOnly: true },
                 ],
               },
             ],
             volumes: [
               { name: 'run', emptyDir: {} },
               { name: 'tmp', emptyDir: {} },
+              passwordVolume(secret, SECRET_KEYS.postgresCredentials.password),
             ],
           },
         },
@@ -290,9 +315,11 @@ class InClusterPostgres extends Database {
         { name: 'PGPORT', value: '5432' },
         { name: 'PGDATABASE', value: database },
         secretEnv('PGUSER', { secretName: secret, key: SECRET_KEYS.postgresCredentials.username }),
-        secretEnv('PGPASSWORD', { secretName: secret, key: SECRET_KEYS.postgresCredentials.password }),
         // Inside the namespace, behind a NetworkPolicy; the image serves no certificate.
         { name: 'PGSSLMODE', value: 'disable' },
+      ],
+      secretFiles: [
+        { variable: 'PGPASSWORD', secretName: secret, key: SECRET_KEYS.postgresCredentials.password },
       ],
       peers: [{ podSelector: { matchLabels: selector } }],
       port: 5432,
@@ -329,8 +356,10 @@ class ExternalPostgres extends Database {
         secretEnv('PGPORT', { secretName: secret, key: SECRET_KEYS.postgresConnection.port }),
         secretEnv('PGDATABASE', { secretName: secret, key: SECRET_KEYS.postgresConnection.dbname }),
         secretEnv('PGUSER', { secretName: secret, key: SECRET_KEYS.postgresConnection.username }),
-        secretEnv('PGPASSWORD', { secretName: secret, key: SECRET_KEYS.postgresConnection.password }),
         { name: 'PGSSLMODE', value: this.props.sslMode ?? 'verify-full' },
+      ],
+      secretFiles: [
+        { variable: 'PGPASSWORD', secretName: secret, key: SECRET_KEYS.postgresConnection.password },
       ],
       peers: this.props.cidrs.map((cidr) => ({ ipBlock: { cidr } })),
       port: this.props.port ?? 5432,
@@ -407,19 +436,21 @@ const REDIS_SECRET_DIR = '/run/secrets/redis';
  * `requirepass` line on its standard input (`redis-server -`): never in an argument or an
  * environment variable, which the container runtime keeps in the container's spec on the node and
  * `ps`/`/proc` show. Every byte is written as a `\xHH` escape in a quoted string, so quotes,
- * backslashes, spaces and a trailing newline (common in a Secret made `--from-file`) arrive
- * exactly as the MCP server sends them. The here-document keeps `exec`, so redis-server is PID 1
- * and gets SIGTERM itself; dash, the image's /bin/sh, feeds it through a pipe, which a read-only
- * root filesystem allows. An empty password would switch authentication off, so the script
- * refuses to start without one.
+ * backslashes and spaces arrive exactly as the MCP server sends them. One trailing newline (a
+ * Secret made `--from-file` has one) is dropped, as the MCP server drops it when it reads its
+ * copy. The here-document keeps `exec`, so redis-server is PID 1 and gets SIGTERM itself; dash,
+ * the image's /bin/sh, feeds it through a pipe, which a read-only root filesystem allows. An empty
+ * password would switch authentication off, so the script refuses to start without one (a file
+ * holding only a newline counts as empty).
  */
 export const REDIS_START_SCRIPT = [
   'set -eu',
-  '[ -s "$REDIS_PASSWORD_FILE" ] || {',
+  `hex=$(od -An -v -tx1 < "$REDIS_PASSWORD_FILE" | tr -d ' \\n' | sed 's/../\\\\x&/g')`,
+  'hex=${hex%\\\\x0a}',
+  '[ -n "$hex" ] || {',
   `  echo "$REDIS_PASSWORD_FILE is missing or empty: put the password under the key 'password' of the Secret" >&2`,
   '  exit 1',
   '}',
-  `hex=$(od -An -v -tx1 < "$REDIS_PASSWORD_FILE" | tr -d ' \\n' | sed 's/../\\\\x&/g')`,
   'exec redis-server - "$@" <<EOF',
   'requirepass "$hex"',
   'EOF',
@@ -498,15 +529,7 @@ class InClusterRedis extends Cache {
             ],
             volumes: [
               ...(persistent ? [] : [{ name: 'data', emptyDir: {} }]),
-              {
-                name: 'password',
-                // Readable by the pod's fsGroup (Redis's uid) only.
-                secret: {
-                  secretName: secret,
-                  items: [{ key: SECRET_KEYS.redisPassword.password, path: 'password' }],
-                  defaultMode: 0o440,
-                },
-              },
+              passwordVolume(secret, SECRET_KEYS.redisPassword.password),
             ],
           },
         },
@@ -531,8 +554,10 @@ class InClusterRedis extends Cache {
       env: [
         { name: 'REDIS_HOST', value: name },
         { name: 'REDIS_PORT', value: '6379' },
-        secretEnv('REDIS_PASSWORD', { secretName: secret, key: SECRET_KEYS.redisPassword.password }),
         { name: 'REDIS_TLS', value: 'false' },
+      ],
+      secretFiles: [
+        { variable: 'REDIS_PASSWORD', secretName: secret, key: SECRET_KEYS.redisPassword.password },
       ],
       peers: [{ podSelector: { matchLabels: selector } }],
       port: 6379,
@@ -560,8 +585,10 @@ class ExternalRedis extends Cache {
       env: [
         secretEnv('REDIS_HOST', { secretName: secret, key: SECRET_KEYS.redisConnection.host }),
         secretEnv('REDIS_PORT', { secretName: secret, key: SECRET_KEYS.redisConnection.port }),
-        secretEnv('REDIS_PASSWORD', { secretName: secret, key: SECRET_KEYS.redisConnection.password }),
         { name: 'REDIS_TLS', value: String(this.props.tls ?? true) },
+      ],
+      secretFiles: [
+        { variable: 'REDIS_PASSWORD', secretName: secret, key: SECRET_KEYS.redisConnection.password },
       ],
       peers: this.props.cidrs.map((cidr) => ({ ipBlock: { cidr } })),
       port: this.props.port ?? 6379,

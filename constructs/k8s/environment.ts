@@ -248,6 +248,7 @@ export class McpEnvironment extends Construct {
           : {}),
       },
       referencedEnv: dataStores.flatMap((store) => store.env),
+      secretFiles: dataStores.flatMap((store) => store.secretFiles ?? []),
       ...(database.caBundleConfigMap ? { caBundleConfigMap: database.caBundleConfigMap } : {}),
     });
 

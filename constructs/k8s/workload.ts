@@ -14,11 +14,13 @@ import { Construct } from 'constructs';
 import { invalidProp } from '../errors';
 import {
   check,
+  dnsSubdomain,
   httpsOrigin,
   parseImageReference,
   pinnedImage,
   quantity,
   requireProps,
+  secretKey,
   wholeNumber,
 } from '../validators';
 import { commonLabels, selectorLabels } from './labels';
@@ -43,10 +45,23 @@ function maskCredentials(url: string): string {
   return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#@\s]*@/i, '$1***@');
 }
 
+/** Where the server's containers find the files of `secretFiles`, one per variable. */
+export const SECRET_FILES_DIR = '/run/secrets/mcpenv';
+
 /** Seconds the server waits after SIGTERM before it stops accepting (load balancers catch up). */
 const SHUTDOWN_DELAY_SECONDS = 5;
 /** Seconds in-flight requests get after that. */
 const SHUTDOWN_DRAIN_SECONDS = 25;
+
+/** A Secret key the server reads from a file, with `<variable>_FILE` naming the file. */
+export interface SecretFile {
+  /** The variable the file stands in for, such as `PGPASSWORD`; the container gets `PGPASSWORD_FILE`. */
+  readonly variable: string;
+  /** Name of the existing Secret. */
+  readonly secretName: string;
+  /** The Secret's key holding the value. */
+  readonly key: string;
+}
 
 export interface McpServerWorkloadProps {
   /** Container image, pinned by tag or digest. */
@@ -106,6 +121,13 @@ export interface McpServerWorkloadProps {
    * @default - none
    */
   readonly referencedEnv?: readonly EnvVar[];
+  /**
+   * Secret values the server reads from files rather than from its environment: each Secret key
+   * is mounted read-only under `/run/secrets/mcpenv` (mode 0440, readable through the pod's
+   * fsGroup) and `<variable>_FILE` names its file, e.g. the data tier's passwords.
+   * @default - none
+   */
+  readonly secretFiles?: readonly SecretFile[];
   /**
    * Run the server's `migrate` command in an init container, so that no pod serves before the
    * schema is current (concurrent runs queue on an advisory lock).
@@ -167,11 +189,66 @@ export function quantityToCores(quantity: string): number {
 }
 
 /**
+ * Checks `secretFiles`: valid names, each variable once, and neither it nor its `_FILE` also set
+ * through `env` or `referencedEnv` (the server refuses a variable together with its `_FILE`).
+ */
+function checkSecretFiles(where: string, props: McpServerWorkloadProps): void {
+  const elsewhere = new Set([
+    ...Object.keys(props.env ?? {}),
+    ...(props.referencedEnv ?? []).map((variable) => variable.name),
+  ]);
+  const seen = new Set<string>();
+  for (const file of props.secretFiles ?? []) {
+    const at = `secretFiles.${file.variable}`;
+    if (!ENV_NAME.test(file.variable)) {
+      throw invalidProp(where, 'secretFiles', 'contain valid variable names', file.variable);
+    }
+    if (seen.has(file.variable)) {
+      throw invalidProp(where, at, 'appear once', file.variable, 'remove the duplicate');
+    }
+    seen.add(file.variable);
+    if (RESERVED_ENV.has(file.variable)) {
+      throw invalidProp(where, at, 'not be set: the construct manages it', file.variable, 'remove it');
+    }
+    for (const name of [file.variable, `${file.variable}_FILE`]) {
+      if (elsewhere.has(name)) {
+        throw invalidProp(
+          where,
+          at,
+          `not also be set as ${name} in env or referencedEnv`,
+          name,
+          'set the variable one way only',
+        );
+      }
+    }
+    check(where, `${at}.secretName`, file.secretName, dnsSubdomain);
+    check(where, `${at}.key`, file.key, secretKey);
+  }
+}
+
+/**
+ * One read-only volume holding every secret file, named after its variable. Mode 0440: the files
+ * belong to the pod's fsGroup, which is how the non-root server user reads them.
+ */
+function secretFilesVolume(files: readonly SecretFile[]): Volume {
+  return {
+    name: 'secrets',
+    projected: {
+      defaultMode: 0o440,
+      sources: files.map((file) => ({
+        secret: { name: file.secretName, items: [{ key: file.key, path: file.variable }] },
+      })),
+    },
+  };
+}
+
+/**
  * The MCP server workload: Deployment, Service, ServiceAccount, HorizontalPodAutoscaler and
  * PodDisruptionBudget, hardened to the Pod Security Standards "restricted" profile (non-root,
  * read-only root filesystem, no privilege escalation, no capabilities, seccomp RuntimeDefault,
  * no service-account token), spread across zones and nodes, rolling without losing capacity,
- * with migrations in an init container. Configuration is plain env; secrets are references.
+ * with migrations in an init container. Configuration is plain env; secrets are files mounted
+ * from Secrets.
  */
 export class McpServerWorkload extends Construct {
   /** The Deployment (the construct's `Resource`). */
@@ -307,6 +384,7 @@ export class McpServerWorkload extends Construct {
         );
       }
     }
+    checkSecretFiles(where, props);
     if (props.caBundleConfigMap !== undefined && !DNS_NAME.test(props.caBundleConfigMap)) {
       throw invalidProp(where, 'caBundleConfigMap', 'be the name of a ConfigMap', props.caBundleConfigMap);
     }
@@ -316,6 +394,7 @@ export class McpServerWorkload extends Construct {
     this.memoryLimitBytes = quantityToBytes(resources.memoryLimit);
     this.cpuLimitCores = quantityToCores(resources.cpuLimit);
     const instance = props.instance ?? name;
+    const secretFiles = props.secretFiles ?? [];
     const labels = commonLabels(name, instance);
     const selector = selectorLabels(name, instance);
     this.podSelector = selector;
@@ -331,18 +410,24 @@ export class McpServerWorkload extends Construct {
         .sort()
         .map((key) => ({ name: key, value: props.env?.[key] ?? '' })),
       ...(props.referencedEnv ?? []),
+      ...secretFiles.map((file) => ({
+        name: `${file.variable}_FILE`,
+        value: `${SECRET_FILES_DIR}/${file.variable}`,
+      })),
     ];
     const volumeMounts: VolumeMount[] = [
       { name: 'tmp', mountPath: '/tmp' },
       ...(props.caBundleConfigMap
         ? [{ name: 'ca-bundle', mountPath: '/etc/mcpenv/ca', readOnly: true }]
         : []),
+      ...(secretFiles.length > 0 ? [{ name: 'secrets', mountPath: SECRET_FILES_DIR, readOnly: true }] : []),
     ];
     const volumes: Volume[] = [
       { name: 'tmp', emptyDir: { medium: 'Memory', sizeLimit: Quantity.fromString('64Mi') } },
       ...(props.caBundleConfigMap
         ? [{ name: 'ca-bundle', configMap: { name: props.caBundleConfigMap } }]
         : []),
+      ...(secretFiles.length > 0 ? [secretFilesVolume(secretFiles)] : []),
     ];
     const securityContext = {
       allowPrivilegeEscalation: false,

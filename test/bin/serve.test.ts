@@ -29,6 +29,22 @@ describe('mcpenv serve', () => {
     expect(result.stderr).not.toContain('pw@db');
   });
 
+  test('refuses to start when a _FILE variable names a missing file (exit 2), naming it and the path', () => {
+    const missing = '/nonexistent/mcpenv/pgpassword';
+    const result = runCli(['serve'], {
+      env: {
+        PGHOST: 'db',
+        PGPASSWORD_FILE: missing,
+        REDIS_URL: 'redis://cache:6379',
+        PUBLIC_URL: 'https://mcp.example.com',
+      },
+    });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain(
+      `PGPASSWORD_FILE names a file that cannot be read (no such file): "${missing}"`,
+    );
+  });
+
   test('rejects a bad --port flag with exit 2', () => {
     const result = runCli(['serve', '--port', 'http']);
     expect(result.status).toBe(2);

@@ -13,6 +13,7 @@ import {
   prometheusDuration,
   quantity,
   requireProps,
+  secretKey,
   type Validator,
   wholeNumber,
 } from '../../constructs/validators';
@@ -41,6 +42,7 @@ describe('validators', () => {
     ['availabilityZone', availabilityZone, ['eu-west-1a', 'us-gov-west-1b']],
     ['awsId(vpc)', awsId('vpc'), ['vpc-0a1b2c3d', 'vpc-0a1b2c3d4e5f67890']],
     ['wholeNumber(1, 6)', wholeNumber(1, 6), [1, 6]],
+    ['secretKey', secretKey, ['password', 'ca.pem', 'AUTH_token-2', '.hidden']],
   ])('%s accepts good values', (_name, validator, values) => {
     expect(values.map(validator)).toEqual(values.map(() => undefined));
   });
@@ -66,6 +68,10 @@ describe('validators', () => {
     ['awsId(sg)', awsId('sg'), 'sg-123', /^be an id such as "sg-/],
     ['wholeNumber(1, 6)', wholeNumber(1, 6), 0, /^be a whole number from 1 to 6$/],
     ['wholeNumber(1)', wholeNumber(1), 1.5, /^be a whole number of at least 1$/],
+    ['secretKey', secretKey, 'pass word', /^be a Secret key/],
+    ['secretKey', secretKey, 'a/b', /^be a Secret key/],
+    ['secretKey', secretKey, '..', /^be a Secret key/],
+    ['secretKey', secretKey, '', /^be a Secret key/],
   ])('%s rejects %j', (_name, validator, value, rule) => {
     expect(validator(value)?.rule).toMatch(rule);
   });

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Client, escapeIdentifier } from 'pg';
 import pino from 'pino';
 import {
@@ -10,6 +12,7 @@ import {
 } from '../../server/store/migrations';
 import { PostgresPool } from '../../server/store/sql';
 import { runCli } from '../helpers/cli';
+import { removeTempDirs, tempDir } from '../helpers/fixtures';
 import { type PostgresServer, startPostgres } from '../helpers/postgres';
 import { PUBLIC_URL } from '../helpers/reference-server';
 
@@ -76,6 +79,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.allSettled(pools.map((p) => p.close()));
   await postgres?.destroy();
+  removeTempDirs();
 });
 
 describe('migrate() on real Postgres', () => {
@@ -165,6 +169,35 @@ describe('mcpenv migrate', () => {
       latest: LATEST_VERSION,
     });
     expect(await schemaVersion(pool(url))).toBe(LATEST_VERSION);
+  }, 60_000);
+
+  test('reads the password from PGPASSWORD_FILE, as the Kubernetes init container gets it', async () => {
+    const url = new URL(await freshDatabase());
+    const dir = tempDir('mcpenv-migrate-secret-');
+    const passwordFile = path.join(dir, 'PGPASSWORD');
+    // As a Secret made with --from-file holds it: with a trailing newline.
+    fs.writeFileSync(passwordFile, `${decodeURIComponent(url.password)}\n`, { mode: 0o440 });
+    const byParts = {
+      DATABASE_URL: '',
+      PGHOST: url.hostname,
+      PGPORT: url.port,
+      PGDATABASE: url.pathname.slice(1),
+      PGUSER: decodeURIComponent(url.username),
+      PGPASSWORD: '',
+      PGSSLMODE: 'disable',
+    };
+
+    const result = runCli(['migrate', '--json'], { env: { ...byParts, PGPASSWORD_FILE: passwordFile } });
+    expect(result.status).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ version: LATEST_VERSION });
+    expect(await schemaVersion(pool(url.toString()))).toBe(LATEST_VERSION);
+
+    // A wrong password in the file is refused: the password really comes from it.
+    fs.writeFileSync(passwordFile, 'not-the-password\n');
+    const refused = runCli(['migrate'], { env: { ...byParts, PGPASSWORD_FILE: passwordFile } });
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/password authentication failed/);
+    expect(refused.stderr).not.toContain('not-the-password');
   }, 60_000);
 
   test('fails with exit code 2 naming DATABASE_URL when it is not set', () => {

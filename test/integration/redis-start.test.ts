@@ -115,8 +115,8 @@ describe('the in-cluster Redis start script with the real redis-server', () => {
   test.each([
     ['a plain password', 'correct-horse-battery-staple'],
     ['quotes, backslashes, dollars and spaces', 'a "quoted" \\back\\slash $HOME `x` and spaces'],
-    ['a trailing newline, as a Secret made --from-file has', 'from-a-file\n'],
     ['non-ASCII text', 'pässwörd–日本'],
+    ['a newline inside', 'line one\nline two'],
   ])(
     'requires exactly the password from the file: %s',
     async (_case, text) => {
@@ -138,6 +138,31 @@ describe('the in-cluster Redis start script with the real redis-server', () => {
     60_000,
   );
 
+  test.each([
+    ['one trailing newline, as a Secret made --from-file has', 'from-a-file\n', 'from-a-file'],
+    ['only the last of two trailing newlines', 'two-newlines\n\n', 'two-newlines\n'],
+  ])(
+    'drops %s, as the MCP server does when it reads the file',
+    async (_case, content, expected) => {
+      const started = await startRedis(Buffer.from(content));
+      try {
+        await waitUntilAnswering(started);
+        expect(await send(started.port, [word('AUTH'), Buffer.from(content)], [word('PING')])).toEqual([
+          '-WRONGPASS invalid username-password pair or user is disabled.',
+          '-NOAUTH Authentication required.',
+        ]);
+        expect(await send(started.port, [word('AUTH'), Buffer.from(expected)], [word('PING')])).toEqual([
+          '+OK',
+          '+PONG',
+        ]);
+      } finally {
+        started.child.kill('SIGTERM');
+        await started.exited;
+      }
+    },
+    60_000,
+  );
+
   test('keeps redis-server as the process that gets SIGTERM, so it shuts down cleanly', async () => {
     const started = await startRedis(Buffer.from('secret-for-sigterm'));
     await waitUntilAnswering(started);
@@ -147,14 +172,21 @@ describe('the in-cluster Redis start script with the real redis-server', () => {
     expect({ code: exit.code, signal: exit.signal }).toEqual({ code: 0, signal: null });
   }, 60_000);
 
-  test('refuses to start with an empty password file, naming the file and the Secret key', async () => {
-    const started = await startRedis(Buffer.alloc(0));
-    const exit = await started.exited;
-    expect(exit.code).toBe(1);
-    expect(exit.stderr).toMatch(
-      /\/password is missing or empty: put the password under the key 'password' of the Secret/,
-    );
-  }, 30_000);
+  test.each([
+    ['empty', ''],
+    ['only a newline', '\n'],
+  ])(
+    'refuses to start with a password file that is %s, naming the file and the Secret key',
+    async (_case, content) => {
+      const started = await startRedis(Buffer.from(content));
+      const exit = await started.exited;
+      expect(exit.code).toBe(1);
+      expect(exit.stderr).toMatch(
+        /\/password is missing or empty: put the password under the key 'password' of the Secret/,
+      );
+    },
+    30_000,
+  );
 
   test('the readiness script passes once Redis answers, without ever sending the password', async () => {
     const started = await startRedis(Buffer.from('secret-for-readiness'));

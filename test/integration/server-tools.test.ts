@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { apiKeyParts } from '../helpers/api-keys';
+import { removeTempDirs, tempDir } from '../helpers/fixtures';
 import {
   type Backends,
   callTool,
@@ -31,7 +34,10 @@ beforeAll(async () => {
   server = await backends.startServer();
 }, 120_000);
 
-afterAll(() => backends?.destroy());
+afterAll(async () => {
+  await backends?.destroy();
+  removeTempDirs();
+});
 
 describe('MCP round trips with the SDK client, on real Postgres and Redis', () => {
   let alpha: Client;
@@ -498,5 +504,38 @@ describe('connection settings by parts', () => {
     const ready = await fetch(`${byParts.url}/readyz`);
     expect(await ready.json()).toMatchObject({ status: 'ready', checks: { postgres: 'up', redis: 'up' } });
     expect(JSON.stringify(byParts.logs)).not.toContain(decodeURIComponent(pg.password));
+  });
+
+  test('reads the passwords from files (*_FILE), as the Kubernetes workload mounts them', async () => {
+    const pg = new URL(backends.postgres.url);
+    const redisUrl = new URL(backends.redis.url);
+    const dir = tempDir('mcpenv-secret-files-');
+    const secretFile = (name: string, value: string) => {
+      const file = path.join(dir, name);
+      // As a Secret made with --from-file holds it: with a trailing newline.
+      fs.writeFileSync(file, `${value}\n`, { mode: 0o440 });
+      return file;
+    };
+    const fromFiles = await backends.startServer({
+      DATABASE_URL: '',
+      REDIS_URL: '',
+      PGHOST: pg.hostname,
+      PGPORT: pg.port,
+      PGDATABASE: pg.pathname.slice(1),
+      PGUSER: decodeURIComponent(pg.username),
+      PGPASSWORD_FILE: secretFile('PGPASSWORD', decodeURIComponent(pg.password)),
+      PGSSLMODE: 'disable',
+      REDIS_HOST: redisUrl.hostname,
+      REDIS_PORT: redisUrl.port,
+      REDIS_PASSWORD_FILE: secretFile('REDIS_PASSWORD', decodeURIComponent(redisUrl.password)),
+    });
+    const auth = { authorization: `Bearer ${keys.alpha}` };
+    const stored = await postMcp(fromFiles.url, callTool('memory_store', { text: 'wired by files' }), auth);
+    expect(stored.json.result.structuredContent.id).toMatch(/^[0-9a-f-]{36}$/);
+    const ready = await fetch(`${fromFiles.url}/readyz`);
+    expect(await ready.json()).toMatchObject({ status: 'ready', checks: { postgres: 'up', redis: 'up' } });
+    const logs = JSON.stringify(fromFiles.logs);
+    expect(logs).not.toContain(decodeURIComponent(pg.password));
+    expect(logs).not.toContain('redis-test-password');
   });
 });

@@ -1,5 +1,10 @@
-import { ConfigError, parseServerConfig } from '../../server/config';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ConfigError, parseDatabaseConfig, parseServerConfig } from '../../server/config';
 import { createLogger } from '../../server/main';
+import { removeTempDirs, tempDir } from '../helpers/fixtures';
+
+afterAll(removeTempDirs);
 
 const serverEnv = {
   DATABASE_URL: 'postgres://app:secret-pw@db.internal:5432/mcp',
@@ -160,6 +165,142 @@ describe('parseServerConfig', () => {
     expect(message).toContain('DATABASE_URL');
     expect(message).not.toContain('hunter2');
     expect(message).not.toContain('secret-token');
+  });
+});
+
+describe('secrets from files (*_FILE)', () => {
+  const dir = tempDir('mcpenv-config-');
+  /** Writes `content` to a fresh file and returns its path. */
+  const secretFile = (name: string, content: string) => {
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, content);
+    return file;
+  };
+  /** The ConfigError `parse` throws; fails the test when it throws nothing. */
+  const configError = (parse: () => unknown): ConfigError => {
+    try {
+      parse();
+    } catch (error) {
+      if (error instanceof ConfigError) return error;
+      throw error;
+    }
+    throw new Error('expected a ConfigError');
+  };
+
+  test('reads every secret variable from the file its _FILE variable names', () => {
+    const urls = parseServerConfig({
+      DATABASE_URL_FILE: secretFile('database-url', `${serverEnv.DATABASE_URL}\n`),
+      REDIS_URL_FILE: secretFile('redis-url', serverEnv.REDIS_URL),
+      PUBLIC_URL: serverEnv.PUBLIC_URL,
+    });
+    expect(urls).toMatchObject({
+      mode: 'server',
+      databaseUrl: serverEnv.DATABASE_URL,
+      redisUrl: serverEnv.REDIS_URL,
+    });
+    const parts = parseServerConfig({
+      PGHOST: 'db.internal',
+      PGPASSWORD_FILE: secretFile('pgpassword', 'pg-from-file\n'),
+      REDIS_HOST: 'cache.internal',
+      REDIS_PASSWORD_FILE: secretFile('redis-password', 'redis-from-file\n'),
+      PUBLIC_URL: serverEnv.PUBLIC_URL,
+    });
+    expect(parts.postgresEndpoint?.password).toBe('pg-from-file');
+    expect(parts.redisEndpoint?.password).toBe('redis-from-file');
+  });
+
+  test.each([
+    ['one trailing newline is dropped', 'pw\n', 'pw'],
+    ['only one of two trailing newlines is dropped', 'pw\n\n', 'pw\n'],
+    ['spaces and tabs are kept', ' pw \t', ' pw \t'],
+    ['a carriage return is kept', 'pw\r\n', 'pw\r'],
+    ['a newline inside is kept', 'line one\nline two', 'line one\nline two'],
+  ])('takes the file as it is, except one trailing newline: %s', (_case, content, expected) => {
+    const config = parseServerConfig({
+      ...serverEnv,
+      REDIS_URL: undefined,
+      REDIS_HOST: 'cache.internal',
+      REDIS_PASSWORD_FILE: secretFile('exact', content),
+    });
+    expect(config.redisEndpoint?.password).toBe(expected);
+  });
+
+  test('rejects a variable and its _FILE together, naming both, exit code 2', () => {
+    const error = configError(() =>
+      parseServerConfig({ ...serverEnv, DATABASE_URL_FILE: secretFile('both', serverEnv.DATABASE_URL) }),
+    );
+    expect(error.message).toMatch(/DATABASE_URL and DATABASE_URL_FILE must not both be set: keep one/);
+    expect(error.exitCode).toBe(2);
+    expect(error.message).not.toContain('secret-pw');
+  });
+
+  test('rejects a missing file, naming the variable and the path', () => {
+    const missing = path.join(dir, 'no-such-file');
+    const error = configError(() =>
+      parseServerConfig({
+        PGHOST: 'db',
+        REDIS_HOST: 'cache',
+        PUBLIC_URL: serverEnv.PUBLIC_URL,
+        PGPASSWORD_FILE: missing,
+      }),
+    );
+    expect(error.message).toContain(
+      `PGPASSWORD_FILE names a file that cannot be read (no such file): "${missing}"; mount the Secret there or correct the path`,
+    );
+    expect(error.exitCode).toBe(2);
+  });
+
+  test('rejects a directory in place of the file', () => {
+    expect(() => parseServerConfig({ ...serverEnv, REDIS_URL: undefined, REDIS_URL_FILE: dir })).toThrow(
+      /REDIS_URL_FILE names a file that cannot be read \(it is a directory\)/,
+    );
+  });
+
+  test.each([
+    ['empty', ''],
+    ['only a newline', '\n'],
+  ])('rejects a file that is %s, naming the variable and the path', (_case, content) => {
+    const file = secretFile('empty', content);
+    expect(() => parseServerConfig({ ...serverEnv, REDIS_URL: undefined, REDIS_URL_FILE: file })).toThrow(
+      `REDIS_URL_FILE names an empty file: "${file}"; put the value in it`,
+    );
+  });
+
+  test('never shows the content of a file, even when it is not a valid value', () => {
+    const error = configError(() =>
+      parseServerConfig({
+        ...serverEnv,
+        DATABASE_URL: undefined,
+        DATABASE_URL_FILE: secretFile('mysql-url', 'mysql://app:file-secret@db/mcp\n'),
+      }),
+    );
+    expect(error.message).toContain(
+      'DATABASE_URL (read from DATABASE_URL_FILE) must be a postgres:// URL (got (value hidden))',
+    );
+    expect(error.message).not.toContain('file-secret');
+  });
+
+  test('treats an empty _FILE variable as unset', () => {
+    expect(parseServerConfig({ ...serverEnv, DATABASE_URL_FILE: '' }).databaseUrl).toBe(
+      serverEnv.DATABASE_URL,
+    );
+  });
+
+  test('parseDatabaseConfig reads the database secrets from files and leaves the Redis ones alone', () => {
+    const config = parseDatabaseConfig({
+      PGHOST: 'db.internal',
+      PGPASSWORD_FILE: secretFile('db-only', 'pg-secret\n'),
+      // A migration Job has no business with Redis: a broken Redis file does not stop it.
+      REDIS_PASSWORD_FILE: path.join(dir, 'no-such-file'),
+    });
+    expect(config.postgresEndpoint?.password).toBe('pg-secret');
+    expect(
+      parseDatabaseConfig({ DATABASE_URL_FILE: secretFile('db-url', `${serverEnv.DATABASE_URL}\n`) })
+        .databaseUrl,
+    ).toBe(serverEnv.DATABASE_URL);
+    expect(() =>
+      parseDatabaseConfig({ PGHOST: 'db', PGPASSWORD: 'x', PGPASSWORD_FILE: secretFile('db-both', 'y') }),
+    ).toThrow(/invalid configuration:\n {2}- PGPASSWORD and PGPASSWORD_FILE must not both be set/);
   });
 });
 

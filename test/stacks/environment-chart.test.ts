@@ -4,6 +4,7 @@ import { IngressPreset } from '../../constructs/k8s/routing';
 import type { AwsDataTierSpec, McpEnvironmentSpec } from '../../constructs/spec';
 import { EnvironmentChart, type environmentProps, secretNames } from '../../stacks/environment-chart';
 import { awsSpec, inClusterSpec } from '../helpers/fixtures';
+import { referencedSecretNames } from '../helpers/secret-refs';
 
 describe('EnvironmentChart', () => {
   test('tunes the alerts from monitoring.alerts, and the generated rule tests follow', () => {
@@ -80,15 +81,25 @@ describe('EnvironmentChart', () => {
     ] as const) {
       const objects = Testing.synth(new EnvironmentChart(Testing.app(), loadEnvironment(name)));
       expect(objects.some((o) => o.kind === 'Secret')).toBe(false);
-      const env = objects.find((o) => o.kind === 'Deployment')?.spec.template.spec.containers[0].env;
-      expect(env).toContainEqual({
-        name: 'PGPASSWORD',
-        valueFrom: { secretKeyRef: { name: postgres, key: 'password' } },
+      const pod = objects.find((o) => o.kind === 'Deployment')?.spec.template.spec;
+      expect(pod.containers[0].env).toEqual(
+        expect.arrayContaining([
+          { name: 'PGPASSWORD_FILE', value: '/run/secrets/mcpenv/PGPASSWORD' },
+          { name: 'REDIS_PASSWORD_FILE', value: '/run/secrets/mcpenv/REDIS_PASSWORD' },
+        ]),
+      );
+      expect(pod.volumes).toContainEqual({
+        name: 'secrets',
+        projected: {
+          defaultMode: 0o440,
+          sources: [
+            { secret: { name: postgres, items: [{ key: 'password', path: 'PGPASSWORD' }] } },
+            { secret: { name: redis, items: [{ key: 'password', path: 'REDIS_PASSWORD' }] } },
+          ],
+        },
       });
-      expect(env).toContainEqual({
-        name: 'REDIS_PASSWORD',
-        valueFrom: { secretKeyRef: { name: redis, key: 'password' } },
-      });
+      const keyRefs = JSON.stringify(objects).match(/"secretKeyRef":\{"key":"[^"]+"/g) ?? [];
+      expect(keyRefs.filter((ref) => ref.includes('"password"'))).toEqual([]);
     }
   });
 
@@ -100,8 +111,7 @@ describe('EnvironmentChart', () => {
       redisConnection: 'staging-redis-connection',
     });
     const objects = Testing.synth(new EnvironmentChart(Testing.app(), loadEnvironment('staging')));
-    const referenced = JSON.stringify(objects).match(/"secretKeyRef":\{"key":"[^"]+","name":"[^"]+"/g) ?? [];
-    expect(new Set(referenced.map((ref) => ref.replace(/.*"name":"([^"]+)"/, '$1')))).toEqual(
+    expect(referencedSecretNames(objects)).toEqual(
       new Set(['staging-postgres-connection', 'staging-redis-connection']),
     );
   });

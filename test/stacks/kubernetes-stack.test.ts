@@ -2,6 +2,7 @@ import { Testing } from 'cdktf';
 import { loadEnvironment } from '../../app/environments';
 import { buildKubernetesApp, buildTerraformApp, chartObjects } from '../../app/build';
 import { KUBERNETES_STACK_ID, manifestId } from '../../stacks/kubernetes-stack';
+import { referencedSecretNames } from '../helpers/secret-refs';
 
 interface StackJson {
   resource: Record<string, Record<string, Record<string, unknown>>>;
@@ -51,10 +52,9 @@ describe.each(['dev', 'prod'])('the Kubernetes stack of %s', (environment) => {
         if (key === 'password') expect(value).toMatch(/^\$\{(var|jsondecode\(ephemeral)\./);
       }
     }
-    const referenced =
-      JSON.stringify(objects).match(/"secretKeyRef":\{"key":"[^"]+","name":"([^"]+)"/g) ?? [];
-    const names = new Set(referenced.map((ref) => ref.replace(/.*"name":"([^"]+)".*/, '$1')));
-    expect([...names].sort()).toEqual(secrets.map((secret) => secret.metadata.name).sort());
+    expect([...referencedSecretNames(objects)].sort()).toEqual(
+      secrets.map((secret) => secret.metadata.name).sort(),
+    );
   });
 });
 

@@ -1,9 +1,19 @@
-import { RUNTIME_VARIABLES, SECRET_VARIABLES, SERVER_VARIABLES } from '@mcpenv/contract';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import {
+  RUNTIME_VARIABLES,
+  SECRET_FILE_VARIABLES,
+  SECRET_VARIABLES,
+  SERVER_VARIABLES,
+} from '@mcpenv/contract';
 import { Chart, Testing } from 'cdk8s';
-import type { EnvVar } from 'cdk8s-plus-28/lib/imports/k8s';
+import type { EnvVar, Volume, VolumeMount } from 'cdk8s-plus-28/lib/imports/k8s';
 import { Cache, Database } from '../../../constructs/k8s/data';
 import { McpEnvironment, type McpEnvironmentProps } from '../../../constructs/k8s/environment';
 import { parseServerConfig } from '../../../server/config';
+import { removeTempDirs, tempDir } from '../../helpers/fixtures';
+
+afterAll(removeTempDirs);
 
 // The contract between the workload and the server: every variable the synthesized workload sets
 // is one the server (or Node itself) reads, and whatever data tier an environment chooses, the
@@ -41,8 +51,15 @@ const cases = Object.entries(DATABASES).flatMap(([database, makeDatabase]) =>
   ),
 );
 
-/** The env of every container of the server's pods (the server and the migration init container). */
-function workloadEnv(props: Partial<McpEnvironmentProps>): { container: string; env: EnvVar[] }[] {
+interface WorkloadContainer {
+  readonly container: string;
+  readonly env: EnvVar[];
+  readonly volumeMounts: VolumeMount[];
+  readonly volumes: Volume[];
+}
+
+/** Every container of the server's pods (the server and the migration init container). */
+function workloadEnv(props: Partial<McpEnvironmentProps>): WorkloadContainer[] {
   const chart = new Chart(Testing.app(), 'test', { namespace: 'mcp' });
   new McpEnvironment(chart, 'mcp', {
     image: 'ghcr.io/acme/mcp:1.0.0',
@@ -50,20 +67,57 @@ function workloadEnv(props: Partial<McpEnvironmentProps>): { container: string; 
     ...props,
   });
   const deployment = Testing.synth(chart).find((object) => object.kind === 'Deployment');
+  type Container = { name: string; env?: EnvVar[]; volumeMounts?: VolumeMount[] };
   const pod = deployment.spec.template.spec as {
-    containers: { name: string; env?: EnvVar[] }[];
-    initContainers?: { name: string; env?: EnvVar[] }[];
+    containers: Container[];
+    initContainers?: Container[];
+    volumes?: Volume[];
   };
   return [...pod.containers, ...(pod.initContainers ?? [])].map((c) => ({
     container: c.name,
     env: c.env ?? [],
+    volumeMounts: c.volumeMounts ?? [],
+    volumes: pod.volumes ?? [],
   }));
 }
 
-/** The environment a container would see, with each Secret reference filled in. */
-function resolve(env: readonly EnvVar[]): Record<string, string> {
+/**
+ * The Secret key a container would find at `file`, through its mounts and the pod's Secret
+ * volumes; undefined when no mounted Secret provides that path.
+ */
+function mountedSecretKey(container: WorkloadContainer, file: string): string | undefined {
+  for (const mount of container.volumeMounts) {
+    if (!file.startsWith(`${mount.mountPath}/`)) continue;
+    const volume = container.volumes.find((v) => v.name === mount.name);
+    const items = [
+      ...(volume?.secret?.items ?? []),
+      ...(volume?.projected?.sources ?? []).flatMap((source) => source.secret?.items ?? []),
+    ];
+    const item = items.find((i) => path.posix.join(mount.mountPath, i.path) === file);
+    if (item) return item.key;
+  }
+  return undefined;
+}
+
+/**
+ * The environment a container would see, with each Secret reference filled in. A `_FILE`
+ * variable's mounted Secret key is written to a temporary file, with the trailing newline of a
+ * Secret made `--from-file`, and the variable points there.
+ */
+function resolve(container: WorkloadContainer): Record<string, string> {
+  const dir = tempDir('mcpenv-contract-');
   return Object.fromEntries(
-    env.map((variable) => {
+    container.env.map((variable) => {
+      if ((SECRET_FILE_VARIABLES as readonly string[]).includes(variable.name)) {
+        const key = mountedSecretKey(container, variable.value ?? '');
+        if (key === undefined) throw new Error(`${variable.name} names no mounted Secret key`);
+        const value = SECRET_VALUES[key];
+        if (value === undefined)
+          throw new Error(`${variable.name} reads Secret key "${key}", which this test does not know`);
+        const file = path.join(dir, variable.name);
+        fs.writeFileSync(file, `${value}\n`);
+        return [variable.name, file];
+      }
       const key = variable.valueFrom?.secretKeyRef?.key;
       if (key !== undefined) {
         const value = SECRET_VALUES[key];
@@ -82,26 +136,39 @@ describe.each(cases)('the workload for $name', ({ props }) => {
   const containers = workloadEnv(props);
 
   test('sets only variables the server or its runtime reads', () => {
-    const known = new Set<string>([...SERVER_VARIABLES, ...RUNTIME_VARIABLES]);
+    const known = new Set<string>([...SERVER_VARIABLES, ...SECRET_FILE_VARIABLES, ...RUNTIME_VARIABLES]);
     for (const { container, env } of containers) {
       expect([container, env.map((v) => v.name).filter((name) => !known.has(name))]).toEqual([container, []]);
     }
   });
 
-  test('sets secret variables from Secrets only, never as values', () => {
-    for (const { env } of containers) {
-      const secretsAsValues = env.filter(
-        (v) =>
-          (SECRET_VARIABLES as readonly string[]).includes(v.name) && v.valueFrom?.secretKeyRef === undefined,
+  test('passes every secret as a file mounted read-only from a Secret, never in the environment', () => {
+    for (const container of containers) {
+      const inEnvironment = container.env.filter((v) =>
+        (SECRET_VARIABLES as readonly string[]).includes(v.name),
       );
-      expect(secretsAsValues).toEqual([]);
+      expect([container.container, inEnvironment]).toEqual([container.container, []]);
+      const files = container.env.filter((v) =>
+        (SECRET_FILE_VARIABLES as readonly string[]).includes(v.name),
+      );
+      expect(files.map((v) => v.name).sort()).toEqual(['PGPASSWORD_FILE', 'REDIS_PASSWORD_FILE']);
+      for (const file of files) {
+        expect([file.name, mountedSecretKey(container, file.value ?? '')]).toEqual([file.name, 'password']);
+        const mount = container.volumeMounts.find((m) => file.value?.startsWith(`${m.mountPath}/`));
+        expect([file.name, mount?.readOnly]).toEqual([file.name, true]);
+      }
     }
   });
 
-  test('gives the server everything it needs to start in server mode', () => {
-    for (const { container, env } of containers) {
-      const config = parseServerConfig(resolve(env));
-      expect([container, config.mode]).toEqual([container, 'server']);
+  test('gives the server everything it needs to start in server mode, passwords included', () => {
+    for (const container of containers) {
+      const config = parseServerConfig(resolve(container));
+      expect([container.container, config.mode]).toEqual([container.container, 'server']);
+      expect([
+        container.container,
+        config.postgresEndpoint?.password,
+        config.redisEndpoint?.password,
+      ]).toEqual([container.container, SECRET_VALUES.password, SECRET_VALUES.password]);
     }
   });
 });
@@ -109,7 +176,8 @@ describe.each(cases)('the workload for $name', ({ props }) => {
 describe('the server reads', () => {
   test('rejects a workload that would leave out a variable the server needs in server mode', () => {
     const [server] = workloadEnv({});
-    const withoutPublicUrl = (server?.env ?? []).filter((v) => v.name !== 'PUBLIC_URL');
+    if (server === undefined) throw new Error('no server container');
+    const withoutPublicUrl = { ...server, env: server.env.filter((v) => v.name !== 'PUBLIC_URL') };
     expect(() => parseServerConfig(resolve(withoutPublicUrl))).toThrow(/PUBLIC_URL/);
   });
 });

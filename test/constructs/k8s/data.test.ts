@@ -4,6 +4,7 @@ import {
   Database,
   type ExternalPostgresProps,
   type ExternalRedisProps,
+  POSTGRES_PASSWORD_FILE,
   REDIS_PASSWORD_FILE,
   REDIS_READY_SCRIPT,
   REDIS_START_SCRIPT,
@@ -57,15 +58,40 @@ describe('Database.inCluster and Cache.inCluster', () => {
   test('take credentials from existing Secrets by reference only', () => {
     const text = JSON.stringify(objects);
     expect(text).not.toMatch(/"kind":"Secret"/);
-    expect(statefulSet('dev-postgres').spec.template.spec.containers[0].env).toContainEqual({
-      name: 'POSTGRES_PASSWORD',
-      valueFrom: { secretKeyRef: { name: 'dev-postgres', key: 'password' } },
-    });
-    const redisPod = statefulSet('dev-redis').spec.template.spec;
-    expect(redisPod.volumes).toContainEqual({
+    for (const name of ['dev-postgres', 'dev-redis']) {
+      expect(statefulSet(name).spec.template.spec.volumes).toContainEqual({
+        name: 'password',
+        secret: { secretName: name, items: [{ key: 'password', path: 'password' }], defaultMode: 0o440 },
+      });
+    }
+  });
+
+  test('reference no password through secretKeyRef, only non-secret settings such as the user name', () => {
+    const references = [
+      ...objects.flatMap(
+        (o) => o.spec.template?.spec.containers.flatMap((c: { env?: unknown[] }) => c.env ?? []) ?? [],
+      ),
+      ...db.env,
+      ...redis.env,
+    ]
+      .filter((v) => v.valueFrom?.secretKeyRef !== undefined)
+      .map((v) => `${v.name}<-${v.valueFrom.secretKeyRef.key}`);
+    expect(references.sort()).toEqual(['PGUSER<-username', 'POSTGRES_USER<-username']);
+  });
+
+  test('start Postgres with its password read from the mounted Secret (the image reads POSTGRES_PASSWORD_FILE)', () => {
+    const pod = statefulSet('dev-postgres').spec.template.spec;
+    const [postgres] = pod.containers;
+    expect(postgres.env).toContainEqual({ name: 'POSTGRES_PASSWORD_FILE', value: POSTGRES_PASSWORD_FILE });
+    expect(postgres.env.map((v: { name: string }) => v.name)).not.toContain('POSTGRES_PASSWORD');
+    expect(postgres.volumeMounts).toContainEqual({
       name: 'password',
-      secret: { secretName: 'dev-redis', items: [{ key: 'password', path: 'password' }], defaultMode: 0o440 },
+      mountPath: '/run/secrets/postgres',
+      readOnly: true,
     });
+    expect(POSTGRES_PASSWORD_FILE).toBe('/run/secrets/postgres/password');
+    // The pod's fsGroup is Postgres's uid, which the 0440 mode lets read the file.
+    expect(pod.securityContext.fsGroup).toBe(postgres.securityContext.runAsUser);
   });
 
   test('start Redis with its password read from the mounted Secret, never in arguments or environment', () => {
@@ -84,13 +110,13 @@ describe('Database.inCluster and Cache.inCluster', () => {
     expect(pod.securityContext.fsGroup).toBe(redis.securityContext.runAsUser);
   });
 
-  test('wire the server by PG* and REDIS_* variables, secrets by reference', () => {
+  test('wire the server by PG* and REDIS_* variables, passwords as files from the Secrets', () => {
     expect(db.env).toContainEqual({ name: 'PGHOST', value: 'dev-postgres' });
-    expect(db.env).toContainEqual({
-      name: 'PGPASSWORD',
-      valueFrom: { secretKeyRef: { name: 'dev-postgres', key: 'password' } },
-    });
+    expect(db.secretFiles).toEqual([{ variable: 'PGPASSWORD', secretName: 'dev-postgres', key: 'password' }]);
     expect(redis.env).toContainEqual({ name: 'REDIS_HOST', value: 'dev-redis' });
+    expect(redis.secretFiles).toEqual([
+      { variable: 'REDIS_PASSWORD', secretName: 'dev-redis', key: 'password' },
+    ]);
     expect(db.podSelector).toEqual({
       'app.kubernetes.io/name': 'dev-postgres',
       'app.kubernetes.io/instance': 'dev',
@@ -123,14 +149,14 @@ describe('Database.external and Cache.external', () => {
     expect(objects).toEqual([]);
   });
 
-  test('read every connection setting from the Secret and verify TLS by default', () => {
-    expect(db.env.map((e) => e.name)).toEqual([
-      'PGHOST',
-      'PGPORT',
-      'PGDATABASE',
-      'PGUSER',
-      'PGPASSWORD',
-      'PGSSLMODE',
+  test('read the connection settings from the Secret, the password as a file, and verify TLS by default', () => {
+    expect(db.env.map((e) => e.name)).toEqual(['PGHOST', 'PGPORT', 'PGDATABASE', 'PGUSER', 'PGSSLMODE']);
+    expect(db.secretFiles).toEqual([
+      { variable: 'PGPASSWORD', secretName: 'rds-connection', key: 'password' },
+    ]);
+    expect(redis.env.map((e) => e.name)).toEqual(['REDIS_HOST', 'REDIS_PORT', 'REDIS_TLS']);
+    expect(redis.secretFiles).toEqual([
+      { variable: 'REDIS_PASSWORD', secretName: 'redis-connection', key: 'password' },
     ]);
     expect(db.env).toContainEqual({ name: 'PGSSLMODE', value: 'verify-full' });
     expect(redis.env).toContainEqual({ name: 'REDIS_TLS', value: 'true' });

@@ -59,9 +59,13 @@ describe('McpEnvironment', () => {
       ]),
     );
     const postgres = objects.find((o) => o.kind === 'StatefulSet' && o.metadata.name === 'mcp-postgres');
-    expect(postgres?.spec.template.spec.containers[0].env).toContainEqual({
-      name: 'POSTGRES_PASSWORD',
-      valueFrom: { secretKeyRef: { name: 'mcp-postgres', key: 'password' } },
+    expect(postgres?.spec.template.spec.volumes).toContainEqual({
+      name: 'password',
+      secret: {
+        secretName: 'mcp-postgres',
+        items: [{ key: 'password', path: 'password' }],
+        defaultMode: 0o440,
+      },
     });
   });
 

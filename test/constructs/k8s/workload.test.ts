@@ -166,6 +166,50 @@ describe('McpServerWorkload', () => {
     });
   });
 
+  test('mounts secret files read-only from their Secrets and names each with a _FILE variable', () => {
+    const pod = find(
+      synth({
+        secretFiles: [
+          { variable: 'PGPASSWORD', secretName: 'db', key: 'password' },
+          { variable: 'REDIS_PASSWORD', secretName: 'cache', key: 'auth-token' },
+        ],
+      }),
+      'Deployment',
+    ).spec.template.spec;
+    for (const container of [...pod.containers, ...pod.initContainers]) {
+      expect(container.env).toEqual(
+        expect.arrayContaining([
+          { name: 'PGPASSWORD_FILE', value: '/run/secrets/mcpenv/PGPASSWORD' },
+          { name: 'REDIS_PASSWORD_FILE', value: '/run/secrets/mcpenv/REDIS_PASSWORD' },
+        ]),
+      );
+      expect(JSON.stringify(container.env)).not.toContain('secretKeyRef');
+      expect(container.volumeMounts).toContainEqual({
+        name: 'secrets',
+        mountPath: '/run/secrets/mcpenv',
+        readOnly: true,
+      });
+    }
+    expect(pod.volumes).toContainEqual({
+      name: 'secrets',
+      projected: {
+        defaultMode: 0o440,
+        sources: [
+          { secret: { name: 'db', items: [{ key: 'password', path: 'PGPASSWORD' }] } },
+          { secret: { name: 'cache', items: [{ key: 'auth-token', path: 'REDIS_PASSWORD' }] } },
+        ],
+      },
+    });
+    // Mode 0440 is enough for the non-root server because the files belong to the pod's fsGroup.
+    expect(pod.securityContext.fsGroup).toBe(pod.securityContext.runAsGroup);
+  });
+
+  test('mounts no secrets volume without secret files', () => {
+    const pod = find(synth(), 'Deployment').spec.template.spec;
+    expect(pod.volumes.map((v: { name: string }) => v.name)).toEqual(['tmp']);
+    expect(pod.containers[0].volumeMounts.map((m: { name: string }) => m.name)).toEqual(['tmp']);
+  });
+
   test('gives the pod time to drain: grace period above shutdown delay plus drain', () => {
     expect(find(synth(), 'Deployment').spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThan(30);
   });
@@ -211,6 +255,47 @@ describe('McpServerWorkload', () => {
       /`referencedEnv.PGPASSWORD` must come from a Secret/,
     ],
     [{ caBundleConfigMap: 'Bad_Name' }, /`caBundleConfigMap` must be the name of a ConfigMap/],
+    [
+      { secretFiles: [{ variable: 'PG-PASSWORD', secretName: 'db', key: 'password' }] },
+      /`secretFiles` must contain valid variable names \(got "PG-PASSWORD"\)/,
+    ],
+    [
+      {
+        secretFiles: [
+          { variable: 'PGPASSWORD', secretName: 'db', key: 'password' },
+          { variable: 'PGPASSWORD', secretName: 'other', key: 'password' },
+        ],
+      },
+      /`secretFiles.PGPASSWORD` must appear once/,
+    ],
+    [
+      {
+        secretFiles: [{ variable: 'PGPASSWORD', secretName: 'db', key: 'password' }],
+        referencedEnv: [{ name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: 'db', key: 'password' } } }],
+      },
+      /`secretFiles.PGPASSWORD` must not also be set as PGPASSWORD in env or referencedEnv/,
+    ],
+    [
+      {
+        secretFiles: [{ variable: 'REDIS_PASSWORD', secretName: 'cache', key: 'password' }],
+        referencedEnv: [
+          { name: 'REDIS_PASSWORD_FILE', valueFrom: { configMapKeyRef: { name: 'paths', key: 'redis' } } },
+        ],
+      },
+      /`secretFiles.REDIS_PASSWORD` must not also be set as REDIS_PASSWORD_FILE in env or referencedEnv/,
+    ],
+    [
+      { secretFiles: [{ variable: 'PGPASSWORD', secretName: 'Bad_Secret', key: 'password' }] },
+      /`secretFiles.PGPASSWORD.secretName` must be a lowercase DNS name of at most 253 characters \(got "Bad_Secret"\)/,
+    ],
+    [
+      { secretFiles: [{ variable: 'PGPASSWORD', secretName: 'db', key: 'pass word' }] },
+      /`secretFiles.PGPASSWORD.key` must be a Secret key of at most 253 characters \(got "pass word"\)/,
+    ],
+    [
+      { secretFiles: [{ variable: 'PORT', secretName: 'db', key: 'port' }] },
+      /`secretFiles.PORT` must not be set: the construct manages it/,
+    ],
     [{ image: 'ghcr.io/example/server:latest' }, /`image` must not use the mutable tag "latest"/],
     [{ publicUrl: 'https://10.0.0.1' }, /`publicUrl` must name a DNS host, not an IP address/],
     [{ publicUrl: '' }, /`publicUrl` must be an absolute URL/],
