@@ -9,7 +9,8 @@
 
 # Node 24 LTS, pinned to the exact release CI tests with (.ci/run), so a rebuild cannot silently
 # change it. In production pin the digest as well (node:24.22.3-bookworm-slim@sha256:...): a tag
-# can be re-pushed, a digest cannot.
+# can be re-pushed, a digest cannot. The workload's preStop hook runs this base's `sleep`
+# (constructs/k8s/workload.ts): a base without one (distroless) needs another hook there.
 ARG NODE_IMAGE=node:24.22.3-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build

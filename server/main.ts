@@ -1,4 +1,9 @@
-import { createServer as createHttpServer, type Server } from 'node:http';
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import pino, { type Logger } from 'pino';
@@ -28,8 +33,9 @@ export interface RunningServer {
   /** The base URL the server listens on, e.g. `http://127.0.0.1:3000`. */
   readonly url: string;
   /**
-   * Graceful stop: not ready at once, stop accepting after the shutdown delay, let in-flight
-   * requests finish (up to the drain timeout), then close the pools.
+   * Graceful stop: not ready at once, every response from then on ends its connection; after the
+   * shutdown delay, stop accepting once connections have stopped coming; let in-flight requests
+   * finish (all within the drain timeout), then close the pools.
    */
   shutdown(): Promise<void>;
 }
@@ -122,6 +128,33 @@ async function closeRedis(redis: Redis | undefined): Promise<void> {
   } finally {
     redis.disconnect();
   }
+}
+
+/** How long the server must have been idle before its listener closes: see closeListener. */
+const QUIET_MS = 1000;
+
+/**
+ * Stops accepting connections once the server has been idle for a second (no request in
+ * progress, no new connection), at the latest at `latestAt` (a `performance.now()` time).
+ *
+ * Closing a listening socket makes the kernel reset every connection still in its accept queue:
+ * connections whose handshake the kernel completed and whose clients have already sent their
+ * request, which then read a reset. So the listener closes only once connections have stopped
+ * coming (the load balancers caught up, and no client waits for an answer before it connects
+ * again), and it decides in the check phase, right after the poll phase accepted whatever the
+ * kernel had queued.
+ */
+function closeListener(http: Server, idleMs: () => number, latestAt: number): Promise<void> {
+  return new Promise((resolve) => {
+    const poll = setInterval(() => {
+      setImmediate(() => {
+        if (idleMs() < QUIET_MS && performance.now() < latestAt) return;
+        clearInterval(poll);
+        http.close();
+        resolve();
+      });
+    }, 100);
+  });
 }
 
 /**
@@ -259,32 +292,59 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
     );
   }
 
+  // Responses in progress, and when the server last had anything to do: see shutdown.
+  const responses = new Set<ServerResponse>();
+  let lastActivityAt = performance.now();
+  http.on('connection', () => {
+    lastActivityAt = performance.now();
+  });
+  http.on('request', (_request: IncomingMessage, response: ServerResponse) => {
+    responses.add(response);
+    response.once('close', () => {
+      responses.delete(response);
+      lastActivityAt = performance.now();
+    });
+  });
+
   let closing: Promise<void> | undefined;
   const shutdown = () => {
     closing ??= (async () => {
       server.startDraining();
+      // Requests that started before the drain end their connection too, so no client reuses a
+      // connection the server is about to close.
+      for (const response of responses) {
+        if (!response.headersSent) response.setHeader('connection', 'close');
+      }
       clearInterval(health);
       logger.info(
         { delaySeconds: config.shutdownDelaySeconds, drainTimeoutSeconds: config.drainTimeoutSeconds },
         'draining',
       );
       await new Promise((resolve) => setTimeout(resolve, config.shutdownDelaySeconds * 1000));
-      await new Promise<void>((resolve) => {
-        const force = setTimeout(() => {
+      const drainMs = config.drainTimeoutSeconds * 1000;
+      const forceAt = performance.now() + drainMs;
+      const drained = new Promise<void>((resolve) => http.once('close', () => resolve()));
+      // With no delay nothing is expected to route here any more: stop accepting at once.
+      await closeListener(
+        http,
+        () => (responses.size > 0 ? 0 : performance.now() - lastActivityAt),
+        config.shutdownDelaySeconds === 0 ? performance.now() : performance.now() + drainMs / 2,
+      );
+      logger.info('stopped accepting connections');
+      const force = setTimeout(
+        () => {
           logger.warn('drain timeout reached: closing remaining connections');
           http.closeAllConnections();
-        }, config.drainTimeoutSeconds * 1000);
-        force.unref();
-        // Keep-alive connections that finish a request while draining become idle only later:
-        // close them as they do, so the drain ends with the last in-flight request.
-        const sweep = setInterval(() => http.closeIdleConnections(), 100);
-        http.close(() => {
-          clearTimeout(force);
-          clearInterval(sweep);
-          resolve();
-        });
-        http.closeIdleConnections();
-      });
+        },
+        Math.max(0, forceAt - performance.now()),
+      );
+      force.unref();
+      // Keep-alive connections that finish a request while draining become idle only later:
+      // close them as they do, so the drain ends with the last in-flight request.
+      const sweep = setInterval(() => http.closeIdleConnections(), 100);
+      await drained;
+      clearTimeout(force);
+      clearInterval(sweep);
       await server.close();
       await revocations?.close();
       await Promise.allSettled([db.close(), closeRedis(redis)]);

@@ -48,10 +48,22 @@ function maskCredentials(url: string): string {
 /** Where the server's containers find the files of `secretFiles`, one per variable. */
 export const SECRET_FILES_DIR = '/run/secrets/mcpenv';
 
-/** Seconds the server waits after SIGTERM before it stops accepting (load balancers catch up). */
-const SHUTDOWN_DELAY_SECONDS = 5;
+/**
+ * Seconds between the pod's deletion and SIGTERM (the preStop hook), while its endpoint is removed
+ * from kube-proxy on every node and from the gateway: usually a second or two, a few more on a
+ * busy cluster; closing the listener before that resets connections still routed to it.
+ */
+const PRE_STOP_SLEEP_SECONDS = 10;
+/**
+ * Seconds the server keeps accepting after SIGTERM, each response ending its connection, so that
+ * clients holding a connection through kube-proxy move to another pod; after the preStop hook a
+ * short delay will do (the server also waits until connections stop coming).
+ */
+const SHUTDOWN_DELAY_SECONDS = 2;
 /** Seconds in-flight requests get after that. */
 const SHUTDOWN_DRAIN_SECONDS = 25;
+/** Seconds, after the drain, to close the pools and exit before the kubelet kills the process. */
+const SHUTDOWN_MARGIN_SECONDS = 10;
 
 /** A Secret key the server reads from a file, with `<variable>_FILE` naming the file. */
 export interface SecretFile {
@@ -471,7 +483,12 @@ export class McpServerWorkload extends Construct {
             serviceAccountName: name,
             automountServiceAccountToken: false,
             enableServiceLinks: false,
-            terminationGracePeriodSeconds: SHUTDOWN_DELAY_SECONDS + SHUTDOWN_DRAIN_SECONDS + 15,
+            // Counted from the pod's deletion, so the preStop hook's sleep is part of it.
+            terminationGracePeriodSeconds:
+              PRE_STOP_SLEEP_SECONDS +
+              SHUTDOWN_DELAY_SECONDS +
+              SHUTDOWN_DRAIN_SECONDS +
+              SHUTDOWN_MARGIN_SECONDS,
             securityContext: {
               runAsNonRoot: true,
               runAsUser: 10001,
@@ -537,6 +554,9 @@ export class McpServerWorkload extends Construct {
                   timeoutSeconds: 2,
                   failureThreshold: 2,
                 },
+                // `sleep` from the image (the reference image's Debian base has it): the hook's own
+                // sleep action needs Kubernetes 1.30, and the 1.28 bindings do not carry it.
+                lifecycle: { preStop: { exec: { command: ['sleep', String(PRE_STOP_SLEEP_SECONDS)] } } },
                 securityContext,
                 volumeMounts,
               },

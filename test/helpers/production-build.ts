@@ -2,6 +2,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { isBuiltin } from 'node:module';
 import * as path from 'node:path';
+import { bundleForNode } from '../../bench/bundle';
 
 /** One `FROM` stage of a Dockerfile. */
 export interface DockerfileStage {
@@ -160,6 +161,24 @@ export function nodeBin(version: string): string {
     );
   }
   return result.stdout.trim();
+}
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+/**
+ * Builds the server's bin as one plain-Node file, `server/bin.js` under a new folder in the
+ * repository's `node_modules/.cache` (there its dependencies resolve from the repository's
+ * node_modules), with the server package's manifest beside it as in the image. Returns the
+ * folder; remove it when done.
+ */
+export function bundleServer(): string {
+  const cache = path.join(ROOT, 'node_modules', '.cache');
+  fs.mkdirSync(cache, { recursive: true });
+  const dir = fs.mkdtempSync(path.join(cache, 'mcpenv-server-'));
+  fs.mkdirSync(path.join(dir, 'server'));
+  fs.copyFileSync(path.join(ROOT, 'server', 'package.json'), path.join(dir, 'server', 'package.json'));
+  bundleForNode(path.join(ROOT, 'server', 'bin.ts'), path.join(dir, 'server', 'bin.js'));
+  return dir;
 }
 
 export interface BuiltServer {

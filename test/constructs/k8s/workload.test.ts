@@ -152,7 +152,7 @@ describe('McpServerWorkload', () => {
     expect(container.env).toEqual([
       { name: 'BIND_ADDRESS', value: '0.0.0.0' },
       { name: 'PORT', value: '8080' },
-      { name: 'SHUTDOWN_DELAY_SECONDS', value: '5' },
+      { name: 'SHUTDOWN_DELAY_SECONDS', value: '2' },
       { name: 'SHUTDOWN_DRAIN_SECONDS', value: '25' },
       { name: 'PUBLIC_URL', value: 'https://mcp.example.com' },
       { name: 'NODE_EXTRA_CA_CERTS', value: '/etc/mcpenv/ca/ca.pem' },
@@ -210,8 +210,20 @@ describe('McpServerWorkload', () => {
     expect(pod.containers[0].volumeMounts.map((m: { name: string }) => m.name)).toEqual(['tmp']);
   });
 
-  test('gives the pod time to drain: grace period above shutdown delay plus drain', () => {
-    expect(find(synth(), 'Deployment').spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThan(30);
+  test('waits in a preStop hook while the endpoint is removed, before the server gets SIGTERM', () => {
+    expect(find(synth(), 'Deployment').spec.template.spec.containers[0].lifecycle).toEqual({
+      preStop: { exec: { command: ['sleep', '10'] } },
+    });
+  });
+
+  test('gives the pod time for the preStop hook, the shutdown delay and the drain, with a margin', () => {
+    const pod = find(synth(), 'Deployment').spec.template.spec;
+    const env = Object.fromEntries(
+      (pod.containers[0].env as { name: string; value?: string }[]).map((entry) => [entry.name, entry.value]),
+    );
+    const preStopSeconds = Number(pod.containers[0].lifecycle.preStop.exec.command[1]);
+    const needed = preStopSeconds + Number(env.SHUTDOWN_DELAY_SECONDS) + Number(env.SHUTDOWN_DRAIN_SECONDS);
+    expect(pod.terminationGracePeriodSeconds).toBe(needed + 10);
   });
 
   test.each([
