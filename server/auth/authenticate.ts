@@ -59,8 +59,20 @@ export function authenticate(options: AuthenticateOptions): RequestHandler {
     return params.length > 0 ? `${parts[0]} ${params.join(', ')}` : parts[0];
   }
 
-  function tooMany(res: Response, retryAfter: number) {
+  /**
+   * The body of a request refused for an address over its budget is not read: when it is still
+   * arriving, the connection closes after the answer instead of the server reading (and
+   * discarding) the rest, so a flood costs no more than its headers; the client may see the
+   * connection break instead of the 429. Within the budget the rest of a body is read and
+   * discarded, so a client with an expired token gets its 401 and the challenge whatever it sent.
+   */
+  function unreadBodyCloses(req: Request, res: Response) {
+    if (!req.complete) res.setHeader('connection', 'close');
+  }
+
+  function tooMany(req: Request, res: Response, retryAfter: number) {
     metrics.rateLimitRejectionsTotal.inc({ endpoint: '/mcp' });
+    unreadBodyCloses(req, res);
     res.setHeader('retry-after', String(retryAfter));
     res.status(429).json({
       jsonrpc: '2.0',
@@ -87,7 +99,7 @@ export function authenticate(options: AuthenticateOptions): RequestHandler {
     if (status === 401 && options.failures) {
       const retryAfter = await options.failures.record(addressOf(req)).catch(() => undefined);
       if (retryAfter !== undefined) {
-        tooMany(res, retryAfter);
+        tooMany(req, res, retryAfter);
         return;
       }
     }
@@ -117,7 +129,7 @@ export function authenticate(options: AuthenticateOptions): RequestHandler {
     // An address over its budget may be shared (a NAT): a key this replica knows to be good
     // still passes, since checking it costs no query.
     if (blocked !== undefined && !knownGoodKey(req.get('authorization'))) {
-      tooMany(res, blocked);
+      tooMany(req, res, blocked);
       return;
     }
     const header = req.get('authorization');

@@ -1,24 +1,25 @@
-// Sends `count` POSTs to `url`, `concurrency` at a time, each with `bytes` bytes of nested `[` and
-// the given headers; prints the HTTP status counts as JSON. Run by the pre-auth flood test as a
-// process of its own, so the flood and the latency probes do not share an event loop.
-// Usage: node flood.js <url> <count> <concurrency> <bytes> <headers-json>
+// A flood of POSTs in bursts, for the pre-auth flood test: each line on stdin is a number N; the
+// process starts N requests to `url`, `perSecond` a second, each with `bytes` bytes of nested `[`
+// and the given headers, then prints one line: the HTTP status counts of the burst as JSON.
+// It runs as a process of its own, so the flood and the latency probes do not share an event
+// loop; the pace keeps the flooder itself from taking the machine's CPU from the server.
+// Usage: node flood.js <url> <perSecond> <bytes> <headers-json>
 'use strict';
-/* global process, Buffer */
+/* global process, Buffer, setTimeout */
 const http = require('node:http');
+const readline = require('node:readline');
 
-const [url, countText, concurrencyText, bytesText, headersJson] = process.argv.slice(2);
-const count = Number(countText);
+const [url, perSecondText, bytesText, headersJson] = process.argv.slice(2);
+const perSecond = Number(perSecondText);
 const body = Buffer.alloc(Number(bytesText), '[');
 const headers = {
   'content-type': 'application/json',
   'content-length': body.length,
   ...JSON.parse(headersJson),
 };
-const agent = new http.Agent({ keepAlive: true, maxSockets: Number(concurrencyText) });
-const counts = {};
-let sent = 0;
+const agent = new http.Agent({ keepAlive: true });
 
-function one() {
+function one(counts) {
   return new Promise((resolve) => {
     const req = http.request(url, { method: 'POST', headers, agent, timeout: 30000 }, (res) => {
       res.resume();
@@ -37,14 +38,21 @@ function one() {
   });
 }
 
-async function worker() {
-  while (sent < count) {
-    sent++;
-    await one();
+async function burst(count) {
+  const counts = {};
+  const started = Date.now();
+  const requests = [];
+  for (let i = 0; i < count; i++) {
+    const due = started + (i * 1000) / perSecond;
+    if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
+    requests.push(one(counts));
   }
+  await Promise.all(requests);
+  return counts;
 }
 
-Promise.all(Array.from({ length: Number(concurrencyText) }, worker)).then(() => {
-  agent.destroy();
-  process.stdout.write(JSON.stringify(counts));
+let queue = Promise.resolve();
+readline.createInterface({ input: process.stdin }).on('line', (line) => {
+  queue = queue.then(async () => process.stdout.write(`${JSON.stringify(await burst(Number(line)))}\n`));
 });
+process.stdin.on('end', () => void queue.then(() => agent.destroy()));

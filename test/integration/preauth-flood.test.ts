@@ -4,8 +4,10 @@
  * (both measured here, in the same run), and refusals past the per-address budget are 429,
  * on every replica sharing the Redis.
  */
+import { spawn } from 'node:child_process';
 import * as path from 'node:path';
-import { nodeBin, runInGroup } from '../helpers/production-build';
+import * as readline from 'node:readline';
+import { nodeBin } from '../helpers/production-build';
 import { CONFORMANCE_NODE_VERSION } from '../helpers/conformance';
 import {
   type Backends,
@@ -17,6 +19,13 @@ import {
 
 const BUDGET = 20;
 const FLOOD_BODIES = 150;
+const BURSTS = 6;
+/**
+ * The pace of the flood: the rate of the attack this answers (60 bodies of about 270 ms of parsing
+ * each, unauthenticated, took /healthz from 9 ms to 660 ms), and slow enough that the flooding
+ * process does not compete with the server for the CPU on a 2-core machine.
+ */
+const BODIES_PER_SECOND = 60;
 const ONE_MIB = 1024 * 1024;
 
 let backends: Backends;
@@ -53,43 +62,69 @@ async function windowWithRoom(ms: number): Promise<void> {
 }
 
 test('health latency under a flood of unauthenticated 1 MiB bodies stays within 3× of idle; refusals are limited', async () => {
-  for (let i = 0; i < 10; i++) await healthLatencyMs(a.url);
-  const idle: number[] = [];
-  for (let i = 0; i < 60; i++) idle.push(await healthLatencyMs(a.url));
-
-  const flood = runInGroup(
+  const flooder = spawn(
     path.join(nodeBin(CONFORMANCE_NODE_VERSION), 'node'),
     [
       path.join(__dirname, '..', 'helpers', 'flood.js'),
       `${a.url}/mcp`,
-      String(FLOOD_BODIES),
-      '6',
+      String(BODIES_PER_SECOND),
       String(ONE_MIB),
       JSON.stringify({ ...MCP_HEADERS, 'x-forwarded-for': '203.0.113.7' }),
     ],
-    { cwd: __dirname, env: { PATH: process.env.PATH ?? '' }, timeoutMs: 120_000 },
+    { stdio: ['pipe', 'pipe', 'inherit'], detached: true },
   );
-  let done = false;
-  void flood.finally(() => {
-    done = true;
-  });
+  const bursts = readline.createInterface({ input: flooder.stdout });
+  const burstDone = () =>
+    new Promise<Record<string, number>>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('a flood burst took over 60 s')), 60_000);
+      bursts.once('line', (line) => {
+        clearTimeout(timer);
+        resolve(JSON.parse(line) as Record<string, number>);
+      });
+    });
+  const idle: number[] = [];
   const loaded: number[] = [];
-  while (!done && loaded.length < 2000) loaded.push(await healthLatencyMs(a.url));
-  const exit = await flood;
-  expect(exit).toMatchObject({ code: 0, timedOut: false });
-  const counts = JSON.parse(exit.stdout) as Record<string, number>;
+  const counts: Record<string, number> = {};
+  try {
+    for (let i = 0; i < 10; i++) await healthLatencyMs(a.url);
+    // Idle and flooded stretches alternate, so both see the same background load on the machine.
+    for (let round = 0; round < BURSTS; round++) {
+      const started = Date.now();
+      flooder.stdin.write(`${FLOOD_BODIES / BURSTS}\n`);
+      const done = burstDone();
+      let finished = false;
+      void done.then(
+        () => (finished = true),
+        () => (finished = true),
+      );
+      while (!finished && loaded.length < 5000) loaded.push(await healthLatencyMs(a.url));
+      for (const [status, n] of Object.entries(await done)) counts[status] = (counts[status] ?? 0) + n;
+      const floodedMs = Date.now() - started;
+      const quietUntil = Date.now() + Math.max(200, floodedMs);
+      while (Date.now() < quietUntil && idle.length < 5000) idle.push(await healthLatencyMs(a.url));
+    }
+  } finally {
+    flooder.stdin.end();
+    if (flooder.pid && flooder.exitCode === null) process.kill(-flooder.pid, 'SIGKILL');
+  }
 
   const ratio = median(loaded) / median(idle);
   process.stdout.write(
-    `healthz p50 idle ${median(idle).toFixed(2)} ms, under the flood ${median(loaded).toFixed(2)} ms ` +
-      `(${loaded.length} probes): ratio ${ratio.toFixed(2)}; flood answers ${JSON.stringify(counts)}\n`,
+    `healthz p50 idle ${median(idle).toFixed(2)} ms (${idle.length} probes), under the flood ` +
+      `${median(loaded).toFixed(2)} ms (${loaded.length} probes): ratio ${ratio.toFixed(2)}; ` +
+      `flood answers ${JSON.stringify(counts)}\n`,
   );
-  expect(loaded.length).toBeGreaterThanOrEqual(5);
+  expect(loaded.length).toBeGreaterThanOrEqual(BURSTS);
   expect(ratio).toBeLessThanOrEqual(3);
+  // Within the budget every body is read and answered 401. Past it the answer is 429 and the
+  // connection closes without reading the rest, so the flooder may see its write fail instead.
   // A window boundary during the flood can give the address a second budget, never more.
-  expect((counts['401'] ?? 0) + (counts['429'] ?? 0)).toBe(FLOOD_BODIES);
-  expect(counts['401']).toBeLessThanOrEqual(2 * BUDGET);
-  expect(counts['429']).toBeGreaterThanOrEqual(FLOOD_BODIES - 2 * BUDGET);
+  const { '401': unauthorized = 0, '429': limited = 0, ...broken } = counts;
+  expect(Object.keys(broken).filter((outcome) => !/^error:(EPIPE|ECONNRESET)$/.test(outcome))).toEqual([]);
+  expect(unauthorized).toBeGreaterThanOrEqual(BUDGET);
+  expect(unauthorized).toBeLessThanOrEqual(2 * BUDGET);
+  expect(limited).toBeGreaterThan(0);
+  expect(Object.values(counts).reduce((sum, n) => sum + n, 0)).toBe(FLOOD_BODIES);
 }, 180_000);
 
 test('the budget is shared through Redis: past it on one replica, the other refuses at its first failure', async () => {
