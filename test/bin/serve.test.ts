@@ -1,4 +1,4 @@
-import { runCli } from '../helpers/cli';
+import { runCli, runCliInProcess } from '../helpers/cli';
 
 describe('mcpenv serve', () => {
   test.each([
@@ -8,8 +8,8 @@ describe('mcpenv serve', () => {
       { DATABASE_URL: 'postgres://u:pw@db:5432/x' },
       /REDIS_URL \(or REDIS_HOST\) must be set together with DATABASE_URL \(or PGHOST\)/,
     ],
-  ])('refuses to start with %j, exit 2, naming the variable', (env, message) => {
-    const result = runCli(['serve'], { env });
+  ])('refuses to start with %j, exit 2, naming the variable', async (env, message) => {
+    const result = await runCliInProcess(['serve'], { env });
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(message);
     expect(result.stderr).not.toContain('pw@db');
@@ -29,8 +29,8 @@ describe('mcpenv serve', () => {
     expect(result.stderr).not.toContain('pw@db');
   });
 
-  test('rejects a bad --port flag with exit 2', () => {
-    const result = runCli(['serve', '--port', 'http']);
+  test('rejects a bad --port flag with exit 2', async () => {
+    const result = await runCliInProcess(['serve', '--port', 'http']);
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('--port must be a port number between 0 and 65535 (got "http")');
   });
