@@ -5,6 +5,9 @@ import { synthEnvironment } from '../../app/synth';
 import { runCli, runCliInProcess } from '../helpers/cli';
 import { removeTempDirs, tempDir } from '../helpers/fixtures';
 
+// The first in-process command of a file loads its libraries: seconds on a busy machine.
+jest.setTimeout(60_000);
+
 afterAll(removeTempDirs);
 
 const base = path.join(tempDir(), 'base');

@@ -1,5 +1,8 @@
 import { runCli, runCliInProcess } from '../helpers/cli';
 
+// The first in-process command of a file loads its libraries: seconds on a busy machine.
+jest.setTimeout(60_000);
+
 describe('mcpenv serve', () => {
   test.each([
     [{ PORT: 'eighty' }, /PORT must be a port number \(got "eighty"\)/],

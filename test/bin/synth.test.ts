@@ -3,6 +3,9 @@ import * as path from 'node:path';
 import { runCli, runCliInProcess } from '../helpers/cli';
 import { readTree, removeTempDirs, tempDir } from '../helpers/fixtures';
 
+// The first in-process command of a file loads its libraries: seconds on a busy machine.
+jest.setTimeout(60_000);
+
 afterAll(removeTempDirs);
 
 describe('mcpenv synth', () => {
