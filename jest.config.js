@@ -14,6 +14,9 @@ const common = {
 
 /** @type {import('jest').Config} */
 module.exports = {
+  // Jest's default, one worker fewer than cores, leaves a 2-core machine a single worker; the
+  // files are independent (temporary folders, random ports), so use every core.
+  maxWorkers: '100%',
   projects: [
     {
       ...common,

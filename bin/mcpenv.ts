@@ -21,7 +21,8 @@ function exitCodeOf(error: unknown): number {
   return code === 2 ? 2 : 1;
 }
 
-async function main(argv: readonly string[]): Promise<void> {
+/** Runs the CLI on `argv` (as `process.argv`: node, script, then the arguments). */
+export async function main(argv: readonly string[]): Promise<void> {
   const program = new Command('mcpenv')
     .description(
       'Infrastructure as code for MCP servers: synthesize environments, run and operate the reference server',
@@ -47,4 +48,5 @@ async function main(argv: readonly string[]): Promise<void> {
   }
 }
 
-void main(process.argv);
+// Tests import `main` to run commands in their own process.
+if (require.main === module) void main(process.argv);

@@ -2,8 +2,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadEnvironment } from '../../app/environments';
 import { synthEnvironment } from '../../app/synth';
-import { runCli } from '../helpers/cli';
+import { runCli, runCliInProcess } from '../helpers/cli';
 import { removeTempDirs, tempDir } from '../helpers/fixtures';
+
+// The first in-process command of a file loads its libraries: seconds on a busy machine.
+jest.setTimeout(60_000);
 
 afterAll(removeTempDirs);
 
@@ -40,32 +43,42 @@ function manifestsFolder(text: string): string {
 }
 
 describe('mcpenv diff', () => {
-  test('exits 2 with --fail-on monitoring when an alert changes, and with --fail-on security only for security', () => {
+  test('exits 2 with --fail-on monitoring when an alert changes, and with --fail-on security only for security', async () => {
     const spec = loadEnvironment('prod');
     const head = path.join(tempDir(), 'head');
     synthEnvironment({ ...spec, alerts: { latencyP95ThresholdSeconds: 5 } }, { outDir: head });
-    const failing = runCli(['diff', '--base', base, '--head', head, '--fail-on', 'monitoring']);
+    const failing = await runCliInProcess([
+      'diff',
+      '--base',
+      base,
+      '--head',
+      head,
+      '--fail-on',
+      'monitoring',
+    ]);
     expect(failing.status).toBe(2);
     expect(failing.stdout).toContain('! monitoring: an alert or recording rule changes');
     expect(failing.stderr).toContain('changes at or above --fail-on monitoring');
-    expect(runCli(['diff', '--base', base, '--head', head, '--fail-on', 'security']).status).toBe(0);
+    const security = await runCliInProcess(['diff', '--base', base, '--head', head, '--fail-on', 'security']);
+    expect(security.status).toBe(0);
   });
 
-  test('exits 2 with --fail-on replace when a replacement is planned, 0 without it', () => {
+  test('exits 2 with --fail-on replace when a replacement is planned, 0 without it', async () => {
     const head = headWithDatabase((db) => {
       db.username = 'mcp_owner';
     });
-    const failing = runCli(['diff', '--base', base, '--head', head, '--fail-on', 'replace']);
+    const failing = await runCliInProcess(['diff', '--base', base, '--head', head, '--fail-on', 'replace']);
     expect(failing.status).toBe(2);
     expect(failing.stdout).toContain('! replace: changing username replaces the aws_db_instance');
-    expect(runCli(['diff', '--base', base, '--head', head, '--format', 'json']).status).toBe(0);
+    const json = await runCliInProcess(['diff', '--base', base, '--head', head, '--format', 'json']);
+    expect(json.status).toBe(0);
   });
 
-  test('exits 2 with --fail-on destroy when a stateful resource is replaced, and says the replacement destroys its data', () => {
+  test('exits 2 with --fail-on destroy when a stateful resource is replaced, and says the replacement destroys its data', async () => {
     const head = headWithDatabase((db) => {
       db.storage_encrypted = false;
     });
-    const result = runCli(['diff', '--base', base, '--head', head, '--fail-on', 'destroy']);
+    const result = await runCliInProcess(['diff', '--base', base, '--head', head, '--fail-on', 'destroy']);
     expect(result.status).toBe(2);
     expect(result.stdout).toContain(
       '! destroy: the replacement destroys the aws_db_instance and its data: the new one starts empty',
@@ -88,9 +101,9 @@ describe('mcpenv diff', () => {
     expect(result.stderr).toContain('changes at or above --fail-on destroy');
   });
 
-  test('rejects with exit 2 a folder it cannot read, naming it and the layouts it reads', () => {
+  test('rejects with exit 2 a folder it cannot read, naming it and the layouts it reads', async () => {
     const empty = tempDir();
-    const result = runCli(['diff', '--base', empty, '--head', base]);
+    const result = await runCliInProcess(['diff', '--base', empty, '--head', base]);
     expect(result.status).toBe(2);
     expect(result.stdout).toBe('');
     expect(result.stderr).toContain(`${empty} holds no synth output that mcpenv diff can read`);
@@ -98,15 +111,15 @@ describe('mcpenv diff', () => {
     expect(result.stderr).toContain('a folder of Kubernetes manifests (*.yaml or *.yml files');
   });
 
-  test('rejects with exit 2 two folders of different layouts', () => {
+  test('rejects with exit 2 two folders of different layouts', async () => {
     const manifests = manifestsFolder(statefulSet('mcp-postgres'));
-    const result = runCli(['diff', '--base', base, '--head', manifests]);
+    const result = await runCliInProcess(['diff', '--base', base, '--head', manifests]);
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('compare two folders of one layout');
   });
 
-  test('rejects an unknown format with exit 2', () => {
-    const result = runCli(['diff', '--base', base, '--format', 'html']);
+  test('rejects an unknown format with exit 2', async () => {
+    const result = await runCliInProcess(['diff', '--base', base, '--format', 'html']);
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('--format must be one of md, json, text (got "html")');
   });

@@ -1,4 +1,7 @@
-import { runCli } from '../helpers/cli';
+import { runCli, runCliInProcess } from '../helpers/cli';
+
+// The first in-process command of a file loads its libraries: seconds on a busy machine.
+jest.setTimeout(60_000);
 
 describe('mcpenv serve', () => {
   test.each([
@@ -8,8 +11,8 @@ describe('mcpenv serve', () => {
       { DATABASE_URL: 'postgres://u:pw@db:5432/x' },
       /REDIS_URL \(or REDIS_HOST\) must be set together with DATABASE_URL \(or PGHOST\)/,
     ],
-  ])('refuses to start with %j, exit 2, naming the variable', (env, message) => {
-    const result = runCli(['serve'], { env });
+  ])('refuses to start with %j, exit 2, naming the variable', async (env, message) => {
+    const result = await runCliInProcess(['serve'], { env });
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(message);
     expect(result.stderr).not.toContain('pw@db');
@@ -29,9 +32,9 @@ describe('mcpenv serve', () => {
     expect(result.stderr).not.toContain('pw@db');
   });
 
-  test('refuses to start when a _FILE variable names a missing file (exit 2), naming it and the path', () => {
+  test('refuses to start when a _FILE variable names a missing file (exit 2), naming it and the path', async () => {
     const missing = '/nonexistent/mcpenv/pgpassword';
-    const result = runCli(['serve'], {
+    const result = await runCliInProcess(['serve'], {
       env: {
         PGHOST: 'db',
         PGPASSWORD_FILE: missing,
@@ -45,8 +48,8 @@ describe('mcpenv serve', () => {
     );
   });
 
-  test('rejects a bad --port flag with exit 2', () => {
-    const result = runCli(['serve', '--port', 'http']);
+  test('rejects a bad --port flag with exit 2', async () => {
+    const result = await runCliInProcess(['serve', '--port', 'http']);
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('--port must be a port number between 0 and 65535 (got "http")');
   });

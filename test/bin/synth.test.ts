@@ -1,7 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { runCli } from '../helpers/cli';
+import { runCli, runCliInProcess } from '../helpers/cli';
 import { readTree, removeTempDirs, tempDir } from '../helpers/fixtures';
+
+// The first in-process command of a file loads its libraries: seconds on a busy machine.
+jest.setTimeout(60_000);
 
 afterAll(removeTempDirs);
 
@@ -17,9 +20,9 @@ describe('mcpenv synth', () => {
     expect(fs.existsSync(path.join(cwd, 'dist', 'dev', 'kubernetes', 'mcpenv.k8s.yaml'))).toBe(true);
   });
 
-  test('synthesizes prod into --out, with a JSON summary on stdout when asked', () => {
+  test('synthesizes prod into --out, with a JSON summary on stdout when asked', async () => {
     const out = path.join(tempDir(), 'out');
-    const result = runCli(['synth', '--env', 'prod', '--out', out, '--json']);
+    const result = await runCliInProcess(['synth', '--env', 'prod', '--out', out, '--json']);
     expect(result.status).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual({
       environment: 'prod',
@@ -32,11 +35,12 @@ describe('mcpenv synth', () => {
     expect(fs.existsSync(path.join(out, 'terraform', 'stacks', 'aws-data', 'cdk.tf.json'))).toBe(true);
   });
 
-  test('fails with exit 2 for an unknown environment, lists the known ones and leaves the output untouched', () => {
+  test('fails with exit 2 for an unknown environment, lists the known ones and leaves the output untouched', async () => {
     const out = path.join(tempDir(), 'out');
-    expect(runCli(['synth', '--env', 'prod', '--out', out]).status).toBe(0);
+    const first = await runCliInProcess(['synth', '--env', 'prod', '--out', out]);
+    expect(first.status).toBe(0);
     const before = readTree(out);
-    const result = runCli(['synth', '--env', 'nosuch', '--out', out]);
+    const result = await runCliInProcess(['synth', '--env', 'nosuch', '--out', out]);
     expect(result.status).toBe(2);
     expect(result.stderr).toContain(
       'error: unknown environment "nosuch": known environments are dev, prod, staging',
@@ -44,12 +48,12 @@ describe('mcpenv synth', () => {
     expect(readTree(out)).toEqual(before);
   });
 
-  test('prints step timings on stderr and rejects an unknown --only part with exit 2', () => {
+  test('prints step timings on stderr and rejects an unknown --only part with exit 2', async () => {
     const out = path.join(tempDir(), 'out');
-    const result = runCli(['synth', '--out', out]);
+    const result = await runCliInProcess(['synth', '--out', out]);
     expect(result.stderr).toMatch(/^ {2}build chart \d+ ms$/m);
     expect(result.stderr).toMatch(/^ {2}write terraform \d+ ms$/m);
-    const bad = runCli(['synth', '--out', out, '--only', 'helm']);
+    const bad = await runCliInProcess(['synth', '--out', out, '--only', 'helm']);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('--only must be one of kubernetes, terraform, monitoring (got "helm")');
   });
@@ -66,9 +70,9 @@ describe('mcpenv synth', () => {
     expect(result.stderr).not.toContain('\u001b[');
   });
 
-  test('prints the version', () => {
+  test('prints the version', async () => {
     const { version } = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8'));
-    const result = runCli(['--version']);
+    const result = await runCliInProcess(['--version']);
     expect(result.status).toBe(0);
     expect(result.stdout.trim()).toBe(version);
   });
@@ -77,37 +81,37 @@ describe('mcpenv synth', () => {
 const TEAM = 'name: team\nimage: ghcr.io/acme/mcp:1.0.0\npublicUrl: https://mcp.team.example\n';
 
 describe('mcpenv synth --config', () => {
-  test('synthesizes an environment file outside app/environments, into dist/<name>', () => {
+  test('synthesizes an environment file outside app/environments, into dist/<name>', async () => {
     const cwd = tempDir();
     const file = path.join(cwd, 'team.yaml');
     fs.writeFileSync(
       file,
       'name: team\nimage: ghcr.io/acme/mcp:1.0.0\npublicUrl: https://mcp.team.example\n',
     );
-    const result = runCli(['synth', '--config', file], { cwd });
+    const result = await runCliInProcess(['synth', '--config', file], { cwd });
     expect(result.status).toBe(0);
     expect(fs.existsSync(path.join(cwd, 'dist', 'team', 'kubernetes', 'mcpenv.k8s.yaml'))).toBe(true);
   });
 
-  test('fails with exit 2, naming the field, for a bad file, and writes nothing', () => {
+  test('fails with exit 2, naming the field, for a bad file, and writes nothing', async () => {
     const cwd = tempDir();
     const file = path.join(cwd, 'team.yaml');
     fs.writeFileSync(
       file,
       'name: team\nimage: ghcr.io/acme/mcp\npublicUrl: https://mcp.team.example\nreplica: 3\n',
     );
-    const result = runCli(['synth', '--config', file], { cwd });
+    const result = await runCliInProcess(['synth', '--config', file], { cwd });
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('image: must be pinned');
     expect(result.stderr).toContain('unknown key "replica"');
     expect(fs.existsSync(path.join(cwd, 'dist'))).toBe(false);
   });
 
-  test('fails with exit 2 for a value a construct refuses, naming the file and the YAML path, and writes nothing', () => {
+  test('fails with exit 2 for a value a construct refuses, naming the file and the YAML path, and writes nothing', async () => {
     const cwd = tempDir();
     const file = path.join(cwd, 'team.yaml');
     fs.writeFileSync(file, `${TEAM}replicas: 4\nmaxReplicas: 2\n`);
-    const result = runCli(['synth', '--config', file], { cwd });
+    const result = await runCliInProcess(['synth', '--config', file], { cwd });
     expect(result.status).toBe(2);
     expect(result.stderr).toContain(
       `error: ${file} is not a valid environment:\n  - maxReplicas: must be a whole number of at least replicas (4) (got 2)`,
@@ -115,16 +119,16 @@ describe('mcpenv synth --config', () => {
     expect(fs.existsSync(path.join(cwd, 'dist'))).toBe(false);
   });
 
-  test('rejects --env together with --config', () => {
-    const result = runCli(['synth', '--env', 'dev', '--config', 'x.yaml']);
+  test('rejects --env together with --config', async () => {
+    const result = await runCliInProcess(['synth', '--env', 'dev', '--config', 'x.yaml']);
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('--env and --config name the environment twice');
   });
 });
 
 describe('mcpenv schema', () => {
-  test('prints a JSON Schema of environment files with every top-level field described', () => {
-    const result = runCli(['schema']);
+  test('prints a JSON Schema of environment files with every top-level field described', async () => {
+    const result = await runCliInProcess(['schema']);
     expect(result.status).toBe(0);
     const schema = JSON.parse(result.stdout) as {
       $schema: string;

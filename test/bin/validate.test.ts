@@ -2,8 +2,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadEnvironment } from '../../app/environments';
 import { synthEnvironment } from '../../app/synth';
-import { runCli } from '../helpers/cli';
+import { runCli, runCliInProcess } from '../helpers/cli';
 import { removeTempDirs, tempDir } from '../helpers/fixtures';
+
+// The first in-process command of a file loads its libraries: seconds on a busy machine.
+jest.setTimeout(60_000);
 
 afterAll(removeTempDirs);
 
@@ -19,8 +22,8 @@ describe('mcpenv validate', () => {
   fs.symlinkSync(process.execPath, path.join(nodeBin, 'node'));
   const nodeOnly = { PATH: nodeBin };
 
-  test('passes a fresh synth output and reports every check as JSON', () => {
-    const result = runCli(['validate', out, '--json'], { env: nodeOnly });
+  test('passes a fresh synth output and reports every check as JSON', async () => {
+    const result = await runCliInProcess(['validate', out, '--json'], { env: nodeOnly });
     expect(result.status).toBe(0);
     const report = JSON.parse(result.stdout) as { ok: boolean; checks: { check: string; status: string }[] };
     expect(report.ok).toBe(true);
@@ -39,7 +42,7 @@ describe('mcpenv validate', () => {
     });
   });
 
-  test('fails with exit 2 and lists every finding with its file, object and rule', () => {
+  test('fails with exit 2 and lists every finding with its file, object and rule', async () => {
     const broken = path.join(tempDir(), 'broken');
     fs.cpSync(out, broken, { recursive: true });
     const manifest = path.join(broken, 'kubernetes', 'mcpenv.k8s.yaml');
@@ -49,7 +52,7 @@ describe('mcpenv validate', () => {
       text.replace('readOnlyRootFilesystem: true', 'readOnlyRootFilesystem: false') +
         '---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: leaked\n  namespace: mcp-dev\nstringData:\n  password: hunter2\n',
     );
-    const result = runCli(['validate', broken], { env: nodeOnly });
+    const result = await runCliInProcess(['validate', broken], { env: nodeOnly });
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(
       /mcpenv\.k8s\.yaml:\d+ .*StatefulSet mcp-dev\/dev-postgres .*readOnlyRootFilesystem.*\[read-only-root-filesystem\]/,
@@ -80,27 +83,27 @@ dataTier:
     clientSecurityGroupIds: [sg-0123456789abcdef0]
 `;
 
-  test('passes a good environment file, writing nothing', () => {
+  test('passes a good environment file, writing nothing', async () => {
     const cwd = tempDir();
     const file = path.join(cwd, 'team.yaml');
     fs.writeFileSync(file, AWS);
-    const result = runCli(['validate', '--config', file, '--json'], { cwd });
+    const result = await runCliInProcess(['validate', '--config', file, '--json'], { cwd });
     expect(result.status).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual({ environment: 'team', source: file, ok: true });
     expect(fs.readdirSync(cwd)).toEqual(['team.yaml']);
   });
 
-  test('passes a shipped environment by name', () => {
-    const result = runCli(['validate', '--env', 'staging']);
+  test('passes a shipped environment by name', async () => {
+    const result = await runCliInProcess(['validate', '--env', 'staging']);
     expect(result.status).toBe(0);
     expect(result.stderr).toContain('passed  environment staging: schema and construct rules');
   });
 
-  test('fails with exit 2 for a YAML alias bomb, naming the file, with no stack trace', () => {
+  test('fails with exit 2 for a YAML alias bomb, naming the file, with no stack trace', async () => {
     const file = path.join(tempDir(), 'team.yaml');
     const chain = Array.from({ length: 200 }, (_, i) => `y${i + 1}: &y${i + 1} [*y${i}]`).join('\n');
     fs.writeFileSync(file, `${AWS}y0: &y0 [1]\n${chain}\n`);
-    const result = runCli(['validate', '--config', file]);
+    const result = await runCliInProcess(['validate', '--config', file]);
     expect(result.status).toBe(2);
     expect(result.stderr).toContain(
       `error: ${file} is not a valid environment:\n  - YAML aliases expand too far`,
@@ -108,10 +111,10 @@ dataTier:
     expect(result.stderr).not.toMatch(/^\s+at /m);
   });
 
-  test('fails with exit 2 for a zero a construct refuses, naming the file and the YAML path', () => {
+  test('fails with exit 2 for a zero a construct refuses, naming the file and the YAML path', async () => {
     const file = path.join(tempDir(), 'team.yaml');
     fs.writeFileSync(file, `${AWS}  redis:\n    numCacheClusters: 0\n`);
-    const result = runCli(['validate', '--config', file]);
+    const result = await runCliInProcess(['validate', '--config', file]);
     expect(result.status).toBe(2);
     expect(result.stderr).toContain(
       `error: ${file} is not a valid environment:\n  - dataTier.redis.numCacheClusters: must be a whole number from 1 to 6 (got 0); a primary and up to five replicas`,

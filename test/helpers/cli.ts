@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
+import { main } from '../../bin/mcpenv';
 import { TSX, TSX_ARGS } from './tsx';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -10,11 +11,17 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Runs the mcpenv CLI from sources, as `npm run mcpenv -- <args>` does. */
-export function runCli(
-  args: readonly string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
-): CliResult {
+export interface CliOptions {
+  readonly cwd?: string;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Runs the mcpenv CLI from sources in a new process, as `npm run mcpenv -- <args>` does. Each
+ * call starts Node and loads the libraries again (seconds): use it where the process itself is
+ * under test (the binary's exit code, colour on a non-terminal), `runCliInProcess` elsewhere.
+ */
+export function runCli(args: readonly string[], options: CliOptions = {}): CliResult {
   const result = spawnSync(TSX, [...TSX_ARGS, path.join(ROOT, 'bin', 'mcpenv.ts'), ...args], {
     cwd: options.cwd ?? ROOT,
     env: { ...process.env, NO_COLOR: '1', ...options.env },
@@ -23,4 +30,56 @@ export function runCli(
   });
   if (result.error) throw result.error;
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Sets environment variables, returning a function that puts the previous values back. */
+function overrideEnv(env: NodeJS.ProcessEnv): () => void {
+  const previous = Object.entries(env).map(([name]) => [name, process.env[name]] as const);
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
+  return () => {
+    for (const [name, value] of previous) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  };
+}
+
+/** Collects what is written to a stream until `restore` is called. */
+function capture(stream: NodeJS.WriteStream): { text: () => string; restore: () => void } {
+  let text = '';
+  const spy = jest.spyOn(stream, 'write').mockImplementation((chunk: unknown, ...rest: unknown[]) => {
+    text += typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8');
+    const callback = rest.find((arg) => typeof arg === 'function') as (() => void) | undefined;
+    callback?.();
+    return true;
+  });
+  return { text: () => text, restore: () => spy.mockRestore() };
+}
+
+/**
+ * Runs the mcpenv CLI in this process: the same program, arguments, environment and working
+ * folder as `runCli`, without a new Node process per call. Output, environment variables, the
+ * working folder and the exit code are borrowed for the call and put back after it.
+ */
+export async function runCliInProcess(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
+  const previousExitCode = process.exitCode;
+  const previousCwd = process.cwd();
+  const restoreEnv = overrideEnv({ NO_COLOR: '1', ...options.env });
+  const stdout = capture(process.stdout);
+  const stderr = capture(process.stderr);
+  process.exitCode = undefined;
+  try {
+    process.chdir(options.cwd ?? ROOT);
+    await main(['node', path.join(ROOT, 'bin', 'mcpenv.ts'), ...args]);
+    return { status: Number(process.exitCode ?? 0), stdout: stdout.text(), stderr: stderr.text() };
+  } finally {
+    process.exitCode = previousExitCode;
+    process.chdir(previousCwd);
+    stdout.restore();
+    stderr.restore();
+    restoreEnv();
+  }
 }
