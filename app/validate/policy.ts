@@ -396,7 +396,7 @@ function checkEnv(container: Record<string, unknown>, at: FieldPath, report: Rep
       report(
         'no-literal-secrets',
         valuePath,
-        `${String(name)} holds a URL with a password; put the URL in a Secret and use valueFrom.secretKeyRef`,
+        `${String(name)} holds a URL with a password; put the URL in a Secret and mount it as a file (the server reads ${String(name)}_FILE) or use valueFrom.secretKeyRef`,
       );
     } else if (
       typeof name === 'string' &&
@@ -406,7 +406,7 @@ function checkEnv(container: Record<string, unknown>, at: FieldPath, report: Rep
       report(
         'no-literal-secrets',
         valuePath,
-        `${name} looks like a secret but has a literal value; put it in a Secret and use valueFrom.secretKeyRef`,
+        `${name} looks like a secret but has a literal value; put it in a Secret and mount it as a file (${name}_FILE, where the program reads one) or use valueFrom.secretKeyRef`,
       );
     }
   });
