@@ -365,15 +365,19 @@ export function createServer(options: CreateServerOptions): McpHttpServer {
     authenticated,
     express.json({
       limit: maxBodyBytes,
-      verify: (_req, _res, bytes) => {
+      // UTF-8 bodies (nearly all) are scanned as bytes before parsing; in other charsets a byte
+      // is not a character, so those are walked once parsed.
+      verify: (req, _res, bytes, encoding) => {
+        if (encoding !== 'utf-8' && encoding !== 'utf8') return;
         if (textNestsDeeperThan(bytes, MAX_JSON_DEPTH)) {
           throw Object.assign(new Error('nesting too deep'), { type: 'entity.too.deep' });
         }
+        (req as Request & { depthScanned?: boolean }).depthScanned = true;
       },
     }),
     (req: Request, res: Response, next: NextFunction) => {
-      // The byte scan covers UTF-8 bodies; this covers the rest (UTF-16 and UTF-32 JSON).
-      if (nestedDeeperThan(req.body, MAX_JSON_DEPTH)) {
+      const scanned = (req as Request & { depthScanned?: boolean }).depthScanned === true;
+      if (!scanned && nestedDeeperThan(req.body, MAX_JSON_DEPTH)) {
         sendRpcError(
           res,
           400,

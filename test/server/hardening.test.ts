@@ -21,7 +21,7 @@ async function post(url: string, body: string | unknown, extra: Record<string, s
   const res = await fetch(`${url}/mcp`, {
     method: 'POST',
     headers: { ...headers, ...extra },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
+    body: typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body),
   });
   const text = await res.text();
   let json: unknown;
@@ -203,6 +203,27 @@ describe('/mcp with authentication: credentials before the body', () => {
     expect(res.json).toMatchObject({
       error: { code: -32600, message: expect.stringContaining('deeper than 64 levels') },
     });
+  });
+
+  test('a UTF-16 body is judged by its characters, not its bytes: U+225B is no quote and bracket', async () => {
+    // In UTF-16LE each U+225B is the bytes 5B 22: to a byte scanner a `[` and a quote, so a run of
+    // them inside a string looks like deep nesting outside one.
+    const body = { jsonrpc: '2.0', id: 3, method: 'ping', params: { _meta: { note: '\u225b'.repeat(200) } } };
+    const deep = Array.from({ length: 70 }).reduce<unknown>((inner) => [inner], 1);
+    const utf16 = (value: unknown) => Buffer.from(JSON.stringify(value), 'utf16le');
+    const send = (bytes: Buffer) =>
+      post(server.url, bytes, {
+        authorization: `Bearer ${key}`,
+        'content-type': 'application/json; charset=utf-16le',
+      });
+    const answer = await send(utf16(body));
+    expect(answer.status).toBe(200);
+    // A JSON body or an SSE event, as the handler chooses: the ping's answer, not an error.
+    expect(answer.text).toContain('"id":3');
+    expect(answer.text).toContain('"result":{}');
+    expect(answer.text).not.toContain('"error"');
+    // Real nesting is still refused, whatever the charset.
+    expect(await send(utf16(deep))).toMatchObject({ status: 400 });
   });
 
   test('refusals are limited per address; a key this replica knows still passes; other keys wait', async () => {
