@@ -8,6 +8,7 @@ import { randomInt } from 'node:crypto';
 import * as net from 'node:net';
 import { type Backends, MCP_HEADERS, type ReferenceServer, startBackends } from '../helpers/reference-server';
 import { ENVELOPE } from '../helpers/listen-stream';
+import { seededRandom } from '../helpers/random';
 
 const CASES = 1200;
 const CONCURRENCY = 6;
@@ -17,16 +18,9 @@ const MAX_BODY_BYTES = 64 * 1024;
 
 const seed = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : randomInt(1, 2 ** 31);
 
-/** mulberry32: small, fast, and the same sequence for the same seed everywhere. */
+/** Draws from the seeded sequence: numbers, integers below a bound, picks and coin flips. */
 function generator(start: number) {
-  let state = start >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = seededRandom(start);
   const int = (max: number) => Math.floor(next() * max);
   const pick = <T>(items: readonly T[]): T => items[int(items.length)] as T;
   return { next, int, pick, chance: (p: number) => next() < p };

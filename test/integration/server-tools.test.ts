@@ -482,22 +482,33 @@ describe('logs', () => {
 });
 
 describe('connection settings by parts', () => {
-  test('connects with the PG* and REDIS_* variables instead of URLs (as Kubernetes wires them)', async () => {
+  /** The PG* and REDIS_* variables for the test backends, the URLs unset; passwords as given. */
+  function partsEnv(passwords: Record<string, string>): Record<string, string> {
     const pg = new URL(backends.postgres.url);
     const redisUrl = new URL(backends.redis.url);
-    const byParts = await backends.startServer({
+    return {
       DATABASE_URL: '',
       REDIS_URL: '',
       PGHOST: pg.hostname,
       PGPORT: pg.port,
       PGDATABASE: pg.pathname.slice(1),
       PGUSER: decodeURIComponent(pg.username),
-      PGPASSWORD: decodeURIComponent(pg.password),
       PGSSLMODE: 'disable',
       REDIS_HOST: redisUrl.hostname,
       REDIS_PORT: redisUrl.port,
-      REDIS_PASSWORD: decodeURIComponent(redisUrl.password),
-    });
+      ...passwords,
+    };
+  }
+
+  test('connects with the PG* and REDIS_* variables instead of URLs (as Kubernetes wires them)', async () => {
+    const pg = new URL(backends.postgres.url);
+    const redisUrl = new URL(backends.redis.url);
+    const byParts = await backends.startServer(
+      partsEnv({
+        PGPASSWORD: decodeURIComponent(pg.password),
+        REDIS_PASSWORD: decodeURIComponent(redisUrl.password),
+      }),
+    );
     const auth = { authorization: `Bearer ${keys.alpha}` };
     const stored = await postMcp(byParts.url, callTool('memory_store', { text: 'wired by parts' }), auth);
     expect(stored.json.result.structuredContent.id).toMatch(/^[0-9a-f-]{36}$/);
@@ -516,19 +527,12 @@ describe('connection settings by parts', () => {
       fs.writeFileSync(file, `${value}\n`, { mode: 0o440 });
       return file;
     };
-    const fromFiles = await backends.startServer({
-      DATABASE_URL: '',
-      REDIS_URL: '',
-      PGHOST: pg.hostname,
-      PGPORT: pg.port,
-      PGDATABASE: pg.pathname.slice(1),
-      PGUSER: decodeURIComponent(pg.username),
-      PGPASSWORD_FILE: secretFile('PGPASSWORD', decodeURIComponent(pg.password)),
-      PGSSLMODE: 'disable',
-      REDIS_HOST: redisUrl.hostname,
-      REDIS_PORT: redisUrl.port,
-      REDIS_PASSWORD_FILE: secretFile('REDIS_PASSWORD', decodeURIComponent(redisUrl.password)),
-    });
+    const fromFiles = await backends.startServer(
+      partsEnv({
+        PGPASSWORD_FILE: secretFile('PGPASSWORD', decodeURIComponent(pg.password)),
+        REDIS_PASSWORD_FILE: secretFile('REDIS_PASSWORD', decodeURIComponent(redisUrl.password)),
+      }),
+    );
     const auth = { authorization: `Bearer ${keys.alpha}` };
     const stored = await postMcp(fromFiles.url, callTool('memory_store', { text: 'wired by files' }), auth);
     expect(stored.json.result.structuredContent.id).toMatch(/^[0-9a-f-]{36}$/);

@@ -8,6 +8,7 @@ import { MEMORY_TOOLS } from '../../server/tools/memory';
 import { defineTool, structuredResult } from '../../server/tools/tool';
 import { sharedEmbeddedPostgres, startEmbeddedServer, type TestServer } from '../helpers/embedded-server';
 import { openListenStream } from '../helpers/listen-stream';
+import { seededRandom } from '../helpers/random';
 
 const silent = pino({ level: 'silent' });
 const headers = {
@@ -52,18 +53,6 @@ function counting(db: SqlClient): { db: SqlClient; queries: () => number } {
   return { db: wrapped, queries: () => queries };
 }
 
-/** A deterministic generator (mulberry32), so a failing case can be replayed from its seed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Strings rich in what confuses a byte scanner: brackets, quotes, backslashes, non-ASCII. */
 function trickyString(next: () => number): string {
   const alphabet = ['[', ']', '{', '}', '"', '\\', 'a', ' ', 'é', '€', '😀', '\n', '\u0001', '/'];
@@ -101,7 +90,7 @@ describe('textNestsDeeperThan: the depth check before parsing', () => {
   test('agrees with the walk over the parsed value for every generated document', () => {
     // Every seed in the range is checked; the property holds for any JSON text, so none is skipped.
     for (let seed = 1; seed <= 400; seed++) {
-      const next = random(seed);
+      const next = seededRandom(seed);
       // Some documents are wrapped deep enough to cross the limits below.
       let value = jsonValue(next, 0);
       const wraps = Math.floor(next() * 70);
