@@ -34,6 +34,7 @@ export class ServerMetrics {
   readonly postgresUp = gauge(this.registry, METRICS.postgresUp);
   readonly ready = gauge(this.registry, METRICS.ready);
   readonly redisUp = gauge(this.registry, METRICS.redisUp);
+  readonly operationDurationSeconds = histogram(this.registry, METRICS.operationDurationSeconds);
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });

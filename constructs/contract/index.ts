@@ -12,6 +12,11 @@ export {
   type MetricType,
   METRIC_LIST,
   METRICS,
+  type OperationErrorType,
+  operationErrorType,
+  PROBE_METRIC_LIST,
+  PROBE_METRICS,
+  type ProbeStep,
   PROCESS_METRICS,
   PROTOCOL_GENERATIONS,
   type ProtocolVersionLabel,
@@ -31,6 +36,7 @@ export {
   type SecretVariable,
   SERVER_VARIABLES,
   type ServerVariable,
+  TELEMETRY_VARIABLES,
   type WorkloadVariable,
 } from './server-env';
 export { SSE_KEEPALIVE_INTERVAL_SECONDS } from './transport';

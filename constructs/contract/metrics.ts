@@ -18,6 +18,12 @@ export interface MetricDefinition {
 /** Latency buckets in seconds: fine-grained below 1 s, where MCP tool calls usually land. */
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
+/**
+ * The bucket boundaries the OpenTelemetry MCP semantic conventions advise for
+ * `mcp.server.operation.duration`, so the histogram lines up with other MCP servers' telemetry.
+ */
+const SEMCONV_OPERATION_BUCKETS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120, 300];
+
 export const METRICS = {
   requestsTotal: {
     name: 'mcp_requests_total',
@@ -80,6 +86,51 @@ export const METRICS = {
     name: 'mcp_redis_up',
     type: 'gauge',
     help: 'Whether the last Redis health check succeeded (1) or failed (0); always 1 in the embedded mode.',
+    labelNames: [],
+  },
+  /**
+   * The OpenTelemetry MCP semantic conventions' `mcp.server.operation.duration`, in Prometheus
+   * naming (dots become underscores, the unit a suffix): one observation per MCP request or
+   * notification, where `mcp_requests_total` counts HTTP exchanges (a batch is one exchange).
+   */
+  operationDurationSeconds: {
+    name: 'mcp_server_operation_duration_seconds',
+    type: 'histogram',
+    help:
+      'Time the server took to process an MCP request or notification, in seconds, by method, tool, error ' +
+      'type, MCP protocol version and transport (OpenTelemetry semantic conventions for MCP).',
+    labelNames: [
+      'mcp_method_name',
+      'gen_ai_tool_name',
+      'error_type',
+      'mcp_protocol_version',
+      'network_transport',
+    ],
+    buckets: SEMCONV_OPERATION_BUCKETS,
+  },
+} as const satisfies Record<string, MetricDefinition>;
+
+/**
+ * What `mcpenv probe --serve-metrics` exposes: a synthetic client's view of the environment from
+ * where its users stand. The probe process registers exactly these; the server none of them.
+ */
+export const PROBE_METRICS = {
+  probeSuccess: {
+    name: 'mcp_probe_success',
+    type: 'gauge',
+    help: 'Whether the last probe run completed every step (1) or not (0).',
+    labelNames: [],
+  },
+  probeDurationSeconds: {
+    name: 'mcp_probe_duration_seconds',
+    type: 'gauge',
+    help: 'How long each step of the last probe run took, in seconds; total is the whole run.',
+    labelNames: ['step'],
+  },
+  probeTlsNotAfterTimestampSeconds: {
+    name: 'mcp_probe_tls_not_after_timestamp_seconds',
+    type: 'gauge',
+    help: 'When the certificate the public URL presented expires, in seconds since the Unix epoch (HTTPS only).',
     labelNames: [],
   },
 } as const satisfies Record<string, MetricDefinition>;
@@ -292,6 +343,7 @@ export const SCRAPE_METRICS = {
 /** Every name an alert rule or dashboard panel may use. */
 export const QUERYABLE_METRICS: readonly MetricDefinition[] = [
   ...Object.values(METRICS),
+  ...Object.values(PROBE_METRICS),
   ...Object.values(PROCESS_METRICS),
   ...Object.values(SCRAPE_METRICS),
 ];
@@ -363,6 +415,27 @@ export const LABEL_VALUES = {
    * (rejected before its headers or body were parsed).
    */
   protocolVersionFallback: ['unknown'],
+  /**
+   * `error_type` of `mcp_server_operation_duration_seconds`: empty on success; the JSON-RPC error
+   * code the server answered with; `tool_error` for a tool result with `isError`; `_OTHER` for
+   * anything else (a code outside this list, a dropped exchange), so the label stays bounded.
+   */
+  operationErrorType: [
+    '',
+    '-32700',
+    '-32600',
+    '-32601',
+    '-32602',
+    '-32603',
+    '-32001',
+    '-32002',
+    'tool_error',
+    '_OTHER',
+  ],
+  /** `network_transport` of the semantic-convention metric: Streamable HTTP runs over TCP. */
+  networkTransport: ['tcp'],
+  /** `step` of `mcp_probe_duration_seconds`, in the order a probe run takes them. */
+  probeStep: ['tls', 'handshake', 'tools/list', 'tools/call', 'total'],
 } as const;
 
 export type AuthFailureReason = (typeof LABEL_VALUES.authFailureReason)[number];
@@ -387,5 +460,26 @@ export function protocolVersionLabel(raw: string | undefined): ProtocolVersionLa
     : LABEL_VALUES.protocolVersionFallback[0];
 }
 
+/** A value of the semantic-convention metric's `error_type` label. */
+export type OperationErrorType = (typeof LABEL_VALUES.operationErrorType)[number];
+
+const KNOWN_ERROR_TYPES: ReadonlySet<string> = new Set(LABEL_VALUES.operationErrorType);
+
+/**
+ * The `error_type` label (and span attribute) for an outcome: `''` for success, the JSON-RPC
+ * error code as a string when it is a known one, `tool_error` as given, else `_OTHER`.
+ */
+export function operationErrorType(outcome: number | 'tool_error' | undefined): OperationErrorType {
+  if (outcome === undefined) return '';
+  const text = String(outcome);
+  return KNOWN_ERROR_TYPES.has(text) ? (text as OperationErrorType) : '_OTHER';
+}
+
+/** A value of the probe's `step` label. */
+export type ProbeStep = (typeof LABEL_VALUES.probeStep)[number];
+
 /** Every catalogued metric, in a stable order. */
 export const METRIC_LIST: readonly MetricDefinition[] = Object.values(METRICS);
+
+/** Every metric the probe exposes, in a stable order. */
+export const PROBE_METRIC_LIST: readonly MetricDefinition[] = Object.values(PROBE_METRICS);

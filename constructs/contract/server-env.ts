@@ -83,8 +83,37 @@ export const SECRET_FILE_VARIABLES: readonly SecretFileVariable[] = SECRET_VARIA
 /** Variables the workload may set for the Node.js runtime rather than for the server. */
 export const RUNTIME_VARIABLES = ['NODE_EXTRA_CA_CERTS'] as const;
 
+/**
+ * The OpenTelemetry SDK's standard variables the server's tracing reads (none set: tracing off),
+ * and the two the workload fills from the downward API so `OTEL_RESOURCE_ATTRIBUTES` can name
+ * the pod and its namespace through `$(VAR)` references.
+ */
+export const TELEMETRY_VARIABLES = [
+  'OTEL_SDK_DISABLED',
+  'OTEL_EXPORTER_OTLP_ENDPOINT',
+  'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+  'OTEL_EXPORTER_OTLP_TIMEOUT',
+  'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT',
+  'OTEL_SERVICE_NAME',
+  'OTEL_RESOURCE_ATTRIBUTES',
+  'OTEL_TRACES_SAMPLER',
+  'OTEL_TRACES_SAMPLER_ARG',
+  'OTEL_TRACES_EXPORTER',
+  'OTEL_PROPAGATORS',
+  'OTEL_BSP_SCHEDULE_DELAY',
+  'OTEL_BSP_MAX_QUEUE_SIZE',
+  'OTEL_BSP_MAX_EXPORT_BATCH_SIZE',
+  'OTEL_BSP_EXPORT_TIMEOUT',
+  'K8S_POD_NAME',
+  'K8S_NAMESPACE_NAME',
+] as const;
+
 /** A variable the server container may carry: one the server or its runtime reads. */
-export type WorkloadVariable = ServerVariable | SecretFileVariable | (typeof RUNTIME_VARIABLES)[number];
+export type WorkloadVariable =
+  | ServerVariable
+  | SecretFileVariable
+  | (typeof RUNTIME_VARIABLES)[number]
+  | (typeof TELEMETRY_VARIABLES)[number];
 
 /**
  * The keys of the Secrets the workload reads, by Secret. The Terraform stack (or an operator)

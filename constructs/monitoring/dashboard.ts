@@ -9,6 +9,8 @@ import { LABEL_VALUES, PROTOCOL_GENERATIONS } from '@mcpenv/contract';
 import {
   assertKnownMetrics,
   checkSelector,
+  histogramBuckets,
+  histogramQuantile,
   max,
   metric,
   min,
@@ -197,6 +199,26 @@ export function buildDashboard(props: DashboardProps = {}): GrafanaDashboard {
       queries: [
         ['5xx', ratio(requests('5xx'), requests())],
         ['tool {{tool_name}} server errors', max(recorded('toolServerErrorRatio', {}, s), ['tool_name'])],
+      ],
+    },
+    {
+      title: 'MCP operation latency',
+      description:
+        'p95 time to process each MCP request or notification, by method, over the dashboard interval: ' +
+        'the OpenTelemetry semantic-convention histogram mcp_server_operation_duration_seconds, one ' +
+        'observation per JSON-RPC message (a batch counts each of its messages).',
+      unit: 's',
+      queries: [
+        [
+          'p95 {{mcp_method_name}}',
+          histogramQuantile(
+            0.95,
+            sum(rate(histogramBuckets('operationDurationSeconds', {}, s), interval), [
+              'le',
+              'mcp_method_name',
+            ]),
+          ),
+        ],
       ],
     },
     {

@@ -5,6 +5,7 @@ import {
   SECRET_FILE_VARIABLES,
   SECRET_VARIABLES,
   SERVER_VARIABLES,
+  TELEMETRY_VARIABLES,
 } from '@mcpenv/contract';
 import { Chart, Testing } from 'cdk8s';
 import type { EnvVar, Volume, VolumeMount } from 'cdk8s-plus-28/lib/imports/k8s';
@@ -136,7 +137,12 @@ describe.each(cases)('the workload for $name', ({ props }) => {
   const containers = workloadEnv(props);
 
   test('sets only variables the server or its runtime reads', () => {
-    const known = new Set<string>([...SERVER_VARIABLES, ...SECRET_FILE_VARIABLES, ...RUNTIME_VARIABLES]);
+    const known = new Set<string>([
+      ...SERVER_VARIABLES,
+      ...SECRET_FILE_VARIABLES,
+      ...RUNTIME_VARIABLES,
+      ...TELEMETRY_VARIABLES,
+    ]);
     for (const { container, env } of containers) {
       expect([container, env.map((v) => v.name).filter((name) => !known.has(name))]).toEqual([container, []]);
     }
