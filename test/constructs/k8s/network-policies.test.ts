@@ -113,6 +113,56 @@ describe('McpNetworkPolicies', () => {
     expect(external[1]?.spec.egress).toHaveLength(3);
   });
 
+  test('opens to the trace collector exactly its namespace and port, after the other rules', () => {
+    const chart = new Chart(Testing.app(), 'test');
+    new McpNetworkPolicies(chart, 'Policies', {
+      serverPodSelector: server,
+      serverPort: 3000,
+      dataStores: [],
+      allowHttpsEgress: false,
+      otlpCollectorNamespace: 'observability',
+      otlpCollectorPort: 4318,
+    });
+    const policy = Testing.synth(chart).find((p) => p.metadata.name === 'dev-server');
+    expect(policy?.spec.egress.at(-1)).toEqual({
+      to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'observability' } } }],
+      ports: [{ protocol: 'TCP', port: 4318 }],
+    });
+    expect(policy?.spec.egress).toHaveLength(2);
+  });
+
+  test('has no rule to a collector without one', () => {
+    const egress = byName('dev-server')?.spec.egress as { ports: { port: number }[] }[];
+    expect(egress.flatMap((rule) => rule.ports.map((p) => p.port))).not.toContain(4318);
+  });
+
+  test.each<[Partial<McpNetworkPoliciesProps>, RegExp]>([
+    [
+      { otlpCollectorNamespace: 'observability' },
+      /`otlpCollectorPort` must be set with otlpCollectorNamespace \(got nothing\); set both, or neither/,
+    ],
+    [{ otlpCollectorPort: 4318 }, /`otlpCollectorNamespace` must be set with otlpCollectorPort/],
+    [
+      { otlpCollectorNamespace: 'Observability', otlpCollectorPort: 4318 },
+      /`otlpCollectorNamespace` must be a DNS label/,
+    ],
+    [
+      { otlpCollectorNamespace: 'observability', otlpCollectorPort: 70000 },
+      /`otlpCollectorPort` must be a whole number from 1 to 65535 \(got 70000\)/,
+    ],
+  ])('rejects the collector settings %j', (props, message) => {
+    const chart = new Chart(Testing.app(), 'test');
+    expect(
+      () =>
+        new McpNetworkPolicies(chart, 'P', {
+          serverPodSelector: server,
+          serverPort: 3000,
+          dataStores: [],
+          ...props,
+        }),
+    ).toThrow(message);
+  });
+
   test('rejects an empty server selector', () => {
     const chart = new Chart(Testing.app(), 'test');
     expect(
