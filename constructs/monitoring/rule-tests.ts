@@ -280,8 +280,8 @@ const DAY_SECONDS = 86_400;
 
 /**
  * A certificate-expiry alert: the certificate expires half a day before the threshold (fires) or
- * half a day after it (silent), a margin far wider than the case's run, so that an edited
- * threshold fails one of the cases.
+ * half a day after it (silent). The margin is far wider than the case's run, in which the time
+ * left shrinks by minutes, and a threshold moved by more than that half day fails one case.
  */
 function expiryScenario(days: number, selector: Selector | undefined): Scenario {
   const certificate = (daysLeft: number): SeriesSpec => ({
