@@ -5,6 +5,8 @@
  * limits set. One definition, so the two workloads cannot drift apart.
  */
 import {
+  IntOrString,
+  KubeService,
   KubeServiceAccount,
   Quantity,
   type ResourceRequirements,
@@ -84,21 +86,19 @@ export function resolveResources(
     memoryLimit: given.memoryLimit ?? defaults.memoryLimit,
   };
   for (const [prop, value] of Object.entries(resources)) check(where, `${prefix}${prop}`, value, quantity);
-  if (quantityToBytes(resources.memoryRequest) > quantityToBytes(resources.memoryLimit)) {
-    throw invalidProp(
-      where,
-      `${prefix}memoryRequest`,
-      `not exceed memoryLimit (${resources.memoryLimit})`,
-      resources.memoryRequest,
-    );
-  }
-  if (quantityToCores(resources.cpuRequest) > quantityToCores(resources.cpuLimit)) {
-    throw invalidProp(
-      where,
-      `${prefix}cpuRequest`,
-      `not exceed cpuLimit (${resources.cpuLimit})`,
-      resources.cpuRequest,
-    );
+  const pairs = [
+    ['memoryRequest', 'memoryLimit', quantityToBytes],
+    ['cpuRequest', 'cpuLimit', quantityToCores],
+  ] as const;
+  for (const [request, limit, amount] of pairs) {
+    if (amount(resources[request]) > amount(resources[limit])) {
+      throw invalidProp(
+        where,
+        `${prefix}${request}`,
+        `not exceed ${limit} (${resources[limit]})`,
+        resources[request],
+      );
+    }
   }
   return resources;
 }
@@ -117,36 +117,72 @@ export function resourceRequirements(resources: Required<ContainerResources>): R
   };
 }
 
-/** A container's security context under the restricted profile, with a read-only root filesystem. */
-export function restrictedContainerSecurity(): SecurityContext {
+/**
+ * A container's security context under the restricted profile, with a read-only root filesystem;
+ * with `user`, it also names the user and group (for images whose own user is not numeric).
+ */
+export function restrictedContainerSecurity(user?: number): SecurityContext {
   return {
     allowPrivilegeEscalation: false,
     privileged: false,
     readOnlyRootFilesystem: true,
     runAsNonRoot: true,
+    ...(user !== undefined ? { runAsUser: user, runAsGroup: user } : {}),
     capabilities: { drop: ['ALL'] },
     seccompProfile: { type: 'RuntimeDefault' },
   };
 }
 
 /**
- * The pod-level settings of a restricted pod running the image's user: its own service account
- * without a token, no Service links, and the user, group and fsGroup (through which it reads
- * Secret files of mode 0440).
+ * The pod-level settings of a restricted pod: no service-account token, no Service links, and
+ * the user, group and fsGroup (through which it reads Secret files of mode 0440); with
+ * `serviceAccountName`, its own service account.
  */
-export function restrictedPodSettings(serviceAccountName: string) {
+export function restrictedPodSettings(options: {
+  readonly serviceAccountName?: string;
+  readonly user?: number;
+}) {
+  const user = options.user ?? IMAGE_USER;
   return {
-    serviceAccountName,
+    ...(options.serviceAccountName !== undefined ? { serviceAccountName: options.serviceAccountName } : {}),
     automountServiceAccountToken: false,
     enableServiceLinks: false,
     securityContext: {
       runAsNonRoot: true,
-      runAsUser: IMAGE_USER,
-      runAsGroup: IMAGE_USER,
-      fsGroup: IMAGE_USER,
+      runAsUser: user,
+      runAsGroup: user,
+      fsGroup: user,
       seccompProfile: { type: 'RuntimeDefault' },
     },
   };
+}
+
+/** A ClusterIP Service that exposes one named container port of the selected pods. */
+export function namedPortService(
+  scope: Construct,
+  service: {
+    readonly name: string;
+    readonly labels: Readonly<Record<string, string>>;
+    readonly selector: Readonly<Record<string, string>>;
+    readonly portName: string;
+    readonly port: number;
+  },
+): KubeService {
+  return new KubeService(scope, 'Service', {
+    metadata: { name: service.name, labels: { ...service.labels } },
+    spec: {
+      type: 'ClusterIP',
+      selector: { ...service.selector },
+      ports: [
+        {
+          name: service.portName,
+          port: service.port,
+          targetPort: IntOrString.fromString(service.portName),
+          protocol: 'TCP',
+        },
+      ],
+    },
+  });
 }
 
 /** A ServiceAccount of the pod's own that mounts no token: the pod never calls the Kubernetes API. */

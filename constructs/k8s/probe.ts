@@ -3,7 +3,7 @@ import {
   IntOrString,
   KubeDeployment,
   KubeNetworkPolicy,
-  KubeService,
+  type KubeService,
   type KubeServiceAccount,
   type NetworkPolicyPeer,
   type Volume,
@@ -29,6 +29,7 @@ import { dnsEgress, namespaceNamed } from './network-policies';
 import {
   type ContainerResources,
   imagePullPolicy,
+  namedPortService,
   resolveResources,
   resourceRequirements,
   restrictedContainerSecurity,
@@ -325,7 +326,7 @@ export class McpProbe extends Construct {
         template: {
           metadata: { labels },
           spec: {
-            ...restrictedPodSettings(name),
+            ...restrictedPodSettings({ serviceAccountName: name }),
             containers: [
               {
                 name: 'probe',
@@ -346,20 +347,12 @@ export class McpProbe extends Construct {
       },
     });
 
-    this.service = new KubeService(this, 'Service', {
-      metadata: { name, labels },
-      spec: {
-        type: 'ClusterIP',
-        selector,
-        ports: [
-          {
-            name: 'metrics',
-            port: PROBE_METRICS_PORT,
-            targetPort: IntOrString.fromString('metrics'),
-            protocol: 'TCP',
-          },
-        ],
-      },
+    this.service = namedPortService(this, {
+      name,
+      labels,
+      selector,
+      portName: 'metrics',
+      port: PROBE_METRICS_PORT,
     });
 
     this.serviceMonitor = reportedAs(

@@ -4,7 +4,7 @@ import {
   KubeDeployment,
   KubeHorizontalPodAutoscalerV2,
   KubePodDisruptionBudget,
-  KubeService,
+  type KubeService,
   type KubeServiceAccount,
   type Volume,
   type VolumeMount,
@@ -24,6 +24,7 @@ import { commonLabels, selectorLabels } from './labels';
 import { checkServerName, componentName, DEFAULT_INSTANCE, DNS_NAME } from './names';
 import {
   imagePullPolicy,
+  namedPortService,
   quantityToBytes,
   quantityToCores,
   resolveResources,
@@ -471,7 +472,7 @@ export class McpServerWorkload extends Construct {
         template: {
           metadata: { labels },
           spec: {
-            ...restrictedPodSettings(name),
+            ...restrictedPodSettings({ serviceAccountName: name }),
             // Counted from the pod's deletion, so the preStop hook's sleep is part of it.
             terminationGracePeriodSeconds:
               PRE_STOP_SLEEP_SECONDS +
@@ -549,14 +550,7 @@ export class McpServerWorkload extends Construct {
       },
     });
 
-    this.service = new KubeService(this, 'Service', {
-      metadata: { name, labels },
-      spec: {
-        type: 'ClusterIP',
-        selector,
-        ports: [{ name: 'http', port: 80, targetPort: IntOrString.fromString('http'), protocol: 'TCP' }],
-      },
-    });
+    this.service = namedPortService(this, { name, labels, selector, portName: 'http', port: 80 });
 
     if (maxReplicas > replicas) {
       this.autoscaler = new KubeHorizontalPodAutoscalerV2(this, 'Autoscaler', {

@@ -33,6 +33,17 @@ function synth(options: { inCluster: boolean; allowHttpsEgress?: boolean }) {
   return Testing.synth(chart).filter((o) => o.kind === 'NetworkPolicy');
 }
 
+/** Builds the policies of a server without data stores, with `props` on top. */
+function policiesWith(props: Partial<McpNetworkPoliciesProps>): () => McpNetworkPolicies {
+  return () =>
+    new McpNetworkPolicies(new Chart(Testing.app(), 'test'), 'P', {
+      serverPodSelector: server,
+      serverPort: 3000,
+      dataStores: [],
+      ...props,
+    });
+}
+
 describe('McpNetworkPolicies', () => {
   const policies = synth({ inCluster: true });
   const byName = (name: string) => policies.find((p) => p.metadata.name === name);
@@ -114,16 +125,12 @@ describe('McpNetworkPolicies', () => {
   });
 
   test('opens to the trace collector exactly its namespace and port, after the other rules', () => {
-    const chart = new Chart(Testing.app(), 'test');
-    new McpNetworkPolicies(chart, 'Policies', {
-      serverPodSelector: server,
-      serverPort: 3000,
-      dataStores: [],
+    const policies = policiesWith({
       allowHttpsEgress: false,
       otlpCollectorNamespace: 'observability',
       otlpCollectorPort: 4318,
-    });
-    const policy = Testing.synth(chart).find((p) => p.metadata.name === 'dev-server');
+    })();
+    const policy = policies.server.toJson();
     expect(policy?.spec.egress.at(-1)).toEqual({
       to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'observability' } } }],
       ports: [{ protocol: 'TCP', port: 4318 }],
@@ -151,16 +158,7 @@ describe('McpNetworkPolicies', () => {
       /`otlpCollectorPort` must be a whole number from 1 to 65535 \(got 70000\)/,
     ],
   ])('rejects the collector settings %j', (props, message) => {
-    const chart = new Chart(Testing.app(), 'test');
-    expect(
-      () =>
-        new McpNetworkPolicies(chart, 'P', {
-          serverPodSelector: server,
-          serverPort: 3000,
-          dataStores: [],
-          ...props,
-        }),
-    ).toThrow(message);
+    expect(policiesWith(props)).toThrow(message);
   });
 
   test('rejects an empty server selector', () => {
@@ -171,44 +169,17 @@ describe('McpNetworkPolicies', () => {
   });
 
   test('rejects an instance that cannot name the policies', () => {
-    const chart = new Chart(Testing.app(), 'test');
-    expect(
-      () =>
-        new McpNetworkPolicies(chart, 'P', {
-          serverPodSelector: server,
-          serverPort: 3000,
-          dataStores: [],
-          instance: 'Dev',
-        }),
-    ).toThrow(/^McpNetworkPolicies: `instance` must be a DNS label/);
+    expect(policiesWith({ instance: 'Dev' })).toThrow(/^McpNetworkPolicies: `instance` must be a DNS label/);
   });
 
   test('rejects malformed HTTPS egress CIDRs', () => {
-    const chart = new Chart(Testing.app(), 'test');
-    expect(
-      () =>
-        new McpNetworkPolicies(chart, 'P', {
-          serverPodSelector: server,
-          serverPort: 3000,
-          dataStores: [],
-          httpsEgressCidrs: ['auth.example.com'],
-        }),
-    ).toThrow(
+    expect(policiesWith({ httpsEgressCidrs: ['auth.example.com'] })).toThrow(
       /`httpsEgressCidrs` must be an IPv4 CIDR block such as "10.0.0.0\/16" \(got "auth.example.com"\)/,
     );
   });
 
   test('rejects an empty HTTPS egress list, which would allow every destination', () => {
-    const chart = new Chart(Testing.app(), 'test');
-    expect(
-      () =>
-        new McpNetworkPolicies(chart, 'P', {
-          serverPodSelector: server,
-          serverPort: 3000,
-          dataStores: [],
-          httpsEgressCidrs: [],
-        }),
-    ).toThrow(
+    expect(policiesWith({ httpsEgressCidrs: [] })).toThrow(
       /`httpsEgressCidrs` must list at least one CIDR block \(got \[\]\); set allowHttpsEgress: false/,
     );
   });

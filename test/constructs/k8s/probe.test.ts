@@ -7,6 +7,7 @@ import {
   PROBE_API_KEY_FILE,
   ProbeProtocol,
 } from '../../../constructs/k8s/probe';
+import { McpServerWorkload } from '../../../constructs/k8s/workload';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Manifest = any;
@@ -144,25 +145,25 @@ describe('McpProbe', () => {
   test('hardens the pod like the server: restricted, non-root, read-only, no token, resources set', () => {
     const { objects } = synth();
     const pod = find(objects, 'Deployment').spec.template.spec;
+    const serverChart = new Chart(Testing.app(), 'server');
+    new McpServerWorkload(serverChart, 'Server', { image: BASE.image });
+    const serverPod = find(Testing.synth(serverChart), 'Deployment').spec.template.spec;
     expect(find(objects, 'ServiceAccount').automountServiceAccountToken).toBe(false);
     expect(pod).toMatchObject({
       serviceAccountName: 'acme-probe',
       automountServiceAccountToken: false,
       enableServiceLinks: false,
-      securityContext: {
-        runAsNonRoot: true,
-        runAsUser: 10001,
-        fsGroup: 10001,
-        seccompProfile: { type: 'RuntimeDefault' },
-      },
+      securityContext: serverPod.securityContext,
     });
-    expect(container(objects).securityContext).toEqual({
-      allowPrivilegeEscalation: false,
-      privileged: false,
-      readOnlyRootFilesystem: true,
+    expect(pod.securityContext).toMatchObject({
       runAsNonRoot: true,
-      capabilities: { drop: ['ALL'] },
       seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(container(objects).securityContext).toEqual(serverPod.containers[0].securityContext);
+    expect(container(objects).securityContext).toMatchObject({
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
     });
     expect(container(objects).resources).toEqual({
       requests: { cpu: '20m', memory: '96Mi' },
