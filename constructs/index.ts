@@ -22,6 +22,9 @@ export {
 // Kubernetes (cdk8s) constructs.
 export { McpEnvironment, type McpEnvironmentProps, type OAuthSettings } from './k8s/environment';
 export { McpServerWorkload, type McpServerWorkloadProps, type SecretFile } from './k8s/workload';
+export { type ContainerResources } from './k8s/pod';
+export { type ServerTracingProps, type TracingProps } from './k8s/tracing';
+export { McpProbe, type McpProbeOptions, type McpProbeProps, ProbeProtocol } from './k8s/probe';
 export {
   Cache,
   Database,

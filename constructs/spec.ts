@@ -9,6 +9,9 @@ import type {
   IngressRoutingOptions,
 } from './k8s/routing';
 import { ALERT_SETTINGS, type AlertThresholdProps } from './monitoring/alerts';
+import type { ContainerResources } from './k8s/pod';
+import { type McpProbeOptions, ProbeProtocol } from './k8s/probe';
+import type { TracingProps } from './k8s/tracing';
 import type { ExistingNetworkOptions, NewNetworkOptions } from './tf/network';
 import type { RdsPostgresProps } from './tf/postgres';
 import type { ElastiCacheRedisProps } from './tf/redis';
@@ -27,12 +30,18 @@ import {
   jwtClaimName,
   labelKey,
   labelValue,
+  mcpToolName,
   nonEmpty,
+  otelServiceName,
+  otlpEndpoint,
   pinnedImage,
   quantity,
   s3BucketName,
   s3KeyPrefix,
+  secretKey,
+  unitInterval,
   type Validator,
+  wholeNumber,
 } from './validators';
 
 /**
@@ -381,6 +390,58 @@ export const AlertsSchema = z
   ) as unknown as z.ZodType<AlertThresholdProps | undefined>;
 
 const RESOURCE = () => text(quantity).optional();
+const resources = () =>
+  propsOf<ContainerResources>()({
+    cpuRequest: RESOURCE(),
+    cpuLimit: RESOURCE(),
+    memoryRequest: RESOURCE(),
+    memoryLimit: RESOURCE(),
+  });
+
+export const TracingSchema = propsOf<TracingProps>()({
+  otlpEndpoint: text(otlpEndpoint).describe(
+    'OTLP/HTTP URL of the collector, e.g. "http://otel-collector.observability.svc:4318".',
+  ),
+  samplingRatio: number(unitInterval)
+    .optional()
+    .describe('Share of new traces recorded, from 0 to 1 (parent-based); default 0.1.'),
+  serviceName: text(otelServiceName).optional().describe('service.name of the spans; default <name>-server.'),
+  collectorNamespace: text(dnsLabel())
+    .optional()
+    .describe(
+      "Namespace of the collector's pods; default the one the endpoint's host names (<svc>.<ns>.svc).",
+    ),
+  collectorPort: number(wholeNumber(1, 65535))
+    .optional()
+    .describe("Port of the collector's pods; default the endpoint's port."),
+}).describe('Export traces to an OpenTelemetry collector in the cluster (TracingProps).');
+
+const PROBE_PROTOCOLS = Object.values(ProbeProtocol);
+
+export const ProbeSchema = propsOf<McpProbeOptions>()({
+  intervalSeconds: number().optional().describe('Seconds between probe runs; default 30.'),
+  timeoutSeconds: number().optional().describe('Seconds one run may take; default 10.'),
+  apiKeySecret: text(dnsSubdomain)
+    .optional()
+    .describe('Existing Secret with the API key the probe sends (the reference server requires one).'),
+  apiKeySecretKey: text(secretKey)
+    .optional()
+    .describe("Key of apiKeySecret holding the key; default 'api-key'."),
+  tool: text(mcpToolName).optional().describe('A tool without side effects to call on each run.'),
+  toolArguments: z
+    .record(z.string(), z.unknown(), { error: 'must be a mapping of tool arguments' })
+    .optional()
+    .describe('Arguments of the tool call.'),
+  protocol: z
+    .enum(PROBE_PROTOCOLS, { error: `must be one of ${PROBE_PROTOCOLS.join(', ')}` })
+    .optional()
+    .describe('Protocol generation the probe speaks (ProbeProtocol); default auto.'),
+  image: text(pinnedImage).optional().describe("Image with the probe command; default the server's."),
+  caBundleConfigMap: text(dnsSubdomain)
+    .optional()
+    .describe('ConfigMap with a CA bundle (ca.pem) the probe trusts for the public URL.'),
+  resources: resources().optional().describe('Probe container requests and limits.'),
+}).describe('A synthetic client of the public URL, with its alerts and panels (McpProbeOptions).');
 
 export const McpEnvironmentSpecSchema = propsOf<McpEnvironmentSpec>(
   'must be a mapping with the fields name, image, publicUrl and the optional settings of an environment',
@@ -391,14 +452,7 @@ export const McpEnvironmentSpecSchema = propsOf<McpEnvironmentSpec>(
   publicUrl: text(httpsOrigin).describe('Public HTTPS origin of the server, e.g. "https://mcp.example.com".'),
   replicas: number().optional().describe('Server pods (with autoscaling, the minimum).'),
   maxReplicas: number().optional().describe('Most pods the autoscaler may run.'),
-  resources: propsOf<NonNullable<McpEnvironmentSpec['resources']>>()({
-    cpuRequest: RESOURCE(),
-    cpuLimit: RESOURCE(),
-    memoryRequest: RESOURCE(),
-    memoryLimit: RESOURCE(),
-  })
-    .optional()
-    .describe('Server container requests and limits.'),
+  resources: resources().optional().describe('Server container requests and limits.'),
   dataTier: DataTierSchema.optional(),
   routing: RoutingSpecSchema.optional(),
   tls: TlsSpecSchema.optional(),
@@ -425,6 +479,8 @@ export const McpEnvironmentSpecSchema = propsOf<McpEnvironmentSpec>(
   dashboardLabels: labels().optional().describe('Labels for the Grafana dashboard sidecar.'),
   runbookBaseUrl: text(httpsBaseUrl).optional().describe('Base URL of the runbooks linked from alerts.'),
   alerts: AlertsSchema.optional(),
+  tracing: TracingSchema.optional(),
+  probe: ProbeSchema.optional(),
   terraformBackend: TerraformBackendSchema.optional(),
 }).describe('An MCP environment: the props of McpEnvironment and of the stacks that hold it.');
 

@@ -70,6 +70,12 @@ export const fraction: Validator = (value) =>
     ? undefined
     : must('be a ratio greater than 0 and less than 1', 'write 5% as 0.05');
 
+/** A share from 0 to 1, both included (a sampling ratio: 0 is never, 1 is always). */
+export const unitInterval: Validator = (value) =>
+  typeof value === 'number' && value >= 0 && value <= 1
+    ? undefined
+    : must('be a number from 0 to 1', 'write 10% as 0.1');
+
 /** A Prometheus duration greater than zero. */
 export const prometheusDuration: Validator = (value) =>
   isString(value) && isPositiveDuration(value)
@@ -217,6 +223,39 @@ export const httpsOrigin: Validator = (value) => {
   }
   return undefined;
 };
+
+/**
+ * An OTLP/HTTP endpoint: an absolute http or https URL without credentials, query or fragment.
+ * The exporter sends traces to its path plus `/v1/traces`.
+ */
+export const otlpEndpoint: Validator = (value) => {
+  const url = parseUrl(value);
+  if (url?.protocol !== 'http:' && url?.protocol !== 'https:') {
+    return must('be an absolute http or https URL such as "http://otel-collector.observability.svc:4318"');
+  }
+  if (url.username || url.password) {
+    return must(
+      'not contain credentials',
+      'a collector in the cluster needs none; keep secrets out of the manifests',
+    );
+  }
+  if (url.search || url.hash) {
+    return must('have no query or fragment', 'the exporter appends /v1/traces to the URL');
+  }
+  return undefined;
+};
+
+/** An OpenTelemetry `service.name`: letters, digits, ".", "_", "-" and "/", at most 255 characters. */
+export const otelServiceName: Validator = (value) =>
+  isString(value) && /^[A-Za-z0-9][A-Za-z0-9._/-]{0,254}$/.test(value)
+    ? undefined
+    : must('be a service name of letters, digits, ".", "_", "-" and "/", at most 255 characters');
+
+/** An MCP tool name: 1 to 128 letters, digits, "_", "-" and ".", as the MCP specification advises. */
+export const mcpToolName: Validator = (value) =>
+  isString(value) && /^[A-Za-z0-9_.-]{1,128}$/.test(value)
+    ? undefined
+    : must('be an MCP tool name of 1 to 128 letters, digits, "_", "-" and "."');
 
 /** An email address, as ACME accounts need. */
 export const email: Validator = (value) =>

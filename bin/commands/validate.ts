@@ -7,10 +7,23 @@ import { out } from '../output';
 /** Loads an environment as synth does (its schema and the rules of its constructs), writing nothing. */
 async function validateEnvironment(flags: { env?: string; config?: string; json?: boolean }): Promise<void> {
   const { loadSelectedEnvironment } = await import('../../app/environments.js');
+  const { environmentWarnings } = await import('../../app/validate/environment.js');
   const spec = loadSelectedEnvironment(flags);
   const source = flags.config ?? spec.name;
-  if (flags.json) out.data(JSON.stringify({ environment: spec.name, source, ok: true }));
-  else out.progress(`passed  environment ${source}: schema and construct rules`);
+  const warnings = environmentWarnings(spec);
+  if (flags.json) {
+    out.data(
+      JSON.stringify({
+        environment: spec.name,
+        source,
+        ok: true,
+        ...(warnings.length > 0 ? { warnings } : {}),
+      }),
+    );
+    return;
+  }
+  out.progress(`passed  environment ${source}: schema and construct rules`);
+  for (const warning of warnings) out.warn(`${source} ${warning.path}: ${warning.message} [${warning.hint}]`);
 }
 
 export function registerValidate(program: Command): void {

@@ -12,7 +12,11 @@ import { invalidProp } from '../errors';
 import { check, dnsSubdomain, ipv4Cidr, pinnedImage, quantity, requireProps } from '../validators';
 import { commonLabels, selectorLabels } from './labels';
 import { checkInstance, componentName, DNS_NAME } from './names';
+import { restrictedContainerSecurity, restrictedPodSettings } from './pod';
 import type { SecretFile } from './workload';
+
+/** The user the official Postgres and Redis images run as (named in the images, so given by number). */
+const DATA_STORE_USER = 999;
 
 /** A reference to one key of an existing Secret; the value never appears in the manifests. */
 export interface SecretKeyRef {
@@ -84,35 +88,6 @@ function checkCidrs(construct: string, prop: string, cidrs: readonly string[]) {
       );
     }
   }
-}
-
-/** Pod-level settings of a restricted data-store pod running as the image's own non-root uid. */
-function restrictedPod(uid: number) {
-  return {
-    automountServiceAccountToken: false,
-    enableServiceLinks: false,
-    securityContext: {
-      runAsNonRoot: true,
-      runAsUser: uid,
-      runAsGroup: uid,
-      fsGroup: uid,
-      seccompProfile: { type: 'RuntimeDefault' },
-    },
-  };
-}
-
-/** Restricted-profile container security, with the image's own non-root uid. */
-function restrictedContainer(uid: number) {
-  return {
-    allowPrivilegeEscalation: false,
-    privileged: false,
-    readOnlyRootFilesystem: true,
-    runAsNonRoot: true,
-    runAsUser: uid,
-    runAsGroup: uid,
-    capabilities: { drop: ['ALL'] },
-    seccompProfile: { type: 'RuntimeDefault' },
-  };
 }
 
 export interface InClusterPostgresProps {
@@ -243,7 +218,7 @@ class InClusterPostgres extends Database {
         template: {
           metadata: { labels },
           spec: {
-            ...restrictedPod(999),
+            ...restrictedPodSettings({ user: DATA_STORE_USER }),
             containers: [
               {
                 name: 'postgres',
@@ -279,7 +254,7 @@ class InClusterPostgres extends Database {
                   timeoutSeconds: 5,
                   failureThreshold: 6,
                 },
-                securityContext: restrictedContainer(999),
+                securityContext: restrictedContainerSecurity(DATA_STORE_USER),
                 volumeMounts: [
                   { name: 'data', mountPath: '/var/lib/postgresql/data' },
                   { name: 'run', mountPath: '/var/run/postgresql' },
@@ -501,7 +476,7 @@ class InClusterRedis extends Cache {
         template: {
           metadata: { labels },
           spec: {
-            ...restrictedPod(999),
+            ...restrictedPodSettings({ user: DATA_STORE_USER }),
             containers: [
               {
                 name: 'redis',
@@ -520,7 +495,7 @@ class InClusterRedis extends Cache {
                   timeoutSeconds: 2,
                 },
                 livenessProbe: { tcpSocket: { port: IntOrString.fromString('redis') }, periodSeconds: 10 },
-                securityContext: restrictedContainer(999),
+                securityContext: restrictedContainerSecurity(DATA_STORE_USER),
                 volumeMounts: [
                   { name: 'data', mountPath: '/data' },
                   { name: 'password', mountPath: REDIS_SECRET_DIR, readOnly: true },

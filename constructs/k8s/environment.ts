@@ -6,7 +6,10 @@ import { Cache, Database } from './data';
 import { ALERT_SETTINGS, type AlertThresholdProps } from '../monitoring/alerts';
 import { McpMonitoring } from './monitoring';
 import { McpNetworkPolicies, namespaceNamed } from './network-policies';
+import type { ContainerResources } from './pod';
+import { McpProbe, type McpProbeOptions } from './probe';
 import { McpRouting, Routing, type Tls } from './routing';
+import { checkServerTracing, type OtlpCollector, otlpCollector, type TracingProps } from './tracing';
 import { McpServerWorkload } from './workload';
 import { checkInstance, DEFAULT_INSTANCE } from './names';
 import {
@@ -123,21 +126,31 @@ export interface McpEnvironmentProps {
    */
   readonly requestTimeoutSeconds?: number;
   /**
+   * Export the server's traces to an OpenTelemetry collector in the cluster over OTLP/HTTP: the
+   * `OTEL_*` variables on the server, and an egress rule to the collector's namespace and port.
+   * @default - no tracing
+   */
+  readonly tracing?: TracingProps;
+  /**
+   * Run a synthetic probe (`McpProbe`) against the public URL, with the alerts and dashboard
+   * panels that watch it. Give it an API key Secret: the reference server requires a key.
+   * @default - no probe, and no probe alerts or panels
+   */
+  readonly probe?: McpProbeOptions;
+  /**
    * Server container resources.
    * @default - McpServerWorkload's defaults
    */
-  readonly resources?: {
-    readonly cpuRequest?: string;
-    readonly cpuLimit?: string;
-    readonly memoryRequest?: string;
-    readonly memoryLimit?: string;
-  };
+  readonly resources?: ContainerResources;
 }
 
 const WHERE = 'McpEnvironment';
 
-/** Checks what the children do not see as given: the props this construct reads or renames. */
-function validateProps(props: McpEnvironmentProps): void {
+/**
+ * Checks what the children do not see as given: the props this construct reads or renames.
+ * Returns where the trace collector runs, when tracing is on.
+ */
+function validateProps(props: McpEnvironmentProps): OtlpCollector | undefined {
   requireProps(WHERE, props, {
     image: 'pass a container image pinned by tag or digest, such as "ghcr.io/org/server:1.2.3"',
     publicUrl: 'pass the public https origin, such as "https://mcp.example.com"',
@@ -154,6 +167,9 @@ function validateProps(props: McpEnvironmentProps): void {
       check(WHERE, 'oauth.tenantClaim', props.oauth.tenantClaim, jwtClaimName);
     }
   }
+  if (props.tracing === undefined) return undefined;
+  checkServerTracing(WHERE, 'tracing', props.tracing);
+  return otlpCollector(WHERE, 'tracing', props.tracing);
 }
 
 /** The children's props that come from this construct's props, by the children's names. */
@@ -166,6 +182,7 @@ const CHILD_PROPS: PropOrigins = {
       publicUrl: 'publicUrl',
       replicas: 'replicas',
       maxReplicas: 'maxReplicas',
+      tracing: 'tracing',
       ...Object.fromEntries(RESOURCES.map((prop) => [prop, `resources.${prop}`])),
     },
   },
@@ -178,7 +195,17 @@ const CHILD_PROPS: PropOrigins = {
       requestTimeoutSeconds: 'requestTimeoutSeconds',
     },
   },
-  McpNetworkPolicies: { props: { httpsEgressCidrs: 'oauthEgressCidrs' } },
+  McpNetworkPolicies: {
+    props: {
+      httpsEgressCidrs: 'oauthEgressCidrs',
+      otlpCollectorNamespace: 'tracing.collectorNamespace',
+      otlpCollectorPort: 'tracing.collectorPort',
+    },
+  },
+  McpProbe: {
+    prefix: 'probe.',
+    props: { publicUrl: 'publicUrl', instance: 'instance', monitoringLabels: 'monitoringLabels' },
+  },
   ...Object.fromEntries(
     ['McpMonitoring', 'McpAlertRules', 'McpServiceMonitor', 'McpDashboard'].map((construct) => [
       construct,
@@ -207,7 +234,8 @@ function child<P, C>(
 
 /**
  * A whole MCP environment on Kubernetes: the server workload, its Postgres and Redis, routing
- * with TLS, NetworkPolicies and the monitoring objects, from one set of props. Every object is
+ * with TLS, NetworkPolicies and the monitoring objects, and optionally trace export and a
+ * synthetic probe, from one set of props. Every object is
  * named after the `instance`, so environments with different instances share a namespace; a
  * second environment with the same instance in a namespace, or any other object of the app with
  * the same kind, namespace and name as one of its objects, is an error.
@@ -217,10 +245,12 @@ export class McpEnvironment extends Construct {
   readonly routing: McpRouting;
   readonly networkPolicies: McpNetworkPolicies;
   readonly monitoring: McpMonitoring;
+  /** The synthetic probe, when `probe` is set. */
+  readonly probe?: McpProbe;
 
   constructor(scope: Construct, id: string, props: McpEnvironmentProps) {
     super(scope, id);
-    validateProps(props);
+    const collector = validateProps(props);
     const instance = props.instance ?? DEFAULT_INSTANCE;
     checkInstance('McpEnvironment', instance);
     claimInstance(this, instance);
@@ -236,6 +266,17 @@ export class McpEnvironment extends Construct {
       ...(props.replicas === undefined ? {} : { replicas: props.replicas }),
       ...(props.maxReplicas === undefined ? {} : { maxReplicas: props.maxReplicas }),
       ...(props.resources ?? {}),
+      ...(props.tracing !== undefined
+        ? {
+            tracing: {
+              otlpEndpoint: props.tracing.otlpEndpoint,
+              ...(props.tracing.samplingRatio !== undefined
+                ? { samplingRatio: props.tracing.samplingRatio }
+                : {}),
+              ...(props.tracing.serviceName !== undefined ? { serviceName: props.tracing.serviceName } : {}),
+            },
+          }
+        : {}),
       env: {
         // Idle keep-alive above the routing's stream timeout: the proxy closes idle connections first.
         KEEPALIVE_TIMEOUT_SECONDS: String(Math.max(65, (props.requestTimeoutSeconds ?? 3600) + 5)),
@@ -265,16 +306,31 @@ export class McpEnvironment extends Construct {
     });
 
     const ingressFrom: NetworkPolicyPeer[] = [namespaceNamed(props.ingressNamespace ?? 'ingress-nginx')];
+    const metricsFrom: NetworkPolicyPeer[] = [namespaceNamed(props.monitoringNamespace ?? 'monitoring')];
     this.networkPolicies = child(McpNetworkPolicies, this, 'NetworkPolicies', {
       instance,
       serverPodSelector: this.server.podSelector,
       serverPort: this.server.port,
       dataStores,
       ingressFrom,
-      metricsFrom: [namespaceNamed(props.monitoringNamespace ?? 'monitoring')],
+      metricsFrom,
       allowHttpsEgress: props.oauth !== undefined,
       ...(props.oauthEgressCidrs !== undefined ? { httpsEgressCidrs: props.oauthEgressCidrs } : {}),
+      ...(collector !== undefined
+        ? { otlpCollectorNamespace: collector.namespace, otlpCollectorPort: collector.port }
+        : {}),
     });
+
+    if (props.probe !== undefined) {
+      this.probe = child(McpProbe, this, 'Probe', {
+        ...props.probe,
+        image: props.probe.image ?? props.image,
+        publicUrl: new URL(props.publicUrl).origin,
+        instance,
+        metricsFrom,
+        ...(props.monitoringLabels !== undefined ? { monitoringLabels: props.monitoringLabels } : {}),
+      });
+    }
 
     this.monitoring = child(McpMonitoring, this, 'Monitoring', {
       name: this.server.name,
@@ -283,6 +339,7 @@ export class McpEnvironment extends Construct {
       ...(props.dashboardLabels !== undefined ? { sidecarLabels: props.dashboardLabels } : {}),
       ...(props.runbookBaseUrl !== undefined ? { runbookBaseUrl: props.runbookBaseUrl } : {}),
       ...props.alerts,
+      ...(this.probe !== undefined ? { probeSelector: this.probe.metricsSelector } : {}),
       memoryLimitBytes: this.server.memoryLimitBytes,
       cpuLimitCores: this.server.cpuLimitCores,
     });

@@ -156,8 +156,11 @@ function resolveTarget(where: string, props: McpMonitoringTargetProps): Target {
   };
 }
 
-/** The labels the Prometheus Operator gives the server's series: its job and, when known, its namespace. */
-function defaultSelector(job: string, namespace: string | undefined): Selector {
+/**
+ * The target labels the Prometheus Operator gives a Service's series: its job (the Service's
+ * name) and, when known, its namespace.
+ */
+export function jobSelector(job: string, namespace: string | undefined): Selector {
   return namespace ? { job, namespace } : { job };
 }
 
@@ -257,7 +260,7 @@ export class McpAlertRules extends Construct {
     const target = resolveTarget('McpAlertRules', props);
     const ruleProps = {
       ...props,
-      selector: props.selector ?? defaultSelector(target.name, Chart.of(this).namespace),
+      selector: props.selector ?? jobSelector(target.name, Chart.of(this).namespace),
     };
     this.ruleGroups = buildAlertRules(ruleProps);
     this.ruleTests = buildRuleTests(ruleProps, this.ruleGroups);
@@ -326,7 +329,7 @@ export class McpDashboard extends Construct {
       ...props,
       name: target.name,
       instance: target.instance,
-      selector: props.selector ?? defaultSelector(target.name, Chart.of(this).namespace),
+      selector: props.selector ?? jobSelector(target.name, Chart.of(this).namespace),
     });
     this.dashboardJson = dashboardToJson(this.dashboard);
     this.fileName = `${this.dashboard.uid}.json`;
@@ -371,7 +374,7 @@ export class McpMonitoring extends Construct {
         : namespaces.length === 1
           ? namespaces[0]
           : undefined;
-    const selector = props.selector ?? defaultSelector(name, namespace);
+    const selector = props.selector ?? jobSelector(name, namespace);
 
     this.alertRules = new McpAlertRules(this, 'Resource', { ...props, selector });
     this.serviceMonitor = new McpServiceMonitor(this, 'ServiceMonitor', props);

@@ -1,7 +1,12 @@
-import { IntOrString, KubeNetworkPolicy, type NetworkPolicyPeer } from 'cdk8s-plus-28/lib/imports/k8s';
+import {
+  IntOrString,
+  KubeNetworkPolicy,
+  type NetworkPolicyEgressRule,
+  type NetworkPolicyPeer,
+} from 'cdk8s-plus-28/lib/imports/k8s';
 import { Construct } from 'constructs';
 import { invalidProp } from '../errors';
-import { check, ipv4Cidr, requireProps } from '../validators';
+import { check, dnsLabel, ipv4Cidr, requireProps, wholeNumber } from '../validators';
 import type { DataStoreBinding } from './data';
 import { checkInstance, componentName, DEFAULT_INSTANCE } from './names';
 
@@ -11,6 +16,22 @@ const NON_PUBLIC = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0
 /** Selects the pods of a namespace by its name (the label Kubernetes sets on every namespace). */
 export function namespaceNamed(namespace: string): NetworkPolicyPeer {
   return { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } } };
+}
+
+/** Name lookups: the cluster DNS (kube-dns or CoreDNS, labelled `k8s-app: kube-dns`), UDP and TCP. */
+export function dnsEgress(): NetworkPolicyEgressRule {
+  return {
+    to: [
+      {
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
+        podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+      },
+    ],
+    ports: [
+      { protocol: 'UDP', port: IntOrString.fromNumber(53) },
+      { protocol: 'TCP', port: IntOrString.fromNumber(53) },
+    ],
+  };
 }
 
 export interface McpNetworkPoliciesProps {
@@ -47,14 +68,43 @@ export interface McpNetworkPoliciesProps {
    * @default true
    */
   readonly allowHttpsEgress?: boolean;
+  /**
+   * Namespace of the OpenTelemetry collector's pods the server exports traces to; with
+   * `otlpCollectorPort`, the server may reach that port of pods in that namespace, nothing more.
+   * @default - no egress to a collector
+   */
+  readonly otlpCollectorNamespace?: string;
+  /**
+   * The collector pods' OTLP port (the pod's, not its Service's); set with `otlpCollectorNamespace`.
+   * @default - no egress to a collector
+   */
+  readonly otlpCollectorPort?: number;
+}
+
+/** The egress rule to the trace collector, when both its namespace and its port are given. */
+function otlpCollectorEgress(where: string, props: McpNetworkPoliciesProps): NetworkPolicyEgressRule[] {
+  const { otlpCollectorNamespace: namespace, otlpCollectorPort: port } = props;
+  if (namespace === undefined && port === undefined) return [];
+  if (namespace === undefined || port === undefined) {
+    const [missing, given] =
+      namespace === undefined
+        ? ['otlpCollectorNamespace', 'otlpCollectorPort']
+        : ['otlpCollectorPort', 'otlpCollectorNamespace'];
+    throw invalidProp(where, missing, `be set with ${given}`, undefined, 'set both, or neither');
+  }
+  check(where, 'otlpCollectorNamespace', namespace, dnsLabel());
+  check(where, 'otlpCollectorPort', port, wholeNumber(1, 65535));
+  return [
+    { to: [namespaceNamed(namespace)], ports: [{ protocol: 'TCP', port: IntOrString.fromNumber(port) }] },
+  ];
 }
 
 /**
  * Default deny for the environment's own pods (those of its instance), then exactly the traffic
  * the environment needs: the ingress controller and Prometheus to the server; the server to its
- * data stores, DNS and the OAuth issuer; the data stores from the server only (its migration init
- * container included). Other pods in the namespace, another environment's or your own, are left
- * to their own policies.
+ * data stores, DNS, the OAuth issuer and the trace collector; the data stores from the server
+ * only (its migration init container included). Other pods in the namespace, another
+ * environment's or your own, are left to their own policies.
  */
 export class McpNetworkPolicies extends Construct {
   readonly defaultDeny: KubeNetworkPolicy;
@@ -85,6 +135,7 @@ export class McpNetworkPolicies extends Construct {
       props.instance ?? props.serverPodSelector['app.kubernetes.io/instance'] ?? DEFAULT_INSTANCE;
     checkInstance(where, instance);
     for (const cidr of props.httpsEgressCidrs ?? []) check(where, 'httpsEgressCidrs', cidr, ipv4Cidr);
+    const collector = otlpCollectorEgress(where, props);
     const serverPort = IntOrString.fromNumber(props.serverPort);
 
     this.defaultDeny = new KubeNetworkPolicy(this, 'DefaultDeny', {
@@ -97,18 +148,6 @@ export class McpNetworkPolicies extends Construct {
       },
     });
 
-    const dns = {
-      to: [
-        {
-          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
-          podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
-        },
-      ],
-      ports: [
-        { protocol: 'UDP', port: IntOrString.fromNumber(53) },
-        { protocol: 'TCP', port: IntOrString.fromNumber(53) },
-      ],
-    };
     const https =
       props.allowHttpsEgress === false
         ? []
@@ -141,8 +180,9 @@ export class McpNetworkPolicies extends Construct {
             to: [...store.peers],
             ports: [{ protocol: 'TCP', port: IntOrString.fromNumber(store.port) }],
           })),
-          dns,
+          dnsEgress(),
           ...https,
+          ...collector,
         ],
       },
     });

@@ -4,9 +4,8 @@ import {
   KubeDeployment,
   KubeHorizontalPodAutoscalerV2,
   KubePodDisruptionBudget,
-  KubeService,
-  KubeServiceAccount,
-  Quantity,
+  type KubeService,
+  type KubeServiceAccount,
   type Volume,
   type VolumeMount,
 } from 'cdk8s-plus-28/lib/imports/k8s';
@@ -16,15 +15,29 @@ import {
   check,
   dnsSubdomain,
   httpsOrigin,
-  parseImageReference,
   pinnedImage,
-  quantity,
   requireProps,
   secretKey,
   wholeNumber,
 } from '../validators';
 import { commonLabels, selectorLabels } from './labels';
 import { checkServerName, componentName, DEFAULT_INSTANCE, DNS_NAME } from './names';
+import {
+  imagePullPolicy,
+  namedPortService,
+  quantityToBytes,
+  quantityToCores,
+  resolveResources,
+  resourceRequirements,
+  restrictedContainerSecurity,
+  restrictedPodSettings,
+  TMP_MOUNT,
+  TMP_VOLUME,
+  tokenlessServiceAccount,
+} from './pod';
+import { checkServerTracing, type ServerTracingProps, tracingEnv } from './tracing';
+
+export { quantityToBytes, quantityToCores } from './pod';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Variables the construct sets itself; a caller overriding them would break probes or routing. */
@@ -152,6 +165,13 @@ export interface McpServerWorkloadProps {
    */
   readonly caBundleConfigMap?: string;
   /**
+   * Export traces to an OpenTelemetry collector over OTLP/HTTP: sets the SDK's `OTEL_*`
+   * variables, with the pod's name and namespace (from the downward API) and the image's tag as
+   * resource attributes.
+   * @default - no tracing: no `OTEL_*` variable is set
+   */
+  readonly tracing?: ServerTracingProps;
+  /**
    * CPU request of the server container.
    * @default '100m'
    */
@@ -175,30 +195,6 @@ export interface McpServerWorkloadProps {
 
 /** The server container's memory limit when `memoryLimit` is not set. */
 export const DEFAULT_MEMORY_LIMIT = '512Mi';
-
-/** Parses a memory quantity into bytes, for limits that alerts compare against. */
-export function quantityToBytes(quantity: string): number {
-  const match = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T|m)?$/.exec(quantity);
-  if (!match) throw new Error(`not a quantity: ${quantity}`);
-  const factors: Record<string, number> = {
-    '': 1,
-    m: 0.001,
-    k: 1e3,
-    M: 1e6,
-    G: 1e9,
-    T: 1e12,
-    Ki: 1024,
-    Mi: 1024 ** 2,
-    Gi: 1024 ** 3,
-    Ti: 1024 ** 4,
-  };
-  return Number(match[1]) * (factors[match[2] ?? ''] ?? 1);
-}
-
-/** Parses a CPU quantity into cores. */
-export function quantityToCores(quantity: string): number {
-  return quantity.endsWith('m') ? Number(quantity.slice(0, -1)) / 1000 : Number(quantity);
-}
 
 /**
  * Checks `secretFiles`: valid names, each variable once, and neither it nor its `_FILE` also set
@@ -235,6 +231,33 @@ function checkSecretFiles(where: string, props: McpServerWorkloadProps): void {
     }
     check(where, `${at}.secretName`, file.secretName, dnsSubdomain);
     check(where, `${at}.key`, file.key, secretKey);
+  }
+}
+
+/**
+ * Checks that neither `env` nor `referencedEnv` sets a variable `tracing` sets: Kubernetes would
+ * keep the later of the two, silently.
+ */
+function checkTracingVariables(
+  where: string,
+  props: McpServerWorkloadProps,
+  tracing: readonly EnvVar[],
+): void {
+  const managed = new Set(tracing.map((variable) => variable.name));
+  const given = [
+    ...Object.keys(props.env ?? {}).map((name) => ['env', name] as const),
+    ...(props.referencedEnv ?? []).map((variable) => ['referencedEnv', variable.name] as const),
+  ];
+  for (const [prop, name] of given) {
+    if (managed.has(name)) {
+      throw invalidProp(
+        where,
+        `${prop}.${name}`,
+        'not be set together with `tracing`, which sets it',
+        name,
+        'remove it, or set it through `tracing`',
+      );
+    }
   }
 }
 
@@ -294,12 +317,6 @@ export class McpServerWorkload extends Construct {
     const targetCpu = props.targetCpuUtilizationPercent ?? 70;
     const port = props.port ?? 3000;
     const runMigrations = props.runMigrations ?? true;
-    const resources = {
-      cpuRequest: props.cpuRequest ?? '100m',
-      cpuLimit: props.cpuLimit ?? '1',
-      memoryRequest: props.memoryRequest ?? '256Mi',
-      memoryLimit: props.memoryLimit ?? DEFAULT_MEMORY_LIMIT,
-    };
 
     checkServerName(where, name, props);
     check(where, 'image', props.image, pinnedImage);
@@ -334,23 +351,12 @@ export class McpServerWorkload extends Construct {
     if (!Number.isInteger(port) || port < 1024 || port > 65535) {
       throw invalidProp(where, 'port', 'be an unprivileged port between 1024 and 65535', port);
     }
-    for (const [prop, value] of Object.entries(resources)) check(where, prop, value, quantity);
-    if (quantityToBytes(resources.memoryRequest) > quantityToBytes(resources.memoryLimit)) {
-      throw invalidProp(
-        where,
-        'memoryRequest',
-        `not exceed memoryLimit (${resources.memoryLimit})`,
-        resources.memoryRequest,
-      );
-    }
-    if (quantityToCores(resources.cpuRequest) > quantityToCores(resources.cpuLimit)) {
-      throw invalidProp(
-        where,
-        'cpuRequest',
-        `not exceed cpuLimit (${resources.cpuLimit})`,
-        resources.cpuRequest,
-      );
-    }
+    const resources = resolveResources(where, props, {
+      cpuRequest: '100m',
+      cpuLimit: '1',
+      memoryRequest: '256Mi',
+      memoryLimit: DEFAULT_MEMORY_LIMIT,
+    });
     for (const [key, value] of Object.entries(props.env ?? {})) {
       if (!ENV_NAME.test(key)) throw invalidProp(where, `env.${key}`, 'be a valid variable name', key);
       if (RESERVED_ENV.has(key)) {
@@ -397,6 +403,10 @@ export class McpServerWorkload extends Construct {
       }
     }
     checkSecretFiles(where, props);
+    if (props.tracing !== undefined) checkServerTracing(where, 'tracing', props.tracing);
+    const tracing =
+      props.tracing !== undefined ? tracingEnv(props.tracing, { name, image: props.image }) : [];
+    checkTracingVariables(where, props, tracing);
     if (props.caBundleConfigMap !== undefined && !DNS_NAME.test(props.caBundleConfigMap)) {
       throw invalidProp(where, 'caBundleConfigMap', 'be the name of a ConfigMap', props.caBundleConfigMap);
     }
@@ -426,45 +436,27 @@ export class McpServerWorkload extends Construct {
         name: `${file.variable}_FILE`,
         value: `${SECRET_FILES_DIR}/${file.variable}`,
       })),
+      ...tracing,
     ];
     const volumeMounts: VolumeMount[] = [
-      { name: 'tmp', mountPath: '/tmp' },
+      TMP_MOUNT,
       ...(props.caBundleConfigMap
         ? [{ name: 'ca-bundle', mountPath: '/etc/mcpenv/ca', readOnly: true }]
         : []),
       ...(secretFiles.length > 0 ? [{ name: 'secrets', mountPath: SECRET_FILES_DIR, readOnly: true }] : []),
     ];
     const volumes: Volume[] = [
-      { name: 'tmp', emptyDir: { medium: 'Memory', sizeLimit: Quantity.fromString('64Mi') } },
+      TMP_VOLUME,
       ...(props.caBundleConfigMap
         ? [{ name: 'ca-bundle', configMap: { name: props.caBundleConfigMap } }]
         : []),
       ...(secretFiles.length > 0 ? [secretFilesVolume(secretFiles)] : []),
     ];
-    const securityContext = {
-      allowPrivilegeEscalation: false,
-      privileged: false,
-      readOnlyRootFilesystem: true,
-      runAsNonRoot: true,
-      capabilities: { drop: ['ALL'] },
-      seccompProfile: { type: 'RuntimeDefault' },
-    };
-    const containerResources = {
-      requests: {
-        cpu: Quantity.fromString(resources.cpuRequest),
-        memory: Quantity.fromString(resources.memoryRequest),
-      },
-      limits: {
-        cpu: Quantity.fromString(resources.cpuLimit),
-        memory: Quantity.fromString(resources.memoryLimit),
-      },
-    };
-    const imagePullPolicy = parseImageReference(props.image).digest ? 'IfNotPresent' : 'Always';
+    const securityContext = restrictedContainerSecurity();
+    const containerResources = resourceRequirements(resources);
+    const pullPolicy = imagePullPolicy(props.image);
 
-    this.serviceAccount = new KubeServiceAccount(this, 'ServiceAccount', {
-      metadata: { name, labels },
-      automountServiceAccountToken: false,
-    });
+    this.serviceAccount = tokenlessServiceAccount(this, name, labels);
 
     this.deployment = new KubeDeployment(this, 'Resource', {
       metadata: { name, labels },
@@ -480,22 +472,13 @@ export class McpServerWorkload extends Construct {
         template: {
           metadata: { labels },
           spec: {
-            serviceAccountName: name,
-            automountServiceAccountToken: false,
-            enableServiceLinks: false,
+            ...restrictedPodSettings({ serviceAccountName: name }),
             // Counted from the pod's deletion, so the preStop hook's sleep is part of it.
             terminationGracePeriodSeconds:
               PRE_STOP_SLEEP_SECONDS +
               SHUTDOWN_DELAY_SECONDS +
               SHUTDOWN_DRAIN_SECONDS +
               SHUTDOWN_MARGIN_SECONDS,
-            securityContext: {
-              runAsNonRoot: true,
-              runAsUser: 10001,
-              runAsGroup: 10001,
-              fsGroup: 10001,
-              seccompProfile: { type: 'RuntimeDefault' },
-            },
             topologySpreadConstraints: [
               {
                 topologyKey: 'topology.kubernetes.io/zone',
@@ -518,7 +501,7 @@ export class McpServerWorkload extends Construct {
                     {
                       name: 'migrate',
                       image: props.image,
-                      imagePullPolicy,
+                      imagePullPolicy: pullPolicy,
                       args: ['migrate'],
                       env,
                       resources: containerResources,
@@ -532,7 +515,7 @@ export class McpServerWorkload extends Construct {
               {
                 name: 'server',
                 image: props.image,
-                imagePullPolicy,
+                imagePullPolicy: pullPolicy,
                 args: ['serve'],
                 ports: [{ name: 'http', containerPort: port, protocol: 'TCP' }],
                 env,
@@ -567,14 +550,7 @@ export class McpServerWorkload extends Construct {
       },
     });
 
-    this.service = new KubeService(this, 'Service', {
-      metadata: { name, labels },
-      spec: {
-        type: 'ClusterIP',
-        selector,
-        ports: [{ name: 'http', port: 80, targetPort: IntOrString.fromString('http'), protocol: 'TCP' }],
-      },
-    });
+    this.service = namedPortService(this, { name, labels, selector, portName: 'http', port: 80 });
 
     if (maxReplicas > replicas) {
       this.autoscaler = new KubeHorizontalPodAutoscalerV2(this, 'Autoscaler', {

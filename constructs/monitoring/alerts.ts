@@ -7,17 +7,30 @@
  * outage but leaves requests answered (latency, memory and CPU near their limits, tools failing
  * on the server, rate-limit rejections, a pod not ready, Redis down, auth failures). Tool calls
  * refused for the caller's fault (bad arguments, unknown ids) never page.
+ *
+ * With a synthetic probe (`probeSelector`), three alerts watch the environment from where its
+ * users stand: the probe failing pages, and so does a certificate days from expiry; one expiring
+ * within weeks is a warning.
  */
 import { stringify } from 'yaml';
 import { invalidProp } from '../errors';
 import { METRICS, RECORDING_WINDOW } from '@mcpenv/contract';
 import { componentName, DEFAULT_INSTANCE } from '../k8s/names';
-import { check, fraction, httpsBaseUrl, prometheusDuration, type Validator } from '../validators';
+import {
+  check,
+  fraction,
+  httpsBaseUrl,
+  prometheusDuration,
+  type Validator,
+  wholeNumber,
+} from '../validators';
 import {
   absent,
   assertKnownMetrics,
   checkSelector,
+  max,
   metric,
+  min,
   rate,
   ratio,
   recorded,
@@ -184,12 +197,42 @@ export interface AlertRulesProps {
    * @default '10m'
    */
   readonly authFailureFor?: string;
+  /**
+   * Target labels of the synthetic probe's metrics (its Service's `job`, and its namespace): with
+   * them, `McpProbeFailing`, `McpCertificateExpiring` and `McpCertificateExpiringCritical` watch
+   * the probe.
+   * @default - no probe alerts
+   */
+  readonly probeSelector?: Selector;
+  /**
+   * How long every probe run must fail (or no probe be scraped) before `McpProbeFailing` fires.
+   * @default '2m'
+   */
+  readonly probeFailingFor?: string;
+  /**
+   * Days before the public URL's certificate expires at which `McpCertificateExpiring` (a
+   * warning) fires.
+   * @default 14
+   */
+  readonly certificateExpiryWarningDays?: number;
+  /**
+   * Days before the public URL's certificate expires at which `McpCertificateExpiringCritical`
+   * fires; below `certificateExpiryWarningDays`.
+   * @default 3
+   */
+  readonly certificateExpiryCriticalDays?: number;
+  /**
+   * How long the certificate must stay close to expiry before either certificate alert fires
+   * (a new certificate behind some of the endpoints does not page).
+   * @default '10m'
+   */
+  readonly certificateExpiryFor?: string;
 }
 
 /** The thresholds and durations alone: what an environment tunes, without scope or limits. */
 export type AlertThresholdProps = Omit<
   AlertRulesProps,
-  'selector' | 'runbookBaseUrl' | 'memoryLimitBytes' | 'cpuLimitCores'
+  'selector' | 'probeSelector' | 'runbookBaseUrl' | 'memoryLimitBytes' | 'cpuLimitCores'
 >;
 
 /**
@@ -207,6 +250,9 @@ const latencyThreshold: Validator = (value) =>
         rule: `be at least ${LOWEST_LATENCY} and less than ${HIGHEST_LATENCY} seconds, the latency histogram's finite bucket range`,
         fix: 'write 250 ms as 0.25',
       };
+
+/** Certificates are renewed weeks ahead: a threshold beyond a year is a mistake in units. */
+const certificateDays: Validator = wholeNumber(1, 365);
 
 /** How one tunable alert setting is checked, and its value when left out. */
 export interface AlertSetting {
@@ -260,6 +306,20 @@ export const ALERT_SETTINGS = {
   redisDownFor: duration('McpRedisDown', '5m'),
   authFailureRatioThreshold: { alert: 'McpAuthFailures', type: 'number', validator: fraction },
   authFailureFor: duration('McpAuthFailures', '10m'),
+  probeFailingFor: duration('McpProbeFailing', '2m'),
+  certificateExpiryWarningDays: {
+    alert: 'McpCertificateExpiring',
+    type: 'number',
+    validator: certificateDays,
+    default: 14,
+  },
+  certificateExpiryCriticalDays: {
+    alert: 'McpCertificateExpiringCritical',
+    type: 'number',
+    validator: certificateDays,
+    default: 3,
+  },
+  certificateExpiryFor: duration('McpCertificateExpiring and McpCertificateExpiringCritical', '10m'),
 } as const satisfies { readonly [K in keyof AlertThresholdProps]-?: AlertSetting };
 
 const WHERE = 'McpAlertRules';
@@ -302,6 +362,9 @@ export interface AlertSettings {
   readonly toolErrorRatioThreshold: number;
   readonly rateLimitRejectionRatioThreshold: number;
   readonly authFailureRatioThreshold?: number;
+  readonly probeSelector?: Selector;
+  readonly certificateExpiryWarningDays: number;
+  readonly certificateExpiryCriticalDays: number;
   readonly durations: {
     readonly errorRatioFor: string;
     readonly latencyFor: string;
@@ -314,6 +377,8 @@ export interface AlertSettings {
     readonly postgresDownFor: string;
     readonly redisDownFor: string;
     readonly authFailureFor: string;
+    readonly probeFailingFor: string;
+    readonly certificateExpiryFor: string;
   };
 }
 
@@ -321,6 +386,7 @@ export interface AlertSettings {
 export function resolveAlertSettings(props: AlertRulesProps = {}): AlertSettings {
   const selector = props.selector ?? DEFAULT_SELECTOR;
   checkSelector(WHERE, selector);
+  if (props.probeSelector !== undefined) checkSelector(WHERE, props.probeSelector, 'probeSelector');
   const runbook = runbookBase(props.runbookBaseUrl);
   for (const [key, setting] of Object.entries(ALERT_SETTINGS) as [
     keyof AlertThresholdProps,
@@ -346,6 +412,11 @@ export function resolveAlertSettings(props: AlertRulesProps = {}): AlertSettings
     ...(props.authFailureRatioThreshold !== undefined
       ? { authFailureRatioThreshold: props.authFailureRatioThreshold }
       : {}),
+    ...(props.probeSelector !== undefined ? { probeSelector: props.probeSelector } : {}),
+    certificateExpiryWarningDays:
+      props.certificateExpiryWarningDays ?? defaults.certificateExpiryWarningDays.default,
+    certificateExpiryCriticalDays:
+      props.certificateExpiryCriticalDays ?? defaults.certificateExpiryCriticalDays.default,
     durations: {
       errorRatioFor: props.errorRatioFor ?? defaults.errorRatioFor.default,
       latencyFor: props.latencyFor ?? defaults.latencyFor.default,
@@ -358,8 +429,19 @@ export function resolveAlertSettings(props: AlertRulesProps = {}): AlertSettings
       postgresDownFor: props.postgresDownFor ?? defaults.postgresDownFor.default,
       redisDownFor: props.redisDownFor ?? defaults.redisDownFor.default,
       authFailureFor: props.authFailureFor ?? defaults.authFailureFor.default,
+      probeFailingFor: props.probeFailingFor ?? defaults.probeFailingFor.default,
+      certificateExpiryFor: props.certificateExpiryFor ?? defaults.certificateExpiryFor.default,
     },
   };
+  if (settings.certificateExpiryCriticalDays >= settings.certificateExpiryWarningDays) {
+    throw invalidProp(
+      WHERE,
+      'certificateExpiryCriticalDays',
+      `be less than certificateExpiryWarningDays (${settings.certificateExpiryWarningDays})`,
+      settings.certificateExpiryCriticalDays,
+      'the warning comes first, the page later',
+    );
+  }
   checkPositive(
     'memoryLimitBytes',
     settings.memoryLimitBytes,
@@ -377,6 +459,73 @@ export function buildAlertRules(props: AlertRulesProps = {}): RuleGroup[] {
   return rulesFromSettings(resolveAlertSettings(props));
 }
 
+/** A selector as the alerts' descriptions show it: `job="mcp-server",namespace="mcp-prod"`. */
+function scopeText(selector: Selector): string {
+  return Object.entries(selector)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([label, value]) => `${label}=${JSON.stringify(value)}`)
+    .join(',');
+}
+
+const DAY_SECONDS = 86_400;
+
+/** Builds one alerting rule with the deployment's runbook link. */
+type AlertBuilder = (
+  name: string,
+  severity: Severity,
+  expr: string,
+  forDuration: string,
+  summary: string,
+  description: string,
+) => AlertingRule;
+
+/**
+ * The alerts on the synthetic probe, scoped by its own selector: it runs apart from the server,
+ * so its series carry its own job.
+ */
+function probeAlerts(settings: AlertSettings, alert: AlertBuilder): AlertingRule[] {
+  const selector = settings.probeSelector as Selector;
+  const keep = Object.keys(selector).sort();
+  const { durations } = settings;
+  const success = metric('probeSuccess', {}, selector);
+  const secondsLeft = `${min(metric('probeTlsNotAfterTimestampSeconds', {}, selector), keep)} - time()`;
+  const expiry = (name: string, severity: Severity, days: number, consequence: string): AlertingRule =>
+    alert(
+      name,
+      severity,
+      `${secondsLeft} < ${days * DAY_SECONDS}`,
+      durations.certificateExpiryFor,
+      `The certificate of the MCP server's public URL expires ${severity === Severity.CRITICAL ? 'within days' : 'soon'}`,
+      `The certificate the public URL presents to the probe {${scopeText(selector)}} expires in ` +
+        `{{ $value | humanizeDuration }} (threshold ${days} days): ${consequence}`,
+    );
+  return [
+    alert(
+      'McpProbeFailing',
+      Severity.CRITICAL,
+      `${max(success, keep)} == 0 or ${absent(success)}`,
+      durations.probeFailingFor,
+      'The MCP probe cannot use the server through its public URL',
+      `Every run of the probe {${scopeText(selector)}} has failed, or none is scraped: a client cannot ` +
+        'connect over TLS, initialize a session, list tools or call its tool through the public ' +
+        "URL. mcp_probe_duration_seconds shows the steps of the last run, the probe's log the failing one.",
+    ),
+    expiry(
+      'McpCertificateExpiring',
+      Severity.WARNING,
+      settings.certificateExpiryWarningDays,
+      'renewal is overdue (cert-manager renews 30 days ahead, ACM 60); check the Certificate and its ' +
+        'issuer, or the ACM certificate.',
+    ),
+    expiry(
+      'McpCertificateExpiringCritical',
+      Severity.CRITICAL,
+      settings.certificateExpiryCriticalDays,
+      'renewal keeps failing, and clients will refuse every connection once it expires.',
+    ),
+  ];
+}
+
 function rulesFromSettings(settings: AlertSettings): RuleGroup[] {
   const { selector, durations } = settings;
   const runbook = settings.runbookBaseUrl;
@@ -391,19 +540,9 @@ function rulesFromSettings(settings: AlertSettings): RuleGroup[] {
   const authFailureRatio = settings.authFailureRatioThreshold;
   const keep = Object.keys(selector).sort();
   const window = RECORDING_WINDOW;
-  const scoped = Object.entries(selector)
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([label, value]) => `${label}=${JSON.stringify(value)}`)
-    .join(',');
+  const scoped = scopeText(selector);
 
-  const alert = (
-    name: string,
-    severity: Severity,
-    expr: string,
-    forDuration: string,
-    summary: string,
-    description: string,
-  ): AlertingRule => ({
+  const alert: AlertBuilder = (name, severity, expr, forDuration, summary, description) => ({
     alert: name,
     expr,
     for: forDuration,
@@ -527,6 +666,8 @@ function rulesFromSettings(settings: AlertSettings): RuleGroup[] {
       ),
     );
   }
+
+  if (settings.probeSelector !== undefined) alerts.push(...probeAlerts(settings, alert));
 
   for (const rule of alerts) assertKnownMetrics(rule.expr);
   return [

@@ -55,6 +55,13 @@ export interface DashboardProps {
    * @default - `{ job: <name> }`
    */
   readonly selector?: Selector;
+  /**
+   * Target labels of the synthetic probe's metrics (its Service's `job`, and its namespace): with
+   * them, the dashboard ends with the probe's panels (success, duration by step, days until the
+   * certificate expires).
+   * @default - no probe panels
+   */
+  readonly probeSelector?: Selector;
 }
 
 /** A Grafana panel query. */
@@ -142,6 +149,40 @@ function fitUid(uid: string): string {
   return `${uid.slice(0, UID_MAX_LENGTH - 9)}-${hash}`;
 }
 
+/** The synthetic probe's panels: what a client sees of the environment through its public URL. */
+function probePanels(p: Selector): PanelSpec[] {
+  return [
+    {
+      title: 'Probe success',
+      description:
+        "Whether the synthetic probe's last run through the public URL completed every step (TLS, " +
+        'initialize, tools/list and, when it has a tool, tools/call): up (1) or down (0). ' +
+        'McpProbeFailing fires when it stays down.',
+      unit: 'none',
+      type: 'state-timeline',
+      queries: [['probe', max(metric('probeSuccess', {}, p))]],
+    },
+    {
+      title: 'Probe duration by step',
+      description:
+        `Seconds each step of the probe's last run took (${LABEL_VALUES.probeStep.join(', ')}); total ` +
+        'is the whole run, what a client waits for a first tool result.',
+      unit: 's',
+      queries: [['{{step}}', max(metric('probeDurationSeconds', {}, p), ['step'])]],
+    },
+    {
+      title: 'Days until certificate expiry',
+      description:
+        'Days until the certificate the public URL presents expires, as the probe saw it. ' +
+        'McpCertificateExpiring warns and McpCertificateExpiringCritical pages below their thresholds.',
+      unit: 'd',
+      queries: [
+        ['certificate', `(${min(metric('probeTlsNotAfterTimestampSeconds', {}, p))} - time()) / 86400`],
+      ],
+    },
+  ];
+}
+
 /** Builds the dashboard model; throws for invalid props or a query outside the catalogue. */
 export function buildDashboard(props: DashboardProps = {}): GrafanaDashboard {
   const name = props.name ?? 'mcp-server';
@@ -162,6 +203,7 @@ export function buildDashboard(props: DashboardProps = {}): GrafanaDashboard {
   if (!UID.test(uid)) throw invalidProp(WHERE, 'uid', 'be 1 to 40 letters, digits, "-" or "_"', uid);
   if (title.trim() === '') throw invalidProp(WHERE, 'title', 'not be empty', title);
   checkSelector(WHERE, selector);
+  if (props.probeSelector !== undefined) checkSelector(WHERE, props.probeSelector, 'probeSelector');
 
   const s = selector;
   const interval = '$__rate_interval';
@@ -311,6 +353,7 @@ export function buildDashboard(props: DashboardProps = {}): GrafanaDashboard {
       seriesColors: protocolVersionColors(),
       queries: [['{{protocol_version}}', sum(recorded('requestRate', {}, s), ['protocol_version'])]],
     },
+    ...(props.probeSelector !== undefined ? probePanels(props.probeSelector) : []),
   ];
 
   const panels = specs.map((spec, index): DashboardPanel => {

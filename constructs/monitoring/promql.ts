@@ -10,6 +10,7 @@ import { invalidProp } from '../errors';
 import {
   type MetricDefinition,
   METRICS,
+  PROBE_METRICS,
   PROCESS_METRICS,
   QUERYABLE_METRICS,
   RECORDED_SERIES,
@@ -17,7 +18,7 @@ import {
   SCRAPE_METRICS,
 } from '@mcpenv/contract';
 
-const CATALOGUE = { ...METRICS, ...PROCESS_METRICS, ...SCRAPE_METRICS };
+const CATALOGUE = { ...METRICS, ...PROBE_METRICS, ...PROCESS_METRICS, ...SCRAPE_METRICS };
 type Catalogue = typeof CATALOGUE;
 
 /** A metric's key in the catalogue, e.g. `requestsTotal`. */
@@ -486,32 +487,32 @@ export function assertKnownMetrics(expr: string): string {
 }
 
 /**
- * Checks a `selector` prop: at least one label (alerts on `up` would otherwise watch every target
- * Prometheus scrapes), valid target label names that no catalogued metric uses itself, and
- * non-empty values.
+ * Checks a selector prop (`selector`, or `prop`): at least one label (alerts on `up` would
+ * otherwise watch every target Prometheus scrapes), valid target label names that no catalogued
+ * metric uses itself, and non-empty values.
  */
-export function checkSelector(construct: string, selector: Selector): void {
+export function checkSelector(construct: string, selector: Selector, prop = 'selector'): void {
   const labels = Object.keys(selector);
   const fix = 'scope by target labels such as { namespace: "mcp-prod", job: "mcp-server" }';
   if (labels.length === 0) {
-    throw invalidProp(construct, 'selector', 'have at least one label', selector, fix);
+    throw invalidProp(construct, prop, 'have at least one label', selector, fix);
   }
   const metricLabels = new Set(QUERYABLE_METRICS.flatMap((d) => d.labelNames));
   for (const label of labels) {
     if (!LABEL_NAME.test(label) || label.startsWith('__')) {
-      throw invalidProp(construct, `selector.${label}`, 'be a Prometheus label name', label, fix);
+      throw invalidProp(construct, `${prop}.${label}`, 'be a Prometheus label name', label, fix);
     }
     if (metricLabels.has(label)) {
       throw invalidProp(
         construct,
-        `selector.${label}`,
+        `${prop}.${label}`,
         'be a target label, not a label the server sets on its metrics',
         label,
         fix,
       );
     }
     if (selector[label] === '') {
-      throw invalidProp(construct, `selector.${label}`, 'not be empty', selector[label], fix);
+      throw invalidProp(construct, `${prop}.${label}`, 'not be empty', selector[label], fix);
     }
   }
 }

@@ -18,8 +18,14 @@ import {
   resolveAlertSettings,
   type RuleGroup,
 } from './alerts';
-import { LABEL_VALUES, METRICS, PROCESS_METRICS, PROTOCOL_GENERATIONS } from '@mcpenv/contract';
-import { durationSeconds } from './promql';
+import {
+  LABEL_VALUES,
+  METRICS,
+  PROBE_METRICS,
+  PROCESS_METRICS,
+  PROTOCOL_GENERATIONS,
+} from '@mcpenv/contract';
+import { durationSeconds, type Selector } from './promql';
 
 /** Where the rule tests sit, next to the rules they test. */
 export const RULES_FILE_NAME = 'rules.yaml';
@@ -72,10 +78,19 @@ const INSTANCE = '10.0.0.7:3000';
 /** Synthetic counters grow by this much per minute at full rate: one event per second. */
 const PER_MINUTE = 60;
 
-/** A synthetic series: a counter growing by `perMinute`, or a gauge holding `value`. */
+/**
+ * A synthetic series: a counter growing by `perMinute`, a gauge holding `value`, or a gauge
+ * holding the Unix time `secondsAfterEvaluation` past the case's evaluation time (a certificate's
+ * expiry: promtool's clock starts at 0).
+ */
 type SeriesSpec =
   | { readonly name: string; readonly labels: Record<string, string>; readonly perMinute: number }
-  | { readonly name: string; readonly labels: Record<string, string>; readonly value: number };
+  | { readonly name: string; readonly labels: Record<string, string>; readonly value: number }
+  | {
+      readonly name: string;
+      readonly labels: Record<string, string>;
+      readonly secondsAfterEvaluation: number;
+    };
 
 /** One side of a scenario: the series, and for a firing case the alert's labels and `$value`. */
 interface Situation {
@@ -84,6 +99,11 @@ interface Situation {
 }
 
 interface Scenario {
+  /**
+   * Target labels of the series, where they are not the server's (the probe's job).
+   * @default - the settings' `selector`
+   */
+  readonly selector?: Selector;
   readonly firing: Situation & {
     /** Labels the alert carries besides the selector's and `severity`. */
     readonly labels: Record<string, string>;
@@ -97,11 +117,10 @@ interface Scenario {
  * Series where `share` of the events are bad: each bad series grows at `share` of one per
  * second and each good series at the rest.
  */
-function split(
-  share: number,
-  bad: readonly Omit<SeriesSpec, 'perMinute' | 'value'>[],
-  good: readonly Omit<SeriesSpec, 'perMinute' | 'value'>[],
-): SeriesSpec[] {
+/** A series before its values are chosen. */
+type SeriesName = Pick<SeriesSpec, 'name' | 'labels'>;
+
+function split(share: number, bad: readonly SeriesName[], good: readonly SeriesName[]): SeriesSpec[] {
   return [
     ...bad.map((series) => ({ ...series, perMinute: PER_MINUTE * share })),
     ...good.map((series) => ({ ...series, perMinute: PER_MINUTE * (1 - share) })),
@@ -185,8 +204,8 @@ function ratioScenario(
   what: string,
   threshold: number,
   labels: Record<string, string>,
-  bad: readonly Omit<SeriesSpec, 'perMinute' | 'value'>[],
-  good: readonly Omit<SeriesSpec, 'perMinute' | 'value'>[],
+  bad: readonly SeriesName[],
+  good: readonly SeriesName[],
 ): Scenario {
   const share = firingShare(threshold);
   return {
@@ -257,8 +276,34 @@ function healthScenario(name: string, what: string, labels: Record<string, strin
   };
 }
 
+const DAY_SECONDS = 86_400;
+
+/**
+ * A certificate-expiry alert: the certificate expires half a day before the threshold (fires) or
+ * half a day after it (silent). The margin is far wider than the case's run, in which the time
+ * left shrinks by minutes, and a threshold moved by more than that half day fails one case.
+ */
+function expiryScenario(days: number, selector: Selector | undefined): Scenario {
+  const certificate = (daysLeft: number): SeriesSpec => ({
+    name: PROBE_METRICS.probeTlsNotAfterTimestampSeconds.name,
+    labels: {},
+    secondsAfterEvaluation: daysLeft * DAY_SECONDS,
+  });
+  return {
+    ...(selector !== undefined ? { selector } : {}),
+    firing: {
+      story: `the certificate expires in ${days - 0.5} days`,
+      series: [certificate(days - 0.5)],
+      labels: {},
+      value: (days - 0.5) * DAY_SECONDS,
+    },
+    silent: { story: `the certificate expires in ${days + 0.5} days`, series: [certificate(days + 0.5)] },
+  };
+}
+
 function scenarios(settings: AlertSettings): Record<string, Scenario> {
   const instance = { instance: INSTANCE };
+  const probe = settings.probeSelector;
   return {
     McpHighErrorRatio: ratioScenario(
       `requests fail with 500 (all from ${MODERN_CLIENT} clients)`,
@@ -309,6 +354,12 @@ function scenarios(settings: AlertSettings): Record<string, Scenario> {
       ],
       [requests('200', MODERN_CLIENT)],
     ),
+    McpProbeFailing: {
+      ...healthScenario(PROBE_METRICS.probeSuccess.name, 'every probe run', {}),
+      ...(probe !== undefined ? { selector: probe } : {}),
+    },
+    McpCertificateExpiring: expiryScenario(settings.certificateExpiryWarningDays, probe),
+    McpCertificateExpiringCritical: expiryScenario(settings.certificateExpiryCriticalDays, probe),
   };
 }
 
@@ -384,22 +435,28 @@ function seriesText(spec: SeriesSpec, selector: Readonly<Record<string, string>>
   return `${spec.name}{${body}}`;
 }
 
-/** Expanding notation for `samples` one-minute samples after the first. */
-function seriesValues(spec: SeriesSpec, samples: number): string {
+/** Expanding notation for `samples` one-minute samples after the first, evaluated at `evalSeconds`. */
+function seriesValues(spec: SeriesSpec, samples: number, evalSeconds: number): string {
   // Twelve significant digits drop float noise such as 4.500000000000001.
   const tidy = (value: number): number => Number(value.toPrecision(12));
-  return 'perMinute' in spec ? `0+${tidy(spec.perMinute)}x${samples}` : `${tidy(spec.value)}x${samples}`;
+  if ('perMinute' in spec) return `0+${tidy(spec.perMinute)}x${samples}`;
+  const value = 'value' in spec ? spec.value : evalSeconds + spec.secondsAfterEvaluation;
+  return `${tidy(value)}x${samples}`;
 }
 
+/** The comparison that holds exactly when each alert comparison does not. */
+const NEGATED = { '>': '<=', '<': '>=', '==': '!=' } as const;
+
 /**
- * Splits `value > 0.05` or `value == 0` into the value and the comparison, so the silent case
- * can show the value is there and below the threshold rather than missing.
+ * Splits `value > 0.05`, `value < 259200` or `value == 0` into the value and the comparison, so
+ * the silent case can show the value is there and on the quiet side of the threshold rather than
+ * missing.
  */
 function splitCondition(expr: string): { value: string; negated: string } | undefined {
-  const match = /^(.*) (>|==) (-?[0-9.]+(?:e[-+]?[0-9]+)?)$/.exec(expr);
+  const match = /^(.*) (>|<|==) (-?[0-9.]+(?:e[-+]?[0-9]+)?)$/.exec(expr);
   if (!match) return undefined;
-  const [, value = '', operator, threshold] = match;
-  return { value, negated: `${operator === '>' ? '<=' : '!='} ${threshold}` };
+  const [, value = '', operator = '==', threshold] = match;
+  return { value, negated: `${NEGATED[operator as keyof typeof NEGATED]} ${threshold}` };
 }
 
 function sorted(record: Readonly<Record<string, string>>): Record<string, string> {
@@ -415,13 +472,14 @@ function casesFor(rule: AlertingRule, scenario: Scenario, settings: AlertSetting
   // Rates need two samples and the 5m windows need filling; six minutes past `for` leaves room.
   const evalMinutes = forMinutes + 6;
   const samples = evalMinutes + 2;
+  const selector = scenario.selector ?? settings.selector;
   const input = (situation: Situation): InputSeries[] =>
     situation.series.map((spec) => ({
-      series: seriesText(spec, settings.selector),
-      values: seriesValues(spec, samples),
+      series: seriesText(spec, selector),
+      values: seriesValues(spec, samples, evalMinutes * 60),
     }));
 
-  const expectedLabels = { ...settings.selector, ...scenario.firing.labels };
+  const expectedLabels = { ...selector, ...scenario.firing.labels };
   const annotations: Record<string, string> = {};
   for (const key of Object.keys(rule.annotations).sort()) {
     const template = rule.annotations[key as keyof AlertingRule['annotations']];

@@ -87,10 +87,26 @@ monitoringNamespace: observability
 monitoringLabels: { release: kps }
 dashboardLabels: { grafana_dashboard: "1" }
 runbookBaseUrl: https://runbooks.team.example
-alerts: { errorRatioThreshold: 0.1, authFailureRatioThreshold: 0.3, notReadyFor: 10m }
+alerts: { errorRatioThreshold: 0.1, authFailureRatioThreshold: 0.3, notReadyFor: 10m, certificateExpiryWarningDays: 21 }
+tracing: { otlpEndpoint: "http://otel-gateway:4318", samplingRatio: 0.05, serviceName: team-mcp, collectorNamespace: observability, collectorPort: 4318 }
+probe:
+  intervalSeconds: 60
+  timeoutSeconds: 15
+  apiKeySecret: team-probe-key
+  apiKeySecretKey: key
+  tool: memory_search
+  toolArguments: { query: probe, limit: 1 }
+  protocol: modern
+  image: ghcr.io/acme/mcp:1.0.1
+  caBundleConfigMap: roots
+  resources: { cpuRequest: 10m, cpuLimit: 250m, memoryRequest: 64Mi, memoryLimit: 128Mi }
 terraformBackend: { kind: s3, bucket: team-state, region: eu-west-1, keyPrefix: team/mcp, kmsKeyId: alias/state }
 `);
-    expect(loadSpecFile(file)).toMatchObject({ dataTier: { postgres: { logMinDurationStatementMs: 0 } } });
+    expect(loadSpecFile(file)).toMatchObject({
+      dataTier: { postgres: { logMinDurationStatementMs: 0 } },
+      tracing: { collectorNamespace: 'observability' },
+      probe: { protocol: 'modern', toolArguments: { query: 'probe', limit: 1 } },
+    });
   });
 
   test.each([
@@ -281,6 +297,56 @@ terraformBackend: { kind: s3, bucket: team-state, region: eu-west-1, keyPrefix: 
       'a bad state bucket',
       `${VALID}terraformBackend:\n  kind: s3\n  bucket: My_Bucket\n  region: eu-west-1\n`,
       'terraformBackend.bucket: must be an S3 bucket name',
+    ],
+    [
+      'a collector endpoint without a scheme',
+      `${VALID}tracing:\n  otlpEndpoint: otel-collector.observability.svc:4318\n`,
+      'tracing.otlpEndpoint: must be an absolute http or https URL such as "http://otel-collector.observability.svc:4318" (got "otel-collector.observability.svc:4318")',
+    ],
+    [
+      'a sampling ratio written as a percentage',
+      `${VALID}tracing:\n  otlpEndpoint: http://otel.observability.svc:4318\n  samplingRatio: 10\n`,
+      'tracing.samplingRatio: must be a number from 0 to 1 (got 10); write 10% as 0.1',
+    ],
+    [
+      'a collector whose namespace the endpoint does not say',
+      `${VALID}tracing:\n  otlpEndpoint: http://otel-gateway:4318\n`,
+      `tracing.collectorNamespace: is required: the endpoint's host "otel-gateway" names no namespace`,
+    ],
+    [
+      'tracing without an endpoint',
+      `${VALID}tracing:\n  samplingRatio: 0.5\n`,
+      'tracing.otlpEndpoint: is required and must be a string',
+    ],
+    [
+      'a probe timeout as long as its interval',
+      `${VALID}probe:\n  intervalSeconds: 20\n  timeoutSeconds: 20\n`,
+      'probe.timeoutSeconds: must be less than intervalSeconds (20) (got 20); a run must end before the next one starts',
+    ],
+    [
+      'an unknown probe protocol',
+      `${VALID}probe:\n  protocol: newest\n`,
+      'probe.protocol: must be one of auto, modern, legacy (got "newest")',
+    ],
+    [
+      'probe tool arguments without a tool',
+      `${VALID}probe:\n  toolArguments: { query: x }\n`,
+      'probe.toolArguments: must be set only with tool (got {"query":"x"}); name the tool',
+    ],
+    [
+      'a probe memory request above its limit',
+      `${VALID}probe:\n  resources: { memoryRequest: 1Gi }\n`,
+      'probe.resources.memoryRequest: must not exceed memoryLimit (192Mi) (got "1Gi")',
+    ],
+    [
+      'an unknown probe key',
+      `${VALID}probe:\n  apiKey: hunter2\n`,
+      'probe: unknown key "apiKey": remove it or check its spelling',
+    ],
+    [
+      'a critical certificate threshold above the warning one',
+      `${VALID}alerts:\n  certificateExpiryCriticalDays: 30\n`,
+      'alerts.certificateExpiryCriticalDays: must be less than certificateExpiryWarningDays (14) (got 30)',
     ],
     [
       'a list instead of a mapping',

@@ -3,6 +3,7 @@ import { Testing as TfTesting } from 'cdktf';
 import { z } from 'zod';
 import { Cache, Database } from '../../constructs/k8s/data';
 import { McpEnvironment, type McpEnvironmentProps } from '../../constructs/k8s/environment';
+import { ProbeProtocol } from '../../constructs/k8s/probe';
 import { Routing, Tls } from '../../constructs/k8s/routing';
 import { McpServerWorkload } from '../../constructs/k8s/workload';
 import { ALERT_SETTINGS, resolveAlertSettings } from '../../constructs/monitoring/alerts';
@@ -249,6 +250,8 @@ describe('the file schema and the props use the same names', () => {
       dashboardLabels: { grafana_dashboard: '1' },
       runbookBaseUrl: 'https://runbooks.example.com',
       alerts: { errorRatioThreshold: 0.1 },
+      tracing: { otlpEndpoint: 'http://otel-collector.observability.svc:4318' },
+      probe: { apiKeySecret: 'prod-probe-api-key' },
     };
     const fileKeys = schemaKeys(McpEnvironmentSpecSchema).filter((key) => !STACK_KEYS.includes(key));
     expect(Object.keys(props).sort()).toEqual(fileKeys);
@@ -271,6 +274,39 @@ describe('the file schema and the props use the same names', () => {
       (o) => new McpEnvironment(new Chart(Testing.app(), 'c'), 'Mcp', { ...valid, oauth: o }),
     );
     expect(oauthRead).toEqual(expect.arrayContaining(['issuer', 'jwksUrl', 'tenantClaim']));
+  });
+
+  test('every key of tracing and probe is read under the same name', () => {
+    const shape = (McpEnvironmentSpecSchema as unknown as { shape: Record<string, z.ZodType> }).shape;
+    const tracing = {
+      otlpEndpoint: 'http://otel-gateway:4318',
+      samplingRatio: 0.5,
+      serviceName: 'mcp',
+      collectorNamespace: 'observability',
+      collectorPort: 4318,
+    };
+    const probe = {
+      intervalSeconds: 60,
+      timeoutSeconds: 20,
+      apiKeySecret: 'probe-key',
+      apiKeySecretKey: 'token',
+      tool: 'memory_search',
+      toolArguments: { query: 'x' },
+      protocol: ProbeProtocol.MODERN,
+      image: 'ghcr.io/example/server:1.2.4',
+      caBundleConfigMap: 'roots',
+      resources: { cpuRequest: '10m', cpuLimit: '1', memoryRequest: '64Mi', memoryLimit: '256Mi' },
+    };
+    expect(schemaKeys(shape.tracing as z.ZodType)).toEqual(Object.keys(tracing).sort());
+    expect(schemaKeys(shape.probe as z.ZodType)).toEqual(Object.keys(probe).sort());
+    const environment = (props: Partial<McpEnvironmentProps>) =>
+      new McpEnvironment(new Chart(Testing.app(), 'c', { namespace: 'n' }), 'Mcp', { ...valid, ...props });
+    const tracingRead = keysRead(tracing, (t) => environment({ tracing: t }));
+    const probeRead = keysRead(probe, (p) => environment({ probe: p }));
+    const resourcesRead = keysRead(probe.resources, (r) => environment({ probe: { resources: r } }));
+    expect(Object.keys(tracing).filter((key) => !tracingRead.includes(key))).toEqual([]);
+    expect(Object.keys(probe).filter((key) => !probeRead.includes(key))).toEqual([]);
+    expect(Object.keys(probe.resources).filter((key) => !resourcesRead.includes(key))).toEqual([]);
   });
 
   test('every alert key is a setting of the alert table, which the alert rules read', () => {

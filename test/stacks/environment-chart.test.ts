@@ -29,6 +29,48 @@ describe('EnvironmentChart', () => {
     expect(rule('McpHighMemory')?.expr).toContain(`/ ${512 * 1024 ** 2} > 0.9`);
   });
 
+  test('prod exports traces to its collector and runs the probe, with their policies, alerts and panels', () => {
+    const chart = new EnvironmentChart(Testing.app(), loadEnvironment('prod'));
+    const objects = Testing.synth(chart);
+    const server = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'prod-server');
+    expect(server?.spec.template.spec.containers[0].env).toEqual(
+      expect.arrayContaining([
+        { name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: 'http://otel-collector.observability.svc:4318' },
+        { name: 'OTEL_TRACES_SAMPLER', value: 'parentbased_traceidratio' },
+        { name: 'OTEL_TRACES_SAMPLER_ARG', value: '0.1' },
+      ]),
+    );
+    const serverPolicy = objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'prod-server');
+    expect(serverPolicy?.spec.egress).toContainEqual({
+      to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'observability' } } }],
+      ports: [{ protocol: 'TCP', port: 4318 }],
+    });
+    expect(objects.filter((o) => o.metadata.name === 'prod-probe').map((o) => o.kind)).toEqual([
+      'ServiceAccount',
+      'Deployment',
+      'Service',
+      'ServiceMonitor',
+      'NetworkPolicy',
+    ]);
+    const probe = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'prod-probe');
+    expect(probe?.spec.template.spec.containers[0].args).toEqual(
+      expect.arrayContaining(['https://mcp.example.com', '--api-key-file', '--tool', 'memory_search']),
+    );
+    const alerts = chart.environment.monitoring.ruleGroups[1]?.rules.map((r) =>
+      'alert' in r ? r.alert : '',
+    );
+    expect(alerts).toEqual(expect.arrayContaining(['McpProbeFailing', 'McpCertificateExpiring']));
+    const panels = chart.environment.monitoring.dashboard.dashboard.panels.map((p) => p.title);
+    expect(panels).toContain('Days until certificate expiry');
+  });
+
+  test('dev and staging neither trace nor probe', () => {
+    for (const name of ['dev', 'staging']) {
+      const objects = Testing.synth(new EnvironmentChart(Testing.app(), loadEnvironment(name)));
+      expect(JSON.stringify(objects)).not.toMatch(/OTEL_|-probe"|mcp_probe_/);
+    }
+  });
+
   test('puts every object in the environment namespace with the environment label', () => {
     const objects = Testing.synth(
       new EnvironmentChart(Testing.app(), inClusterSpec({ namespace: 'team-mcp' })),

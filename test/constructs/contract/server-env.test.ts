@@ -32,6 +32,13 @@ const CACHES = {
 const OPTIONS: Record<string, Partial<McpEnvironmentProps>> = {
   'API keys only': {},
   OAuth: { oauth: { issuer: 'https://login.example.com', jwksUrl: 'https://login.example.com/jwks' } },
+  tracing: { tracing: { otlpEndpoint: 'http://otel-collector.observability.svc:4318' } },
+};
+
+/** What the downward API gives a pod of the chart below, by field path. */
+const POD_FIELDS: Record<string, string> = {
+  'metadata.name': 'mcp-server-7c9d8b6f5-x2k4q',
+  'metadata.namespace': 'mcp',
 };
 
 /** A plausible value for each Secret key the workload reads, as a Secret would hold it. */
@@ -59,15 +66,17 @@ interface WorkloadContainer {
   readonly volumes: Volume[];
 }
 
-/** Every container of the server's pods (the server and the migration init container). */
-function workloadEnv(props: Partial<McpEnvironmentProps>): WorkloadContainer[] {
+/** Every container of the pods of the Deployment `name` (the server's: it and its migration init container). */
+function workloadEnv(props: Partial<McpEnvironmentProps>, name = 'mcp-server'): WorkloadContainer[] {
   const chart = new Chart(Testing.app(), 'test', { namespace: 'mcp' });
   new McpEnvironment(chart, 'mcp', {
     image: 'ghcr.io/acme/mcp:1.0.0',
     publicUrl: 'https://mcp.example.com',
     ...props,
   });
-  const deployment = Testing.synth(chart).find((object) => object.kind === 'Deployment');
+  const deployment = Testing.synth(chart).find(
+    (object) => object.kind === 'Deployment' && object.metadata.name === name,
+  );
   type Container = { name: string; env?: EnvVar[]; volumeMounts?: VolumeMount[] };
   const pod = deployment.spec.template.spec as {
     containers: Container[];
@@ -103,34 +112,59 @@ function mountedSecretKey(container: WorkloadContainer, file: string): string | 
 /**
  * The environment a container would see, with each Secret reference filled in. A `_FILE`
  * variable's mounted Secret key is written to a temporary file, with the trailing newline of a
- * Secret made `--from-file`, and the variable points there.
+ * Secret made `--from-file`, and the variable points there. A downward-API variable gets the
+ * pod's field, and `$(VAR)` is expanded as Kubernetes does: only for variables defined earlier.
  */
 function resolve(container: WorkloadContainer): Record<string, string> {
   const dir = tempDir('mcpenv-contract-');
+  const defined = new Map<string, string>();
+  const expand = (value: string) =>
+    value.replace(
+      /\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g,
+      (reference, name: string) => defined.get(name) ?? reference,
+    );
   return Object.fromEntries(
     container.env.map((variable) => {
-      if ((SECRET_FILE_VARIABLES as readonly string[]).includes(variable.name)) {
-        const key = mountedSecretKey(container, variable.value ?? '');
-        if (key === undefined) throw new Error(`${variable.name} names no mounted Secret key`);
-        const value = SECRET_VALUES[key];
-        if (value === undefined)
-          throw new Error(`${variable.name} reads Secret key "${key}", which this test does not know`);
-        const file = path.join(dir, variable.name);
-        fs.writeFileSync(file, `${value}\n`);
-        return [variable.name, file];
-      }
-      const key = variable.valueFrom?.secretKeyRef?.key;
-      if (key !== undefined) {
-        const value = SECRET_VALUES[key];
-        if (value === undefined)
-          throw new Error(`${variable.name} reads Secret key "${key}", which this test does not know`);
-        return [variable.name, value];
-      }
-      if (variable.value === undefined)
-        throw new Error(`${variable.name} has neither a value nor a Secret reference`);
-      return [variable.name, variable.value];
+      const resolved = resolveOne(variable, container, dir, expand);
+      defined.set(resolved[0], resolved[1]);
+      return resolved;
     }),
   );
+}
+
+/** One variable as the container sees it; `expand` fills in the earlier variables it references. */
+function resolveOne(
+  variable: EnvVar,
+  container: WorkloadContainer,
+  dir: string,
+  expand: (value: string) => string,
+): [string, string] {
+  if ((SECRET_FILE_VARIABLES as readonly string[]).includes(variable.name)) {
+    const key = mountedSecretKey(container, variable.value ?? '');
+    if (key === undefined) throw new Error(`${variable.name} names no mounted Secret key`);
+    const value = SECRET_VALUES[key];
+    if (value === undefined)
+      throw new Error(`${variable.name} reads Secret key "${key}", which this test does not know`);
+    const file = path.join(dir, variable.name);
+    fs.writeFileSync(file, `${value}\n`);
+    return [variable.name, file];
+  }
+  const key = variable.valueFrom?.secretKeyRef?.key;
+  if (key !== undefined) {
+    const value = SECRET_VALUES[key];
+    if (value === undefined)
+      throw new Error(`${variable.name} reads Secret key "${key}", which this test does not know`);
+    return [variable.name, value];
+  }
+  const field = variable.valueFrom?.fieldRef?.fieldPath;
+  if (field !== undefined) {
+    const value = POD_FIELDS[field];
+    if (value === undefined) throw new Error(`${variable.name} reads the pod field ${field}, unknown here`);
+    return [variable.name, value];
+  }
+  if (variable.value === undefined)
+    throw new Error(`${variable.name} has neither a value nor a Secret reference`);
+  return [variable.name, expand(variable.value)];
 }
 
 describe.each(cases)('the workload for $name', ({ props }) => {
@@ -166,6 +200,15 @@ describe.each(cases)('the workload for $name', ({ props }) => {
     }
   });
 
+  test('defines every variable a value references before it, so Kubernetes expands them all', () => {
+    for (const container of containers) {
+      const unexpanded = Object.entries(resolve(container)).filter(([, value]) =>
+        /\$\([A-Za-z_]/.test(value),
+      );
+      expect([container.container, unexpanded]).toEqual([container.container, []]);
+    }
+  });
+
   test('gives the server everything it needs to start in server mode, passwords included', () => {
     for (const container of containers) {
       const config = parseServerConfig(resolve(container));
@@ -176,6 +219,41 @@ describe.each(cases)('the workload for $name', ({ props }) => {
         config.redisEndpoint?.password,
       ]).toEqual([container.container, SECRET_VALUES.password, SECRET_VALUES.password]);
     }
+  });
+});
+
+describe('the workload with tracing', () => {
+  test("names the pod, its namespace and the image's version in the resource attributes", () => {
+    const [server] = workloadEnv(OPTIONS.tracing ?? {});
+    if (server === undefined) throw new Error('no server container');
+    expect(resolve(server)).toMatchObject({
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector.observability.svc:4318',
+      OTEL_SERVICE_NAME: 'mcp-server',
+      OTEL_RESOURCE_ATTRIBUTES:
+        'k8s.namespace.name=mcp,k8s.pod.name=mcp-server-7c9d8b6f5-x2k4q,service.version=1.0.0',
+    });
+  });
+});
+
+describe('the probe container', () => {
+  const [probe] = workloadEnv({ probe: { apiKeySecret: 'mcp-probe-key' } }, 'mcp-probe');
+  if (probe === undefined) throw new Error('no probe container');
+
+  test('sets no variable: no key in its environment, where child processes and the runtime would see it', () => {
+    expect(probe.env).toEqual([]);
+  });
+
+  test('reads its key from the file --api-key-file names, a Secret key mounted read-only', () => {
+    const chart = new Chart(Testing.app(), 'test', { namespace: 'mcp' });
+    const environment = new McpEnvironment(chart, 'mcp', {
+      image: 'ghcr.io/acme/mcp:1.0.0',
+      publicUrl: 'https://mcp.example.com',
+      probe: { apiKeySecret: 'mcp-probe-key' },
+    });
+    const args = environment.probe?.deployment.toJson().spec.template.spec.containers[0].args as string[];
+    const file = args[args.indexOf('--api-key-file') + 1] ?? '';
+    expect(mountedSecretKey(probe, file)).toBe('api-key');
+    expect(probe.volumeMounts.find((mount) => file.startsWith(`${mount.mountPath}/`))?.readOnly).toBe(true);
   });
 });
 

@@ -112,6 +112,75 @@ describe('McpEnvironment', () => {
     );
   });
 
+  test('without tracing or a probe, sets no OTEL variable, opens no collector and makes no probe', () => {
+    const objects = synth();
+    const env = JSON.stringify(objects.filter((o) => o.kind === 'Deployment').map((o) => o.spec));
+    expect(env).not.toMatch(/OTEL_|K8S_POD_NAME/);
+    expect(objects.filter((o) => o.metadata.name.endsWith('-probe'))).toEqual([]);
+    const rules = JSON.stringify(objects.find((o) => o.kind === 'PrometheusRule'));
+    expect(rules).not.toMatch(/McpProbe|McpCertificate|mcp_probe_/);
+    expect(JSON.stringify(objects.find((o) => o.kind === 'ConfigMap'))).not.toContain('mcp_probe_');
+  });
+
+  test('with tracing, exports the server traces and opens egress to the collector only', () => {
+    const objects = synth({
+      tracing: { otlpEndpoint: 'http://otel-collector.observability.svc:4318', samplingRatio: 0.2 },
+    });
+    const env = objects.find((o) => o.kind === 'Deployment')?.spec.template.spec.containers[0].env;
+    expect(env).toEqual(
+      expect.arrayContaining([
+        { name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: 'http://otel-collector.observability.svc:4318' },
+        { name: 'OTEL_SERVICE_NAME', value: 'acme-server' },
+        { name: 'OTEL_TRACES_SAMPLER_ARG', value: '0.2' },
+      ]),
+    );
+    const policy = objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'acme-server');
+    expect(policy?.spec.egress.at(-1)).toEqual({
+      to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'observability' } } }],
+      ports: [{ protocol: 'TCP', port: 4318 }],
+    });
+  });
+
+  test('with a probe, runs it on the server image against the public URL, watched by its own alerts and panels', () => {
+    const objects = synth({
+      probe: { apiKeySecret: 'acme-probe-key' },
+      monitoringNamespace: 'observability',
+    });
+    expect(objects.filter((o) => o.metadata.name === 'acme-probe').map((o) => o.kind)).toEqual([
+      'ServiceAccount',
+      'Deployment',
+      'Service',
+      'ServiceMonitor',
+      'NetworkPolicy',
+    ]);
+    const probe = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'acme-probe');
+    expect(probe?.spec.template.spec.containers[0]).toMatchObject({
+      image: 'ghcr.io/acme/mcp:2.0.0',
+      args: expect.arrayContaining(['probe', 'https://mcp.acme.dev', '--api-key-file']),
+    });
+    const policy = objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'acme-probe');
+    expect(policy?.spec.ingress[0].from).toEqual([
+      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'observability' } } },
+    ]);
+    const alerts = objects.find((o) => o.kind === 'PrometheusRule')?.spec.groups[1].rules;
+    const probeAlerts = alerts.filter((rule: { alert: string }) => /Probe|Certificate/.test(rule.alert));
+    expect(probeAlerts.map((rule: { alert: string }) => rule.alert)).toEqual([
+      'McpProbeFailing',
+      'McpCertificateExpiring',
+      'McpCertificateExpiringCritical',
+    ]);
+    for (const rule of probeAlerts) expect(rule.expr).toContain('{job="acme-probe",namespace="team-mcp"}');
+    const dashboard = JSON.parse(
+      Object.values(objects.find((o) => o.kind === 'ConfigMap')?.data as Record<string, string>)[0] ?? '{}',
+    );
+    expect(dashboard.panels.slice(-3).map((panel: { title: string }) => panel.title)).toEqual([
+      'Probe success',
+      'Probe duration by step',
+      'Days until certificate expiry',
+    ]);
+    expect(validateManifests(objects).findings).toEqual([]);
+  });
+
   test.each([
     [{ instance: 'Acme' }, /McpEnvironment: `instance` must be a DNS label/],
     [
@@ -196,6 +265,41 @@ describe('McpEnvironment', () => {
       'maxReplicas below replicas',
       { replicas: 3, maxReplicas: 2 },
       /McpEnvironment: `maxReplicas` must be a whole number of at least replicas \(3\)/,
+    ],
+    [
+      'a collector endpoint that is not http',
+      { tracing: { otlpEndpoint: 'grpc://otel.observability.svc:4317' } },
+      /^McpEnvironment: `tracing.otlpEndpoint` must be an absolute http or https URL/,
+    ],
+    [
+      'a collector host that names no namespace, with none given',
+      { tracing: { otlpEndpoint: 'http://otel-gateway:4318' } },
+      /^McpEnvironment: `tracing.collectorNamespace` is required: the endpoint's host "otel-gateway" names no namespace/,
+    ],
+    [
+      'a sampling ratio above 1',
+      { tracing: { otlpEndpoint: 'http://otel.o.svc:4318', samplingRatio: 2 } },
+      /^McpEnvironment: `tracing.samplingRatio` must be a number from 0 to 1 \(got 2\)/,
+    ],
+    [
+      'a probe timeout as long as its interval',
+      { probe: { intervalSeconds: 10, timeoutSeconds: 10 } },
+      /^McpEnvironment: `probe.timeoutSeconds` must be less than intervalSeconds \(10\)/,
+    ],
+    [
+      'a probe memory request above its limit',
+      { probe: { resources: { memoryRequest: '1Gi' } } },
+      /^McpEnvironment: `probe.resources.memoryRequest` must not exceed memoryLimit \(192Mi\)/,
+    ],
+    [
+      'an unpinned probe image',
+      { probe: { image: 'ghcr.io/acme/probe' } },
+      /^McpEnvironment: `probe.image` must be pinned by a tag or digest/,
+    ],
+    [
+      'a critical certificate threshold at or above the warning one',
+      { alerts: { certificateExpiryCriticalDays: 20 } },
+      /^McpEnvironment: `alerts.certificateExpiryCriticalDays` must be less than certificateExpiryWarningDays \(14\) \(got 20\)/,
     ],
   ])(
     'rejects %s, naming its own prop also where a child construct finds the problem',
@@ -365,6 +469,33 @@ describe('McpEnvironments sharing a cluster', () => {
       'Kubernetes object NetworkPolicy.networking.k8s.io "alpha-default-deny" in namespace "apps" is used by ' +
         'both `apps/Mcp/NetworkPolicies/DefaultDeny` and `apps/OrgDenyAll`: kubectl apply and Terraform would ' +
         'keep only one of them; rename the other object, or set a different `instance` on the McpEnvironment',
+    );
+  });
+
+  test('two environments with probes in one namespace keep their probes apart', () => {
+    const chart = new Chart(Testing.app(), 'apps', { namespace: 'apps' });
+    new McpEnvironment(chart, 'Alpha', { ...base, instance: 'alpha', probe: {} });
+    new McpEnvironment(chart, 'Beta', { ...base, instance: 'beta', probe: {} });
+    const objects = Testing.synth(chart) as Manifest[];
+    expect(new Set(objects.map(identity)).size).toBe(objects.length);
+    const monitors = objects.filter((o) => o.kind === 'ServiceMonitor').map((o) => o.metadata.name);
+    expect(monitors.sort()).toEqual(['alpha-probe', 'alpha-server', 'beta-probe', 'beta-server']);
+    const rule = JSON.stringify(
+      objects.find((o) => o.metadata.name === 'alpha-server' && o.kind === 'PrometheusRule'),
+    );
+    expect(rule).toContain('job=\\"alpha-probe\\"');
+    expect(rule).not.toContain('beta');
+  });
+
+  test("rejects an org's own object that has the name, kind and namespace of the probe's", () => {
+    const chart = new Chart(Testing.app(), 'apps', { namespace: 'apps' });
+    new McpEnvironment(chart, 'Mcp', { ...base, instance: 'alpha', probe: {} });
+    new KubeNetworkPolicy(chart, 'OrgProbePolicy', {
+      metadata: { name: 'alpha-probe' },
+      spec: { podSelector: {}, policyTypes: ['Egress'] },
+    });
+    expect(() => Testing.synth(chart)).toThrow(
+      /NetworkPolicy.networking.k8s.io "alpha-probe" in namespace "apps" is used by both `apps\/Mcp\/Probe\/NetworkPolicy` and `apps\/OrgProbePolicy`/,
     );
   });
 

@@ -343,6 +343,25 @@ describe('McpMonitoring', () => {
     );
   });
 
+  test('watches the probe with its alerts, their rule tests and its panels when given a probe selector', () => {
+    const probeSelector = { job: 'prod-probe', namespace: 'mcp-prod' };
+    const { construct, objects } = monitoring({ instance: 'prod', probeSelector }, 'mcp-prod');
+    const alerts = (construct.ruleGroups[1]?.rules ?? []).map((rule) => ('alert' in rule ? rule.alert : ''));
+    expect(alerts.slice(-3)).toEqual([
+      'McpProbeFailing',
+      'McpCertificateExpiring',
+      'McpCertificateExpiringCritical',
+    ]);
+    expect(construct.ruleTests.tests.filter((t) => t.name.startsWith('McpProbeFailing'))).toHaveLength(2);
+    expect(construct.dashboard.dashboard.panels.at(-1)?.targets[0]?.expr).toContain(
+      'mcp_probe_tls_not_after_timestamp_seconds{job="prod-probe",namespace="mcp-prod"}',
+    );
+    const validators = crdValidators();
+    const rule = only(objects, 'PrometheusRule');
+    const validate = validators.get(`${rule.apiVersion} ${rule.kind}`) as ValidateFunction;
+    expect(validate(rule) ? [] : validate.errors).toEqual([]);
+  });
+
   test('scopes rules and panels alike, by the Service namespace when it is given', () => {
     const { construct } = monitoring({ serviceNamespaces: ['mcp-prod'] }, 'monitoring');
     const scope = '{job="mcp-server",namespace="mcp-prod"}';

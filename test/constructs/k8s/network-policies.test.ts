@@ -33,6 +33,17 @@ function synth(options: { inCluster: boolean; allowHttpsEgress?: boolean }) {
   return Testing.synth(chart).filter((o) => o.kind === 'NetworkPolicy');
 }
 
+/** Builds the policies of a server without data stores, with `props` on top. */
+function policiesWith(props: Partial<McpNetworkPoliciesProps>): () => McpNetworkPolicies {
+  return () =>
+    new McpNetworkPolicies(new Chart(Testing.app(), 'test'), 'P', {
+      serverPodSelector: server,
+      serverPort: 3000,
+      dataStores: [],
+      ...props,
+    });
+}
+
 describe('McpNetworkPolicies', () => {
   const policies = synth({ inCluster: true });
   const byName = (name: string) => policies.find((p) => p.metadata.name === name);
@@ -113,6 +124,43 @@ describe('McpNetworkPolicies', () => {
     expect(external[1]?.spec.egress).toHaveLength(3);
   });
 
+  test('opens to the trace collector exactly its namespace and port, after the other rules', () => {
+    const policies = policiesWith({
+      allowHttpsEgress: false,
+      otlpCollectorNamespace: 'observability',
+      otlpCollectorPort: 4318,
+    })();
+    const policy = policies.server.toJson();
+    expect(policy?.spec.egress.at(-1)).toEqual({
+      to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'observability' } } }],
+      ports: [{ protocol: 'TCP', port: 4318 }],
+    });
+    expect(policy?.spec.egress).toHaveLength(2);
+  });
+
+  test('has no rule to a collector without one', () => {
+    const egress = byName('dev-server')?.spec.egress as { ports: { port: number }[] }[];
+    expect(egress.flatMap((rule) => rule.ports.map((p) => p.port))).not.toContain(4318);
+  });
+
+  test.each<[Partial<McpNetworkPoliciesProps>, RegExp]>([
+    [
+      { otlpCollectorNamespace: 'observability' },
+      /`otlpCollectorPort` must be set with otlpCollectorNamespace \(got nothing\); set both, or neither/,
+    ],
+    [{ otlpCollectorPort: 4318 }, /`otlpCollectorNamespace` must be set with otlpCollectorPort/],
+    [
+      { otlpCollectorNamespace: 'Observability', otlpCollectorPort: 4318 },
+      /`otlpCollectorNamespace` must be a DNS label/,
+    ],
+    [
+      { otlpCollectorNamespace: 'observability', otlpCollectorPort: 70000 },
+      /`otlpCollectorPort` must be a whole number from 1 to 65535 \(got 70000\)/,
+    ],
+  ])('rejects the collector settings %j', (props, message) => {
+    expect(policiesWith(props)).toThrow(message);
+  });
+
   test('rejects an empty server selector', () => {
     const chart = new Chart(Testing.app(), 'test');
     expect(
@@ -121,44 +169,17 @@ describe('McpNetworkPolicies', () => {
   });
 
   test('rejects an instance that cannot name the policies', () => {
-    const chart = new Chart(Testing.app(), 'test');
-    expect(
-      () =>
-        new McpNetworkPolicies(chart, 'P', {
-          serverPodSelector: server,
-          serverPort: 3000,
-          dataStores: [],
-          instance: 'Dev',
-        }),
-    ).toThrow(/^McpNetworkPolicies: `instance` must be a DNS label/);
+    expect(policiesWith({ instance: 'Dev' })).toThrow(/^McpNetworkPolicies: `instance` must be a DNS label/);
   });
 
   test('rejects malformed HTTPS egress CIDRs', () => {
-    const chart = new Chart(Testing.app(), 'test');
-    expect(
-      () =>
-        new McpNetworkPolicies(chart, 'P', {
-          serverPodSelector: server,
-          serverPort: 3000,
-          dataStores: [],
-          httpsEgressCidrs: ['auth.example.com'],
-        }),
-    ).toThrow(
+    expect(policiesWith({ httpsEgressCidrs: ['auth.example.com'] })).toThrow(
       /`httpsEgressCidrs` must be an IPv4 CIDR block such as "10.0.0.0\/16" \(got "auth.example.com"\)/,
     );
   });
 
   test('rejects an empty HTTPS egress list, which would allow every destination', () => {
-    const chart = new Chart(Testing.app(), 'test');
-    expect(
-      () =>
-        new McpNetworkPolicies(chart, 'P', {
-          serverPodSelector: server,
-          serverPort: 3000,
-          dataStores: [],
-          httpsEgressCidrs: [],
-        }),
-    ).toThrow(
+    expect(policiesWith({ httpsEgressCidrs: [] })).toThrow(
       /`httpsEgressCidrs` must list at least one CIDR block \(got \[\]\); set allowHttpsEgress: false/,
     );
   });

@@ -210,6 +210,37 @@ describe('McpServerWorkload', () => {
     expect(pod.containers[0].volumeMounts.map((m: { name: string }) => m.name)).toEqual(['tmp']);
   });
 
+  test('sets no tracing variable without tracing', () => {
+    const pod = find(synth(), 'Deployment').spec.template.spec;
+    for (const container of [...pod.containers, ...pod.initContainers]) {
+      const names = (container.env as { name: string }[]).map((variable) => variable.name);
+      expect(names.filter((name) => /^(OTEL_|K8S_)/.test(name))).toEqual([]);
+    }
+  });
+
+  test('exports traces with tracing: the OTEL_* variables on the server and its init container', () => {
+    const tracing = { otlpEndpoint: 'http://otel.observability.svc:4318', samplingRatio: 0.25 };
+    const pod = find(synth({ instance: 'prod', tracing }), 'Deployment').spec.template.spec;
+    for (const container of [...pod.containers, ...pod.initContainers]) {
+      const env = container.env as { name: string; value?: string }[];
+      expect(env.slice(-7).map((variable) => variable.name)).toEqual([
+        'K8S_NAMESPACE_NAME',
+        'K8S_POD_NAME',
+        'OTEL_EXPORTER_OTLP_ENDPOINT',
+        'OTEL_SERVICE_NAME',
+        'OTEL_TRACES_SAMPLER',
+        'OTEL_TRACES_SAMPLER_ARG',
+        'OTEL_RESOURCE_ATTRIBUTES',
+      ]);
+      expect(env).toContainEqual({ name: 'OTEL_SERVICE_NAME', value: 'prod-server' });
+      expect(env).toContainEqual({ name: 'OTEL_TRACES_SAMPLER_ARG', value: '0.25' });
+      expect(env).toContainEqual({
+        name: 'OTEL_RESOURCE_ATTRIBUTES',
+        value: 'k8s.namespace.name=$(K8S_NAMESPACE_NAME),k8s.pod.name=$(K8S_POD_NAME),service.version=1.2.3',
+      });
+    }
+  });
+
   test('waits in a preStop hook while the endpoint is removed, before the server gets SIGTERM', () => {
     expect(find(synth(), 'Deployment').spec.template.spec.containers[0].lifecycle).toEqual({
       preStop: { exec: { command: ['sleep', '10'] } },
@@ -307,6 +338,21 @@ describe('McpServerWorkload', () => {
     [
       { secretFiles: [{ variable: 'PORT', secretName: 'db', key: 'port' }] },
       /`secretFiles.PORT` must not be set: the construct manages it/,
+    ],
+    [
+      { tracing: { otlpEndpoint: 'http://otel.o.svc:4318' }, env: { OTEL_SERVICE_NAME: 'x' } },
+      /`env.OTEL_SERVICE_NAME` must not be set together with `tracing`, which sets it \(got "OTEL_SERVICE_NAME"\); remove it/,
+    ],
+    [
+      {
+        tracing: { otlpEndpoint: 'http://otel.o.svc:4318' },
+        referencedEnv: [{ name: 'K8S_POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.uid' } } }],
+      },
+      /`referencedEnv.K8S_POD_NAME` must not be set together with `tracing`/,
+    ],
+    [
+      { tracing: { otlpEndpoint: 'otel:4318' } },
+      /`tracing.otlpEndpoint` must be an absolute http or https URL/,
     ],
     [{ image: 'ghcr.io/example/server:latest' }, /`image` must not use the mutable tag "latest"/],
     [{ publicUrl: 'https://10.0.0.1' }, /`publicUrl` must name a DNS host, not an IP address/],

@@ -116,6 +116,55 @@ describe('buildAlertRules', () => {
     });
   });
 
+  const probeSelector = { namespace: 'mcp-prod', job: 'prod-probe' };
+
+  test('adds the probe alerts only with a probe selector, after the server alerts, scoped by it', () => {
+    expect(alertsOf().map((rule) => rule.alert)).not.toEqual(
+      expect.arrayContaining(['McpProbeFailing', 'McpCertificateExpiring']),
+    );
+    const alerts = alertsOf({ probeSelector, selector: { namespace: 'mcp-prod', job: 'prod-server' } });
+    expect(alerts.slice(-3).map((rule) => [rule.alert, rule.labels.severity, rule.for, rule.expr])).toEqual([
+      [
+        'McpProbeFailing',
+        Severity.CRITICAL,
+        '2m',
+        'max by (job, namespace) (mcp_probe_success{job="prod-probe",namespace="mcp-prod"}) == 0 ' +
+          'or absent(mcp_probe_success{job="prod-probe",namespace="mcp-prod"})',
+      ],
+      [
+        'McpCertificateExpiring',
+        Severity.WARNING,
+        '10m',
+        'min by (job, namespace) (mcp_probe_tls_not_after_timestamp_seconds{job="prod-probe",namespace="mcp-prod"}) ' +
+          '- time() < 1209600',
+      ],
+      [
+        'McpCertificateExpiringCritical',
+        Severity.CRITICAL,
+        '10m',
+        'min by (job, namespace) (mcp_probe_tls_not_after_timestamp_seconds{job="prod-probe",namespace="mcp-prod"}) ' +
+          '- time() < 259200',
+      ],
+    ]);
+  });
+
+  test('uses the probe thresholds and durations it is given', () => {
+    const props: AlertRulesProps = {
+      probeSelector,
+      probeFailingFor: '5m',
+      certificateExpiryWarningDays: 21,
+      certificateExpiryCriticalDays: 7,
+      certificateExpiryFor: '1h',
+    };
+    expect(alert('McpProbeFailing', props).for).toBe('5m');
+    expect(alert('McpCertificateExpiring', props)).toMatchObject({
+      expr: expect.stringMatching(/ < 1814400$/),
+      for: '1h',
+    });
+    expect(alert('McpCertificateExpiring', props).annotations.description).toContain('(threshold 21 days)');
+    expect(alert('McpCertificateExpiringCritical', props).expr).toMatch(/ < 604800$/);
+  });
+
   test('links each alert to its runbook under the base URL', () => {
     const props = { runbookBaseUrl: 'https://runbooks.example.com/mcp/' };
     expect(alert('McpServerDown', props).annotations.runbook_url).toBe(
@@ -229,6 +278,41 @@ describe('buildAlertRules', () => {
     ['a bad Postgres duration', { postgresDownFor: '2 m' }, /`postgresDownFor` must be a positive/],
     ['a bad Redis duration', { redisDownFor: '0s' }, /`redisDownFor` must be a positive/],
     ['a bad auth failure duration', { authFailureFor: '10min' }, /`authFailureFor` must be a positive/],
+    [
+      'an empty probe selector',
+      { probeSelector: {} },
+      /`probeSelector` must have at least one label \(got \{\}\)/,
+    ],
+    [
+      'a probe selector on a label the probe sets',
+      { probeSelector: { step: 'total' } },
+      /`probeSelector.step` must be a target label, not a label the server sets/,
+    ],
+    [
+      'a bad probe duration',
+      { probeFailingFor: '2' },
+      /`probeFailingFor` must be a positive Prometheus duration/,
+    ],
+    [
+      'a fractional warning threshold in days',
+      { certificateExpiryWarningDays: 13.5 },
+      /`certificateExpiryWarningDays` must be a whole number from 1 to 365 \(got 13.5\)/,
+    ],
+    [
+      'a critical threshold of 0 days',
+      { certificateExpiryCriticalDays: 0 },
+      /`certificateExpiryCriticalDays` must be a whole number from 1 to 365 \(got 0\)/,
+    ],
+    [
+      'a critical threshold at the warning one',
+      { certificateExpiryWarningDays: 7, certificateExpiryCriticalDays: 7 },
+      /`certificateExpiryCriticalDays` must be less than certificateExpiryWarningDays \(7\) \(got 7\); the warning comes first/,
+    ],
+    [
+      'a bad certificate duration',
+      { certificateExpiryFor: '1 hour' },
+      /`certificateExpiryFor` must be a positive/,
+    ],
   ])('rejects %s', (_case, props, message) => {
     expect(() => buildAlertRules(props)).toThrow(message);
   });

@@ -1,5 +1,5 @@
 import { buildAlertRules } from '../../../constructs/monitoring/alerts';
-import { METRICS } from '@mcpenv/contract';
+import { METRICS, PROBE_METRICS } from '@mcpenv/contract';
 import { buildDashboard, dashboardExpressions } from '../../../constructs/monitoring/dashboard';
 import {
   assertKnownMetrics,
@@ -7,12 +7,19 @@ import {
   queryableSeriesNames,
 } from '../../../constructs/monitoring/promql';
 
-/** Every expression mcpenv ships, labelled by where it is used; optional alerts included. */
-function shippedExpressions(): [string, string][] {
-  const rules = buildAlertRules({ authFailureRatioThreshold: 0.5 }).flatMap((group) =>
+/** The probe's target labels, which turn its alerts and panels on. */
+const PROBE = { job: 'mcp-probe' };
+
+/**
+ * Every expression mcpenv ships, labelled by where it is used; optional alerts included, and the
+ * probe's alerts and panels with `probe`.
+ */
+function shippedExpressions(probe = false): [string, string][] {
+  const probeSelector = probe ? { probeSelector: PROBE } : {};
+  const rules = buildAlertRules({ authFailureRatioThreshold: 0.5, ...probeSelector }).flatMap((group) =>
     group.rules.map((rule): [string, string] => ['record' in rule ? rule.record : rule.alert, rule.expr]),
   );
-  const dashboard = buildDashboard();
+  const dashboard = buildDashboard(probeSelector);
   const panels = dashboard.panels.flatMap((panel) =>
     panel.targets.map((target): [string, string] => [`panel ${panel.title} ${target.refId}`, target.expr]),
   );
@@ -22,7 +29,7 @@ function shippedExpressions(): [string, string][] {
 describe('the metric catalogue guard', () => {
   const known = queryableSeriesNames();
 
-  test.each(shippedExpressions())('%s selects only catalogued or recorded series', (_where, expr) => {
+  test.each(shippedExpressions(true))('%s selects only catalogued or recorded series', (_where, expr) => {
     const names = metricNamesIn(expr);
     expect(names.length).toBeGreaterThan(0);
     expect(names.filter((name) => !known.includes(name))).toEqual([]);
@@ -35,6 +42,32 @@ describe('the metric catalogue guard', () => {
       .map((definition) => (definition.type === 'histogram' ? `${definition.name}_bucket` : definition.name))
       .filter((name) => !used.has(name));
     expect(unwatched).toEqual([]);
+  });
+
+  test('watches every metric the probe exposes in some rule or panel when the probe is on', () => {
+    const used = new Set(shippedExpressions(true).flatMap(([, expr]) => metricNamesIn(expr)));
+    const unwatched = Object.values(PROBE_METRICS)
+      .map((definition) => definition.name)
+      .filter((name) => !used.has(name));
+    expect(unwatched).toEqual([]);
+  });
+
+  test("alerts on the probe's success and its certificate's expiry", () => {
+    const inRules = new Set(
+      shippedExpressions(true)
+        .filter(([where]) => !where.startsWith('panel '))
+        .flatMap(([, expr]) => metricNamesIn(expr)),
+    );
+    const { probeSuccess, probeTlsNotAfterTimestampSeconds } = PROBE_METRICS;
+    expect([probeSuccess.name, probeTlsNotAfterTimestampSeconds.name].filter((n) => !inRules.has(n))).toEqual(
+      [],
+    );
+  });
+
+  test('names no probe metric while the probe is off', () => {
+    const probeNames = new Set<string>(Object.values(PROBE_METRICS).map((definition) => definition.name));
+    const used = shippedExpressions().flatMap(([, expr]) => metricNamesIn(expr));
+    expect(used.filter((name) => probeNames.has(name))).toEqual([]);
   });
 
   test('sums protocol_version away in every alert and recorded ratio; only its own panel keeps it', () => {

@@ -76,8 +76,33 @@ describe('buildDashboard', () => {
     ]);
   });
 
+  test('ends with the probe panels, scoped by the probe selector, only when given one', () => {
+    expect(buildDashboard().panels.map((p) => p.title)).not.toContain('Probe success');
+    const probeSelector = { namespace: 'mcp-prod', job: 'prod-probe' };
+    const panels = buildDashboard({ probeSelector }).panels.slice(-3);
+    expect(panels.map((p) => [p.id, p.title, p.type, p.fieldConfig.defaults.unit])).toEqual([
+      [15, 'Probe success', 'state-timeline', 'none'],
+      [16, 'Probe duration by step', 'timeseries', 's'],
+      [17, 'Days until certificate expiry', 'timeseries', 'd'],
+    ]);
+    expect(panels.map((p) => p.targets.map((t) => t.expr))).toEqual([
+      ['max(mcp_probe_success{job="prod-probe",namespace="mcp-prod"})'],
+      ['max by (step) (mcp_probe_duration_seconds{job="prod-probe",namespace="mcp-prod"})'],
+      [
+        '(min(mcp_probe_tls_not_after_timestamp_seconds{job="prod-probe",namespace="mcp-prod"}) - time()) / 86400',
+      ],
+    ]);
+    expect(panels[1]?.description).toContain(LABEL_VALUES.probeStep.join(', '));
+  });
+
+  test('rejects an empty probe selector', () => {
+    expect(() => buildDashboard({ probeSelector: {} })).toThrow(
+      /^McpDashboard: `probeSelector` must have at least one label/,
+    );
+  });
+
   test('lays panels out two per row on the 24-column grid without overlaps', () => {
-    const panels = buildDashboard().panels;
+    const panels = buildDashboard({ probeSelector: { job: 'mcp-probe' } }).panels;
     expect(panels.slice(0, 3).map((p) => p.gridPos)).toEqual([
       { h: 8, w: 12, x: 0, y: 0 },
       { h: 8, w: 12, x: 12, y: 0 },

@@ -164,6 +164,48 @@ describe('buildRuleTests', () => {
     expect(parse(yaml)).toEqual(JSON.parse(JSON.stringify(buildRuleTests(props))));
   });
 
+  test('gives the probe alerts their cases on the probe job, not the server job', () => {
+    const probeSelector = { namespace: 'mcp-prod', job: 'prod-probe' };
+    const props = { selector: { namespace: 'mcp-prod', job: 'prod-server' }, probeSelector };
+    const file = buildRuleTests(props);
+    for (const alert of ['McpProbeFailing', 'McpCertificateExpiring', 'McpCertificateExpiringCritical']) {
+      const { firing, silent } = casesOf(file.tests, alert);
+      expect({ alert, firing: firing.length, silent: silent.length }).toEqual({
+        alert,
+        firing: 1,
+        silent: 1,
+      });
+      for (const series of [...(firing[0]?.input_series ?? []), ...(silent[0]?.input_series ?? [])]) {
+        expect(series.series).toContain('job="prod-probe"');
+      }
+      expect(firing[0]?.alert_rule_test.at(-1)?.exp_alerts[0]?.exp_labels).toMatchObject(probeSelector);
+    }
+    const failing = casesOf(file.tests, 'McpProbeFailing');
+    expect(failing.firing[0]?.input_series[0]?.values).toBe('0x10');
+    expect(failing.silent[0]?.input_series[0]?.values).toBe('1x10');
+  });
+
+  test('sets the certificate to expire half a day inside, or outside, each threshold at evaluation time', () => {
+    const file = buildRuleTests({ probeSelector: { job: 'mcp-probe' } });
+    const { firing, silent } = casesOf(file.tests, 'McpCertificateExpiring');
+    // Evaluated at 16 minutes: promtool's clock starts at 0, so the expiry is 960 s plus the days.
+    expect(firing[0]?.name).toBe(
+      'McpCertificateExpiring fires when the certificate expires in 13.5 days for 10m',
+    );
+    expect(firing[0]?.input_series[0]?.values).toBe(`${960 + 13.5 * 86400}x18`);
+    expect(silent[0]?.input_series[0]?.values).toBe(`${960 + 14.5 * 86400}x18`);
+    expect(firing[0]?.alert_rule_test.at(-1)?.exp_alerts[0]?.exp_annotations.description).toContain(
+      'expires in 13d 12h 0m 0s (threshold 14 days)',
+    );
+    expect(silent[0]?.promql_expr_test?.[0]?.expr).toBe(
+      'count(min by (job) (mcp_probe_tls_not_after_timestamp_seconds{job="mcp-probe"}) - time() >= 1209600)',
+    );
+    const critical = casesOf(file.tests, 'McpCertificateExpiringCritical').firing[0];
+    expect(critical?.name).toBe(
+      'McpCertificateExpiringCritical fires when the certificate expires in 2.5 days for 10m',
+    );
+  });
+
   test('fails for an alert without a scenario, so no alert ships untested', () => {
     const groups = buildAlertRules();
     const extra: AlertingRule = {
