@@ -1,0 +1,93 @@
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { probeUrl } from '../../../server/probe/options';
+import { type MetricsServer, serveProbeMetrics } from '../../../server/probe/serve';
+import { freePort } from '../../helpers/ports';
+
+/** Log lines as parsed objects. */
+function captureLogs() {
+  const logs: Record<string, unknown>[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) logs.push(JSON.parse(line));
+      callback();
+    },
+  });
+  return { logs, logger: pino({}, stream) };
+}
+
+/** Scrapes until `done` holds for the text, at most `timeoutMs`. */
+async function scrapeUntil(
+  url: string,
+  done: (text: string) => boolean,
+  timeoutMs = 20_000,
+): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const text = await (await fetch(url, { signal: AbortSignal.timeout(5_000) })).text();
+    if (done(text)) return text;
+    if (Date.now() > deadline) throw new Error(`the metrics never matched within ${timeoutMs} ms:\n${text}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe('probe --serve-metrics, against a port nothing listens on', () => {
+  let server: MetricsServer;
+  const { logs, logger } = captureLogs();
+
+  beforeAll(async () => {
+    const target = await freePort();
+    server = await serveProbeMetrics(
+      {
+        url: probeUrl(`http://127.0.0.1:${target}`),
+        protocol: 'auto',
+        timeoutSeconds: 5,
+        extraCertificates: [],
+        apiKey: 'mcpk_0123456789abcdef_never-logged',
+      },
+      { intervalSeconds: 1, address: '127.0.0.1', port: 0 },
+      { clientVersion: '0.0.0', logger },
+    );
+  });
+
+  afterAll(async () => {
+    server?.stop();
+    await server?.stopped;
+  });
+
+  test('announces where it serves, and serves /healthz', async () => {
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+    expect(logs[0]).toMatchObject({ msg: 'probe metrics listening', url: server.url, intervalSeconds: 1 });
+    const health = await fetch(server.url.replace('/metrics', '/healthz'));
+    expect({ status: health.status, body: await health.text() }).toEqual({ status: 200, body: 'ok\n' });
+    expect((await fetch(server.url.replace('/metrics', '/other'))).status).toBe(404);
+    expect((await fetch(server.url, { method: 'POST' })).status).toBe(405);
+  });
+
+  test('serves a failed run: success 0 and only the steps that ran', async () => {
+    const text = await scrapeUntil(server.url, (body) => /^mcp_probe_success /m.test(body));
+    expect(text).toMatch(/^mcp_probe_success 0$/m);
+    expect(text).toMatch(/^mcp_probe_duration_seconds\{step="handshake"\} [\d.e-]+$/m);
+    expect(text).toMatch(/^mcp_probe_duration_seconds\{step="total"\} [\d.e-]+$/m);
+    expect(text).not.toMatch(/step="tools\/list"|step="tools\/call"|step="tls"/);
+    expect(text).not.toMatch(/^mcp_probe_tls_not_after_timestamp_seconds /m);
+  });
+
+  test('logs each run as one JSON line naming the failed step, never the key', async () => {
+    await scrapeUntil(server.url, () => logs.length >= 3);
+    const run = logs[1];
+    expect(run).toMatchObject({
+      level: 40,
+      msg: 'probe failed at handshake',
+      ok: false,
+      failedStep: 'handshake',
+    });
+    expect(JSON.stringify(logs)).not.toContain('never-logged');
+  });
+
+  test('stops when asked, closing its port', async () => {
+    server.stop();
+    await server.stopped;
+    await expect(fetch(server.url)).rejects.toThrow();
+  });
+});
