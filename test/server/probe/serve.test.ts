@@ -1,35 +1,8 @@
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { probeUrl } from '../../../server/probe/options';
 import { type MetricsServer, serveProbeMetrics } from '../../../server/probe/serve';
+import { scrapeUntil } from '../../helpers/metrics-scrape';
 import { freePort } from '../../helpers/ports';
-
-/** Log lines as parsed objects. */
-function captureLogs() {
-  const logs: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      for (const line of chunk.toString().split('\n').filter(Boolean)) logs.push(JSON.parse(line));
-      callback();
-    },
-  });
-  return { logs, logger: pino({}, stream) };
-}
-
-/** Scrapes until `done` holds for the text, at most `timeoutMs`. */
-async function scrapeUntil(
-  url: string,
-  done: (text: string) => boolean,
-  timeoutMs = 20_000,
-): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const text = await (await fetch(url, { signal: AbortSignal.timeout(5_000) })).text();
-    if (done(text)) return text;
-    if (Date.now() > deadline) throw new Error(`the metrics never matched within ${timeoutMs} ms:\n${text}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+import { captureLogs } from '../../helpers/reference-server';
 
 describe('probe --serve-metrics, against a port nothing listens on', () => {
   let server: MetricsServer;
