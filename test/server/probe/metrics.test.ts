@@ -1,24 +1,7 @@
 import { PROBE_METRIC_LIST } from '@mcpenv/contract';
 import type { Metric } from 'prom-client';
 import { ProbeMetrics } from '../../../server/probe/metrics';
-import type { ProbeReport } from '../../../server/probe/run';
-
-const PASSED: ProbeReport = {
-  url: 'https://mcp.example.com/mcp',
-  ok: true,
-  protocolVersion: '2026-07-28',
-  server: { name: 'mcpenv-reference-server', version: '0.1.0' },
-  tool: 'memory_search',
-  steps: [
-    { step: 'tls', ok: true, seconds: 0.01 },
-    { step: 'handshake', ok: true, seconds: 0.02 },
-    { step: 'tools/list', ok: true, seconds: 0.03 },
-    { step: 'tools/call', ok: true, seconds: 0.04 },
-    { step: 'total', ok: true, seconds: 0.1 },
-  ],
-  tls: { notAfter: '2027-01-01T03:54:28.000Z', daysLeft: 29 },
-  failedStep: null,
-};
+import { HEALTHY } from './reports';
 
 /** The exposition's sample lines, comments left out. */
 async function samples(metrics: ProbeMetrics): Promise<string[]> {
@@ -55,23 +38,23 @@ describe('the probe’s metrics', () => {
 
   test('show the last run: success, every step’s seconds and the certificate’s expiry', async () => {
     const metrics = new ProbeMetrics();
-    metrics.record(PASSED);
+    metrics.record(HEALTHY);
     expect(await samples(metrics)).toEqual([
       'mcp_probe_success 1',
-      'mcp_probe_duration_seconds{step="tls"} 0.01',
-      'mcp_probe_duration_seconds{step="handshake"} 0.02',
-      'mcp_probe_duration_seconds{step="tools/list"} 0.03',
-      'mcp_probe_duration_seconds{step="tools/call"} 0.04',
-      'mcp_probe_duration_seconds{step="total"} 0.1',
+      'mcp_probe_duration_seconds{step="tls"} 0.012',
+      'mcp_probe_duration_seconds{step="handshake"} 0.0344',
+      'mcp_probe_duration_seconds{step="tools/list"} 0.005',
+      'mcp_probe_duration_seconds{step="tools/call"} 0.02',
+      'mcp_probe_duration_seconds{step="total"} 0.0716',
       `mcp_probe_tls_not_after_timestamp_seconds ${Date.parse('2027-01-01T03:54:28Z') / 1000}`,
     ]);
   });
 
   test('drop the series of steps a failed run did not reach, and an expiry it did not see', async () => {
     const metrics = new ProbeMetrics();
-    metrics.record(PASSED);
+    metrics.record(HEALTHY);
     metrics.record({
-      ...PASSED,
+      ...HEALTHY,
       ok: false,
       steps: [
         { step: 'tls', ok: false, seconds: 0.5, error: 'connection refused' },

@@ -1,41 +1,6 @@
 import { renderJson, renderText } from '../../../server/probe/render';
 import type { ProbeReport } from '../../../server/probe/run';
-
-const HEALTHY: ProbeReport = {
-  url: 'https://mcp.example.com/mcp',
-  ok: true,
-  protocolVersion: '2026-07-28',
-  server: { name: 'mcpenv-reference-server', version: '0.1.0' },
-  tool: 'memory_search',
-  steps: [
-    { step: 'tls', ok: true, seconds: 0.012 },
-    { step: 'handshake', ok: true, seconds: 0.0344 },
-    { step: 'tools/list', ok: true, seconds: 0.005 },
-    { step: 'tools/call', ok: true, seconds: 0.02 },
-    { step: 'total', ok: true, seconds: 0.0716 },
-  ],
-  tls: { notAfter: '2027-01-01T03:54:28.000Z', daysLeft: 29 },
-  failedStep: null,
-};
-
-const FAILING: ProbeReport = {
-  url: 'http://127.0.0.1:3000/mcp',
-  ok: false,
-  protocolVersion: null,
-  server: null,
-  tool: null,
-  steps: [
-    {
-      step: 'handshake',
-      ok: false,
-      seconds: 0.003,
-      error: 'HTTP 401 Unauthorized, JSON-RPC error -32001: Unauthorized',
-    },
-    { step: 'total', ok: false, seconds: 0.004 },
-  ],
-  tls: null,
-  failedStep: 'handshake',
-};
+import { HEALTHY, UNAUTHORIZED } from './reports';
 
 describe('the text report', () => {
   test('shows each step in milliseconds, what was negotiated, the certificate and the verdict', () => {
@@ -55,7 +20,7 @@ describe('the text report', () => {
   });
 
   test('names the failing step and why, and leaves out what is unknown', () => {
-    expect(renderText(FAILING)).toEqual([
+    expect(renderText(UNAUTHORIZED)).toEqual([
       'probe http://127.0.0.1:3000/mcp',
       '  handshake       3 ms  FAILED: HTTP 401 Unauthorized, JSON-RPC error -32001: Unauthorized',
       '  total           4 ms',
@@ -86,25 +51,9 @@ describe('the JSON report', () => {
     );
   });
 
-  test('keeps nulls for what is unknown and the error of the failing step', () => {
-    expect(JSON.parse(renderJson(FAILING))).toEqual({
-      url: 'http://127.0.0.1:3000/mcp',
-      ok: false,
-      protocolVersion: null,
-      server: null,
-      tool: null,
-      steps: [
-        {
-          step: 'handshake',
-          ok: false,
-          seconds: 0.003,
-          error: 'HTTP 401 Unauthorized, JSON-RPC error -32001: Unauthorized',
-        },
-        { step: 'total', ok: false, seconds: 0.004 },
-      ],
-      tls: null,
-      failedStep: 'handshake',
-    });
+  test('keeps nulls for what is unknown, and the error of the failing step only', () => {
+    expect(JSON.parse(renderJson(UNAUTHORIZED))).toEqual(UNAUTHORIZED);
+    expect(renderJson(UNAUTHORIZED)).toContain('{"step":"total","ok":false,"seconds":0.004}');
   });
 
   test('is the same whatever order the report was built in', () => {
