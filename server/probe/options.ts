@@ -167,6 +167,7 @@ export function parseProbeFlags(
   flags: ProbeFlags,
   env: NodeJS.ProcessEnv,
 ): { probe: ProbeOptions; serve?: ServeMetricsOptions } {
+  const endpoint = probeUrl(url);
   if (!flags.serveMetrics) {
     const stray = (
       [
@@ -181,7 +182,7 @@ export function parseProbeFlags(
   if (flags.tool === '') throw invalidFlag('--tool', 'name a tool the server lists', flags.tool);
   const apiKey = readApiKey(flags.apiKeyFile, env);
   const probe: ProbeOptions = {
-    url: probeUrl(url),
+    url: endpoint,
     protocol: flags.protocol,
     timeoutSeconds:
       flags.timeoutSeconds === undefined
