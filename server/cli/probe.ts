@@ -10,15 +10,20 @@ import {
 } from '../probe/options';
 import { out } from './output';
 
-/** Stops at SIGTERM or SIGINT; resolves once `stop` has run and `stopped` has settled. */
-async function untilSignalled(server: { stop(): void; readonly stopped: Promise<void> }): Promise<void> {
-  process.once('SIGTERM', server.stop);
-  process.once('SIGINT', server.stop);
+/**
+ * Runs `work` with a signal that aborts on SIGTERM or SIGINT, so that a pod stopping the probe at
+ * any moment, even while it starts, gets a prompt exit 0.
+ */
+async function untilSignalled(work: (signal: AbortSignal) => Promise<void>): Promise<void> {
+  const stop = new AbortController();
+  const abort = () => stop.abort();
+  process.once('SIGTERM', abort);
+  process.once('SIGINT', abort);
   try {
-    await server.stopped;
+    await work(stop.signal);
   } finally {
-    process.off('SIGTERM', server.stop);
-    process.off('SIGINT', server.stop);
+    process.off('SIGTERM', abort);
+    process.off('SIGINT', abort);
   }
 }
 
@@ -61,16 +66,20 @@ export function registerProbe(program: Command, version: string): void {
       const restoreCAs =
         options.probe.extraCertificates.length > 0 ? trustAlso(options.probe.extraCertificates) : undefined;
       try {
-        if (options.serve) {
-          const [{ serveProbeMetrics }, { default: pino }] = await Promise.all([
-            import('../probe/serve.js'),
-            import('pino'),
-          ]);
-          const server = await serveProbeMetrics(options.probe, options.serve, {
-            clientVersion: version,
-            logger: pino({}, process.stdout),
+        const serve = options.serve;
+        if (serve) {
+          await untilSignalled(async (signal) => {
+            const [{ serveProbeMetrics }, { default: pino }] = await Promise.all([
+              import('../probe/serve.js'),
+              import('pino'),
+            ]);
+            const server = await serveProbeMetrics(options.probe, serve, {
+              clientVersion: version,
+              logger: pino({}, process.stdout),
+              signal,
+            });
+            await server.stopped;
           });
-          await untilSignalled(server);
           return;
         }
         const [{ runProbe }, { renderJson, renderText }] = await Promise.all([

@@ -13,9 +13,10 @@ import { runProbe } from './run';
 export interface MetricsServer {
   /** Where `/metrics` is served, with the port actually bound. */
   readonly url: string;
-  /** Ends the run in progress and the server; `stopped` resolves once both are done. */
-  stop(): void;
-  /** Resolves after `stop()`; rejects if the probe loop itself broke. */
+  /**
+   * Resolves once `signal` has aborted and both the run in progress and the server have ended;
+   * rejects if the probe loop itself broke.
+   */
   readonly stopped: Promise<void>;
 }
 
@@ -32,13 +33,15 @@ function listen(server: Server, options: ServeMetricsOptions): Promise<AddressIn
 /**
  * Serves `/metrics` (the probe's catalogue metrics, text format) and `/healthz` (this process is
  * alive; says nothing of the target) and probes every `intervalSeconds`, counted from the start of
- * one run to the start of the next; runs never overlap. Each run ends in one JSON log line.
+ * one run to the start of the next; runs never overlap. Each run ends in one JSON log line. When
+ * `signal` aborts, the run in progress ends and the server closes.
  */
 export async function serveProbeMetrics(
   probe: ProbeOptions,
   serve: ServeMetricsOptions,
-  context: { readonly clientVersion: string; readonly logger: Logger },
+  context: { readonly clientVersion: string; readonly logger: Logger; readonly signal: AbortSignal },
 ): Promise<MetricsServer> {
+  const { signal } = context;
   const metrics = new ProbeMetrics();
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://probe').pathname;
@@ -64,17 +67,16 @@ export async function serveProbeMetrics(
     'probe metrics listening',
   );
 
-  const shutdown = new AbortController();
   const loop = async () => {
-    while (!shutdown.signal.aborted) {
+    while (!signal.aborted) {
       const started = performance.now();
-      const report = await runProbe(probe, { clientVersion: context.clientVersion, signal: shutdown.signal });
-      if (shutdown.signal.aborted) return;
+      const report = await runProbe(probe, { clientVersion: context.clientVersion, signal });
+      if (signal.aborted) return;
       metrics.record(report);
       if (report.ok) context.logger.info(report, 'probe passed');
       else context.logger.warn(report, `probe failed at ${report.failedStep}`);
       const wait = serve.intervalSeconds * 1000 - (performance.now() - started);
-      await sleep(Math.max(0, wait), undefined, { signal: shutdown.signal }).catch(() => undefined);
+      await sleep(Math.max(0, wait), undefined, { signal }).catch(() => undefined);
     }
   };
   const stopped = loop().finally(
@@ -84,5 +86,5 @@ export async function serveProbeMetrics(
         server.closeAllConnections();
       }),
   );
-  return { url, stop: () => shutdown.abort(), stopped };
+  return { url, stopped };
 }

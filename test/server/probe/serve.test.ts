@@ -6,6 +6,7 @@ import { captureLogs } from '../../helpers/reference-server';
 
 describe('probe --serve-metrics, against a port nothing listens on', () => {
   let server: MetricsServer;
+  const stop = new AbortController();
   const { logs, logger } = captureLogs();
 
   beforeAll(async () => {
@@ -19,12 +20,12 @@ describe('probe --serve-metrics, against a port nothing listens on', () => {
         apiKey: 'mcpk_0123456789abcdef_never-logged',
       },
       { intervalSeconds: 1, address: '127.0.0.1', port: 0 },
-      { clientVersion: '0.0.0', logger },
+      { clientVersion: '0.0.0', logger, signal: stop.signal },
     );
   });
 
   afterAll(async () => {
-    server?.stop();
+    stop.abort();
     await server?.stopped;
   });
 
@@ -58,8 +59,8 @@ describe('probe --serve-metrics, against a port nothing listens on', () => {
     expect(JSON.stringify(logs)).not.toContain('never-logged');
   });
 
-  test('stops when asked, closing its port', async () => {
-    server.stop();
+  test('stops when its signal aborts, closing its port', async () => {
+    stop.abort();
     await server.stopped;
     await expect(fetch(server.url)).rejects.toThrow();
   });
