@@ -1,11 +1,13 @@
 #!/usr/bin/env node
-/** `mcpenv-server`: the reference MCP server and its database commands, without the IaC library. */
+/** `mcpenv-server`: the reference MCP server, its database commands and the probe, without the IaC library. */
 import { Command, CommanderError } from 'commander';
 import { registerServerCommands, serverVersion } from './cli';
 
 async function main(argv: readonly string[]): Promise<void> {
   const program = new Command('mcpenv-server')
-    .description('The mcpenv reference MCP server: serve, migrate the schema, manage API keys')
+    .description(
+      'The mcpenv reference MCP server: serve, migrate the schema, manage API keys, probe a server',
+    )
     .version(serverVersion(), '-v, --version')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();

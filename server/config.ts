@@ -227,13 +227,36 @@ function unreadableReason(error: unknown): string {
 }
 
 /**
- * The environment with each secret variable filled in from its `_FILE` variable, the way a
- * mounted Secret reaches the server: the file's content is the value, less one trailing newline
- * (a Secret made with `kubectl create secret --from-file` keeps the file's). Only that one
- * newline goes: anything else may be part of the secret. Both a variable and its `_FILE` set is an
- * error, so no one has to guess which wins; so is a file that is missing, unreadable or empty.
- * Messages name the variable and the path, never the content. Returns the filled-in environment
- * and which variables came from files.
+ * A value read from a file, such as a secret in a mounted Secret: the file's content less one
+ * trailing newline (a Secret made with `kubectl create secret --from-file` keeps the file's).
+ * Only that one newline goes: anything else may be part of the secret. A missing, unreadable or
+ * empty file is a problem whose message names `subject` (the variable or flag) and the path,
+ * never the content; `fix` says what to do about an unreadable one.
+ */
+export function readValueFile(
+  file: string,
+  subject: string,
+  fix: string,
+): { readonly value: string } | { readonly problem: string } {
+  let content: string;
+  try {
+    content = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    return {
+      problem: `${subject} names a file that cannot be read (${unreadableReason(error)}): ${JSON.stringify(file)}; ${fix}`,
+    };
+  }
+  const value = content.endsWith('\n') ? content.slice(0, -1) : content;
+  if (value === '')
+    return { problem: `${subject} names an empty file: ${JSON.stringify(file)}; put the value in it` };
+  return { value };
+}
+
+/**
+ * The environment with each secret variable filled in from its `_FILE` variable (`readValueFile`),
+ * the way a mounted Secret reaches the server. Both a variable and its `_FILE` set is an error, so
+ * no one has to guess which wins. Returns the filled-in environment and which variables came from
+ * files.
  */
 function readSecretFiles(
   env: NodeJS.ProcessEnv,
@@ -251,22 +274,12 @@ function readSecretFiles(
       problems.push(`${name} and ${fileVariable} must not both be set: keep one`);
       continue;
     }
-    let content: string;
-    try {
-      content = fs.readFileSync(file, 'utf8');
-    } catch (error) {
-      problems.push(
-        `${fileVariable} names a file that cannot be read (${unreadableReason(error)}): ${JSON.stringify(file)}; ` +
-          'mount the Secret there or correct the path',
-      );
+    const read = readValueFile(file, fileVariable, 'mount the Secret there or correct the path');
+    if ('problem' in read) {
+      problems.push(read.problem);
       continue;
     }
-    const value = content.endsWith('\n') ? content.slice(0, -1) : content;
-    if (value === '') {
-      problems.push(`${fileVariable} names an empty file: ${JSON.stringify(file)}; put the value in it`);
-      continue;
-    }
-    filled[name] = value;
+    filled[name] = read.value;
     fromFiles.add(name);
   }
   if (problems.length > 0) {

@@ -7,7 +7,8 @@ function counter<D extends MetricDefinition>(registry: Registry, def: D): Counte
   return new Counter({ name: def.name, help: def.help, labelNames: def.labelNames, registers: [registry] });
 }
 
-function gauge<D extends MetricDefinition>(registry: Registry, def: D): Gauge<LabelsOf<D>> {
+/** A gauge registered from its catalogue definition. */
+export function gauge<D extends MetricDefinition>(registry: Registry, def: D): Gauge<LabelsOf<D>> {
   return new Gauge({ name: def.name, help: def.help, labelNames: def.labelNames, registers: [registry] });
 }
 

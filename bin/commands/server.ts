@@ -10,6 +10,7 @@ const SERVER_COMMANDS = {
   serve: 'Start the reference MCP server',
   migrate: 'Bring the database schema up to date, then exit',
   apikey: 'Manage the API keys clients use as bearer tokens',
+  probe: 'Check an MCP server from outside, as a user’s client would',
 } as const;
 
 /** The server package's CLI module, or undefined when `@mcpenv/server` is not installed. */
@@ -33,7 +34,7 @@ function serverPackageMissing(command: string): ValidationError {
 }
 
 /**
- * `serve`, `migrate` and `apikey` belong to the reference server (`@mcpenv/server`), an optional
+ * `serve`, `migrate`, `apikey` and `probe` belong to the reference server (`@mcpenv/server`), an optional
  * peer: the library installs no server runtime. With the package present its commands are used
  * as they are; without it each command says how to install it and exits 2.
  */

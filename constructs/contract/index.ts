@@ -16,6 +16,7 @@ export {
   operationErrorType,
   PROBE_METRIC_LIST,
   PROBE_METRICS,
+  PROBE_METRICS_PORT,
   type ProbeStep,
   PROCESS_METRICS,
   PROTOCOL_GENERATIONS,
@@ -27,6 +28,7 @@ export {
 } from './metrics';
 export { RECORDED_SERIES, type RecordedSeriesDefinition, RECORDING_WINDOW } from './recorded-series';
 export {
+  PROBE_API_KEY_VARIABLE,
   RUNTIME_VARIABLES,
   SECRET_FILE_VARIABLES,
   SECRET_KEYS,

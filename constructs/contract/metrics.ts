@@ -135,6 +135,9 @@ export const PROBE_METRICS = {
   },
 } as const satisfies Record<string, MetricDefinition>;
 
+/** The port `mcpenv probe --serve-metrics` serves `/metrics` on unless `--metrics-port` says otherwise. */
+export const PROBE_METRICS_PORT = 9464;
+
 /**
  * What prom-client's default collectors register in the server process (prom-client 15 on
  * Linux), written out so the catalogue names every series the server exposes. The alerts and

@@ -108,6 +108,13 @@ export const TELEMETRY_VARIABLES = [
   'K8S_NAMESPACE_NAME',
 ] as const;
 
+/**
+ * The variable `mcpenv probe` takes its API key from when `--api-key-file` is not given. The
+ * file is the better way in a pod (a mounted Secret stays out of the environment); the key never
+ * travels as a flag, which `ps` and the pod spec would show.
+ */
+export const PROBE_API_KEY_VARIABLE = 'MCP_PROBE_API_KEY';
+
 /** A variable the server container may carry: one the server or its runtime reads. */
 export type WorkloadVariable =
   | ServerVariable

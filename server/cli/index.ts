@@ -1,17 +1,18 @@
 /**
- * The reference server's commands (`serve`, `migrate`, `apikey`), registered on a Commander
+ * The reference server's commands (`serve`, `migrate`, `apikey`, `probe`), registered on a Commander
  * program: the server's own `mcpenv-server` binary and, when this package is installed, the
- * `mcpenv` CLI of the library. Heavy modules (express, pg, PGlite) load only inside actions.
+ * `mcpenv` CLI of the library. Heavy modules (express, pg, PGlite, the MCP client) load only inside actions.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { registerApiKey } from './apikey';
 import { registerMigrate } from './migrate';
+import { registerProbe } from './probe';
 import { registerServe } from './serve';
 
 /** Names of the commands this package adds. */
-export const SERVER_COMMANDS = ['serve', 'migrate', 'apikey'] as const;
+export const SERVER_COMMANDS = ['serve', 'migrate', 'apikey', 'probe'] as const;
 
 /** This package's version, read from its own package.json (sources and compiled output alike). */
 export function serverVersion(start = __dirname): string {
@@ -34,4 +35,5 @@ export function registerServerCommands(program: Command): void {
   registerServe(program, version);
   registerMigrate(program);
   registerApiKey(program);
+  registerProbe(program, version);
 }

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { main } from '../../bin/mcpenv';
 import { TSX, TSX_ARGS } from './tsx';
@@ -30,6 +30,37 @@ export function runCli(args: readonly string[], options: CliOptions = {}): CliRe
   });
   if (result.error) throw result.error;
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/**
+ * Runs a CLI from sources in a new process, as `runCli` does, without blocking this one: a server
+ * in this test's process keeps answering the command. `script` picks the binary (default
+ * `bin/mcpenv.ts`; `server/bin.ts` is `mcpenv-server`). Bounded: killed after `timeoutMs`.
+ */
+export function runCliAsync(
+  args: readonly string[],
+  options: CliOptions & { readonly script?: string; readonly timeoutMs?: number } = {},
+): Promise<CliResult> {
+  const child = spawn(TSX, [...TSX_ARGS, path.join(ROOT, options.script ?? 'bin/mcpenv.ts'), ...args], {
+    cwd: options.cwd ?? ROOT,
+    env: { ...process.env, NO_COLOR: '1', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.once('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+  });
 }
 
 /** Sets environment variables, returning a function that puts the previous values back. */

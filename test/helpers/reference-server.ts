@@ -20,8 +20,8 @@ export interface ReferenceServer {
   stop(): Promise<void>;
 }
 
-/** Log lines as parsed objects, for assertions on what the server logs. */
-function captureLogs(level = 'info') {
+/** Log lines as parsed objects, for assertions on what a server logs. */
+export function captureLogs(level = 'info') {
   const logs: Record<string, unknown>[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _encoding, callback) {
