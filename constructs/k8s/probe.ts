@@ -9,6 +9,7 @@ import {
   type Volume,
   type VolumeMount,
 } from 'cdk8s-plus-28/lib/imports/k8s';
+import { PROBE_METRICS_PORT } from '@mcpenv/contract';
 import { Construct } from 'constructs';
 import { invalidProp, reportedAs } from '../errors';
 import type { Selector } from '../monitoring/promql';
@@ -51,8 +52,6 @@ export enum ProbeProtocol {
 
 /** Where the probe container reads its API key (the `probe` command's `--api-key-file`). */
 export const PROBE_API_KEY_FILE = '/run/secrets/mcpenv-probe/api-key';
-/** The port the probe serves `/metrics` and `/healthz` on. */
-export const PROBE_METRICS_PORT = 9464;
 const CA_BUNDLE_DIR = '/etc/mcpenv/ca';
 
 /** What the probe does and with what; the environment supplies the rest. */
@@ -82,13 +81,14 @@ export interface McpProbeOptions {
    */
   readonly apiKeySecretKey?: string;
   /**
-   * A tool to call on each run, after `tools/list`; pick one without side effects.
-   * @default - no `tools/call` step
+   * The tool to call on each run, after `tools/list`; it must be annotated read-only
+   * (`readOnlyHint`), since the probe calls it over and over.
+   * @default - the first read-only tool `tools/list` returns, with arguments made from its schema
    */
   readonly tool?: string;
   /**
    * Arguments of the tool call, a JSON object; keep secrets out of it (it is in the manifest).
-   * @default - no arguments
+   * @default - made from the tool's input schema (a valid value for each required property)
    */
   readonly toolArguments?: Readonly<Record<string, unknown>>;
   /**
