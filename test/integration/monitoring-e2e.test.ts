@@ -1,7 +1,9 @@
 /**
  * End to end: the synthesized rules and dashboard against a real Prometheus scraping the real
  * reference server (on real Postgres and Redis), under traffic of every kind the alerts and panels
- * watch. Bounded: every wait has a deadline and every traffic loop a fixed count.
+ * watch, and scraping `mcpenv probe --serve-metrics` checking the server through a loopback TLS
+ * front, as the environment's probe does through the edge. Bounded: every wait has a deadline and
+ * every traffic loop a fixed count.
  *
  * Set MCPENV_DASHBOARD_PICTURE=<file.svg> to also draw the dashboard's panels from the query
  * results (how the README's picture is made); MCPENV_E2E_TRAFFIC_ROUNDS lengthens the traffic
@@ -16,6 +18,14 @@ import type { GrafanaDashboard } from '../../constructs/monitoring/dashboard';
 import { queryableSeriesNames } from '../../constructs/monitoring/promql';
 import { renderDashboardSvg, type SeriesData } from '../helpers/dashboard-picture';
 import { removeTempDirs, tempDir } from '../helpers/fixtures';
+import { freePort } from '../helpers/ports';
+import {
+  localhostCertificate,
+  type ProbeProcess,
+  startProbeProcess,
+  startTlsFront,
+  type TlsFront,
+} from '../helpers/probe';
 import { type PrometheusServer, type QuerySeries, startPrometheus } from '../helpers/prometheus';
 import {
   type Backends,
@@ -36,21 +46,24 @@ interface RulesFile {
 
 let backends: Backends;
 let server: ReferenceServer;
+let front: TlsFront;
+let probe: ProbeProcess;
 let prometheus: PrometheusServer;
 let rules: RulesFile;
 let dashboard: GrafanaDashboard;
 let startedAt: number;
 
 afterAll(async () => {
-  await Promise.allSettled([prometheus?.destroy(), backends?.destroy()]);
+  await Promise.allSettled([prometheus?.destroy(), probe?.destroy(), front?.close()]);
+  await backends?.destroy();
   removeTempDirs();
 }, 60_000);
 
-/** The scope labels the synthesized rules select on, read from McpServerDown's `absent(up{...})`. */
-function ruleSelector(file: RulesFile): Record<string, string> {
-  const expr = file.groups.flatMap((g) => g.rules).find((r) => r.alert === 'McpServerDown')?.expr ?? '';
-  const body = /absent\(up\{([^}]*)\}\)/.exec(expr)?.[1];
-  if (body === undefined) throw new Error(`cannot find the selector in McpServerDown: ${expr}`);
+/** The scope labels an alert selects on, read from its `absent(<metric>{...})`. */
+function ruleSelector(file: RulesFile, alert = 'McpServerDown', metric = 'up'): Record<string, string> {
+  const expr = file.groups.flatMap((g) => g.rules).find((r) => r.alert === alert)?.expr ?? '';
+  const body = new RegExp(`absent\\(${metric}\\{([^}]*)\\}\\)`).exec(expr)?.[1];
+  if (body === undefined) throw new Error(`cannot find the selector in ${alert}: ${expr}`);
   return Object.fromEntries([...body.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
 }
 
@@ -78,8 +91,10 @@ async function alertStates(): Promise<Record<string, string>> {
 }
 
 beforeAll(async () => {
-  const out = path.join(tempDir('mcpenv-e2e-'), 'dev');
-  synthEnvironment(loadEnvironment('dev'), { outDir: out, only: 'monitoring' });
+  const dir = tempDir('mcpenv-e2e-');
+  const out = path.join(dir, 'dev');
+  // dev with the probe on, so the rules hold the probe's alerts and the dashboard its panels.
+  synthEnvironment({ ...loadEnvironment('dev'), probe: {} }, { outDir: out, only: 'monitoring' });
   const rulesPath = path.join(out, 'monitoring', 'rules.yaml');
   rules = parse(fs.readFileSync(rulesPath, 'utf8')) as RulesFile;
   const [dashboardFile] = fs.readdirSync(path.join(out, 'monitoring', 'dashboards'));
@@ -87,22 +102,48 @@ beforeAll(async () => {
     fs.readFileSync(path.join(out, 'monitoring', 'dashboards', dashboardFile ?? ''), 'utf8'),
   ) as GrafanaDashboard;
 
-  backends = await startBackends({ tenants: ['steady', 'bursty'] });
+  // The probe has a tenant (and so a rate limit) of its own, as the environment's probe should.
+  backends = await startBackends({ tenants: ['steady', 'bursty', 'probe'] });
+  const certificate = localhostCertificate(dir, 'edge');
+  front = await startTlsFront(certificate);
   server = await backends.startServer({
     RATE_LIMIT_PER_MINUTE: String(RATE_LIMIT_PER_MINUTE),
     RATE_LIMIT_ON_REDIS_ERROR: 'deny',
+    PUBLIC_URL: `https://localhost:${front.port}`,
   });
+  front.upstream = Number(new URL(server.url).port);
+  const keyFile = path.join(dir, 'probe-key');
+  fs.writeFileSync(keyFile, backends.keys[2] ?? '', { mode: 0o600 });
+  const probePort = await freePort();
+  probe = startProbeProcess([
+    `https://localhost:${front.port}`,
+    '--api-key-file',
+    keyFile,
+    '--ca-file',
+    certificate.certFile,
+    '--serve-metrics',
+    '--interval-seconds',
+    '1',
+    '--timeout-seconds',
+    '5',
+    '--metrics-port',
+    String(probePort),
+  ]);
+  await probe.line((line) => line.msg === 'probe metrics listening');
+
   const { job, ...labels } = ruleSelector(rules);
+  const { job: probeJob, ...probeLabels } = ruleSelector(rules, 'McpProbeFailing', 'mcp_probe_success');
   prometheus = await startPrometheus({
     targets: [
       { address: new URL(server.url).host, job: job ?? 'mcp-server', labels: { ...labels, pod: POD } },
+      { address: `127.0.0.1:${probePort}`, job: probeJob ?? 'mcp-probe', labels: { ...probeLabels } },
     ],
     ruleFiles: [rulesPath],
   });
   startedAt = Math.floor(Date.now() / 1000);
   await prometheus.waitFor(
-    'the first successful scrape of the server',
-    async () => ((await prometheus.query('up == 1')).length === 1 ? true : undefined),
+    'the first successful scrapes of the server and the probe',
+    async () => ((await prometheus.query('up == 1')).length === 2 ? true : undefined),
     30_000,
   );
 }, 180_000);
@@ -208,6 +249,13 @@ describe('the synthesized monitoring against a real Prometheus scraping the refe
     const toolRatios = await prometheus.query('mcp:mcp_tool_execution_server_errors:ratio_rate5m');
     expect(toolRatios.map((s) => s.metric.tool_name)).toContain('memory_get');
     expect(toolRatios.filter((s) => Number(s.value?.[1]) !== 0)).toEqual([]);
+    // The probe's runs pass through the TLS front, and its certificate has 30 days left.
+    await prometheus.waitFor(
+      'a successful probe run scraped',
+      async () => ((await prometheus.query('mcp_probe_success == 1')).length === 1 ? true : undefined),
+      30_000,
+    );
+    await sleep(2 * prometheus.intervalSeconds * 1000);
     const states = await alertStates();
     expect(states.McpHighErrorRatio).toBe('inactive');
     expect(states).toMatchObject({
@@ -216,6 +264,9 @@ describe('the synthesized monitoring against a real Prometheus scraping the refe
       McpPostgresDown: 'inactive',
       McpRedisDown: 'inactive',
       McpNotReady: 'inactive',
+      McpProbeFailing: 'inactive',
+      McpCertificateExpiring: 'inactive',
+      McpCertificateExpiringCritical: 'inactive',
     });
   }, 60_000);
 
@@ -303,4 +354,29 @@ describe('the synthesized monitoring against a real Prometheus scraping the refe
       );
     }
   }, 120_000);
+
+  test('McpProbeFailing is inactive while the server serves, and goes pending once it stops', async () => {
+    // Redis back (the test before stopped it, which failed the probe's runs too) and a passing run.
+    await backends.redis.start();
+    await prometheus.waitFor(
+      'McpProbeFailing inactive again',
+      async () => ((await alertStates()).McpProbeFailing === 'inactive' ? true : undefined),
+      60_000,
+    );
+    const logged = probe.lines.length;
+    await server.stop();
+    const state = await prometheus.waitFor(
+      'McpProbeFailing pending or firing',
+      async () => {
+        const s = (await alertStates()).McpProbeFailing;
+        return s === 'pending' || s === 'firing' ? s : undefined;
+      },
+      30_000,
+    );
+    expect(['pending', 'firing']).toContain(state);
+    const alerts = await prometheus.query('ALERTS{alertname="McpProbeFailing"}');
+    expect(alerts[0]?.metric).toMatchObject({ severity: 'critical', alertstate: state });
+    // The TLS front still answers; the runs fail where the server should answer.
+    await probe.line((line, index) => index >= logged && line.failedStep === 'handshake', 30_000);
+  }, 60_000);
 });

@@ -1,9 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
-import * as tls from 'node:tls';
 import { LABEL_VALUES } from '@mcpenv/contract';
 import { apiKeyParts } from '../helpers/api-keys';
 import { runCliAsync, runCliInProcess } from '../helpers/cli';
@@ -11,14 +8,20 @@ import { startEmbeddedServer, type TestServer } from '../helpers/embedded-server
 import { removeTempDirs, tempDir } from '../helpers/fixtures';
 import { scrapeUntil } from '../helpers/metrics-scrape';
 import { freePort } from '../helpers/ports';
-import { onExit, requireProgram, run } from '../helpers/programs';
+import {
+  type Certificate,
+  localhostCertificate,
+  type ProbeProcess,
+  startProbeProcess,
+  startTlsFront,
+  type TlsFront,
+} from '../helpers/probe';
 import {
   type Backends,
   createApiKeys,
   type ReferenceServer,
   startBackends,
 } from '../helpers/reference-server';
-import { TSX, TSX_ARGS } from '../helpers/tsx';
 
 /**
  * `mcpenv probe` against the reference server on real Postgres and Redis with API keys: both
@@ -26,8 +29,6 @@ import { TSX, TSX_ARGS } from '../helpers/tsx';
  * an untrusted certificate), bad input, the embedded mode without a key, TLS through a loopback
  * TLS front with a certificate made here, and `--serve-metrics` as a pod runs it.
  */
-
-const ROOT = path.resolve(__dirname, '..', '..');
 
 // In-process commands load the MCP client on first use, and child processes start tsx: seconds.
 jest.setTimeout(120_000);
@@ -247,77 +248,6 @@ describe('against the embedded mode, which needs no key', () => {
   });
 });
 
-/** A self-signed certificate for `localhost` and its key, made with openssl, in files named `name`. */
-interface Certificate {
-  readonly pem: string;
-  readonly certFile: string;
-  readonly keyFile: string;
-}
-
-function localhostCertificate(name: string): Certificate {
-  const openssl = requireProgram('openssl', 'the Debian package openssl');
-  const certFile = path.join(dir, `${name}.crt`);
-  const privateKeyFile = path.join(dir, `${name}.key`);
-  run(openssl, [
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-keyout',
-    privateKeyFile,
-    '-out',
-    certFile,
-    '-days',
-    '30',
-    '-subj',
-    '/CN=localhost',
-    '-addext',
-    'subjectAltName=DNS:localhost',
-  ]);
-  return { pem: fs.readFileSync(certFile, 'utf8'), certFile, keyFile: privateKeyFile };
-}
-
-/** A loopback TLS terminator in front of a server, as the edge is in production. */
-interface TlsFront {
-  readonly port: number;
-  /** The plain-HTTP port connections are piped to. */
-  upstream: number;
-  close(): Promise<void>;
-}
-
-async function startTlsFront(certificate: Certificate): Promise<TlsFront> {
-  const sockets = new Set<net.Socket>();
-  const track = (socket: net.Socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  };
-  const listener = tls.createServer(
-    { key: fs.readFileSync(certificate.keyFile), cert: certificate.pem },
-    (socket) => {
-      const upstream = net.connect(front.upstream, '127.0.0.1');
-      track(socket);
-      track(upstream);
-      socket.on('error', () => upstream.destroy());
-      upstream.on('error', () => socket.destroy());
-      socket.pipe(upstream).pipe(socket);
-    },
-  );
-  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
-  const front: TlsFront = {
-    port: (listener.address() as net.AddressInfo).port,
-    upstream: 0,
-    close: () =>
-      new Promise<void>((resolve) => {
-        listener.close(() => resolve());
-        for (const socket of sockets) socket.destroy();
-      }),
-  };
-  return front;
-}
-
 /** A reference server whose PUBLIC_URL is https://localhost:<front port>, behind a TLS front. */
 async function startBehindTls(
   certificate: Certificate,
@@ -334,7 +264,7 @@ describe('over TLS, with a certificate no default CA trusts', () => {
   let publicUrl: string;
 
   beforeAll(async () => {
-    certificate = localhostCertificate('tls');
+    certificate = localhostCertificate(dir, 'tls');
     ({ front } = await startBehindTls(certificate));
     publicUrl = `https://localhost:${front.port}`;
   });
@@ -382,64 +312,6 @@ describe('over TLS, with a certificate no default CA trusts', () => {
   });
 });
 
-/** `mcpenv probe` running in a child process, its stdout lines parsed as they come. */
-interface ProbeProcess {
-  readonly child: ChildProcess;
-  readonly lines: Record<string, unknown>[];
-  readonly stdout: () => string;
-  /** Resolves with the first line that `matches`; rejects after `timeoutMs` or if the process exits. */
-  line(
-    matches: (line: Record<string, unknown>, index: number) => boolean,
-    timeoutMs?: number,
-  ): Promise<Record<string, unknown>>;
-  /** Resolves with the exit code. */
-  readonly exited: Promise<number | null>;
-}
-
-function startProbeProcess(args: readonly string[]): ProbeProcess {
-  const child = spawn(TSX, [...TSX_ARGS, path.join(ROOT, 'bin', 'mcpenv.ts'), 'probe', ...args], {
-    cwd: ROOT,
-    env: { ...process.env, NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const cancelExitKill = onExit(() => child.kill('SIGKILL'));
-  const lines: Record<string, unknown>[] = [];
-  let stdout = '';
-  let stderr = '';
-  let pending = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-    pending += chunk.toString();
-    for (let newline = pending.indexOf('\n'); newline >= 0; newline = pending.indexOf('\n')) {
-      lines.push(JSON.parse(pending.slice(0, newline)) as Record<string, unknown>);
-      pending = pending.slice(newline + 1);
-    }
-  });
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code))).finally(
-    cancelExitKill,
-  );
-  return {
-    child,
-    lines,
-    stdout: () => stdout,
-    exited,
-    async line(matches, timeoutMs = 60_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const found = lines.find(matches);
-        if (found) return found;
-        if (child.exitCode !== null || Date.now() > deadline) {
-          throw new Error(
-            `no such line (exit code ${child.exitCode}); stdout:\n${stdout}\nstderr:\n${stderr}`,
-          );
-        }
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    },
-  };
-}
-
 /** `promise`, or a rejection once `ms` have passed. */
 function within<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -457,7 +329,7 @@ describe('--serve-metrics, as a pod runs it', () => {
   let metricsUrl: string;
 
   beforeAll(async () => {
-    certificate = localhostCertificate('serve-metrics');
+    certificate = localhostCertificate(dir, 'serve-metrics');
     ({ front, target } = await startBehindTls(certificate));
     probe = startProbeProcess([
       `https://localhost:${front.port}`,
@@ -475,7 +347,7 @@ describe('--serve-metrics, as a pod runs it', () => {
   });
 
   afterAll(async () => {
-    if (probe?.child.exitCode === null) probe.child.kill('SIGKILL');
+    await probe?.destroy();
     await front?.close();
   });
 
