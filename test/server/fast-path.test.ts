@@ -35,6 +35,8 @@ interface Call {
   readonly params?: Record<string, unknown>;
   /** `Mcp-Name` for the modern generation. */
   readonly name?: string;
+  /** More `_meta` keys, beside the modern generation's envelope. */
+  readonly meta?: Record<string, unknown>;
 }
 
 function request(era: string, call: Call, id: number): { headers: Record<string, string>; body: string } {
@@ -47,8 +49,9 @@ function request(era: string, call: Call, id: number): { headers: Record<string,
   if (era === MODERN) {
     headers['mcp-method'] = call.method;
     if (call.name !== undefined) headers['mcp-name'] = call.name;
-    params = { ...params, _meta: envelope };
   }
+  const meta = { ...(era === MODERN ? envelope : {}), ...call.meta };
+  if (Object.keys(meta).length > 0) params = { ...params, _meta: meta };
   return { headers, body: JSON.stringify({ jsonrpc: '2.0', id, method: call.method, params }) };
 }
 
@@ -129,6 +132,17 @@ describe.each([MODERN, ...LEGACY])('fast path and SDK give the same answers (%s)
     expect(message).toMatchObject({ result: { isError: true } });
     const invalid = { name: 'memory_search', arguments: { query: '', extra: 1 } };
     await expectSameAnswer(era, { method: 'tools/call', name: 'memory_search', params: invalid });
+  });
+
+  test('trace context in _meta (traceparent, tracestate, baggage) changes no answer', async () => {
+    const meta = {
+      traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+      tracestate: 'rojo=00f067aa0ba902b7',
+      baggage: 'userId=alice',
+    };
+    const get = { name: 'memory_get', arguments: { id: stored } };
+    await expectSameAnswer(era, { method: 'tools/call', name: 'memory_get', params: get, meta });
+    await expectSameAnswer(era, { method: 'tools/list', meta });
   });
 
   test('a bad cursor and an unknown tool', async () => {
