@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError, parseDatabaseConfig, parseServerConfig } from '../../server/config';
-import { createLogger } from '../../server/main';
+import { createLogger } from '../../server/logger';
 import { removeTempDirs, tempDir } from '../helpers/fixtures';
 
 afterAll(removeTempDirs);
