@@ -109,7 +109,9 @@ interface Operation {
   readonly tool: string;
   /** Requests (listen streams among them) wait for an answer; the rest are acknowledged by the exchange. */
   readonly kind: 'request' | 'listen' | 'acknowledged';
-  readonly span?: MessageSpan;
+  /** The request id its answer names. */
+  readonly id: RequestId | undefined;
+  span: MessageSpan | undefined;
   done: boolean;
 }
 
@@ -153,8 +155,13 @@ export class McpOperations {
     return typeof name === 'string' && this.toolNames.has(name) ? name : '';
   }
 
-  startSpan(message: TracedMessage, exchange: () => TracedExchange): MessageSpan | undefined {
-    return this.tracer?.start(message, exchange());
+  /** Whether messages get spans: the one branch an untraced message pays. */
+  get tracing(): boolean {
+    return this.tracer !== undefined;
+  }
+
+  startSpan(message: TracedMessage, exchange: TracedExchange): MessageSpan | undefined {
+    return this.tracer?.start(message, exchange);
   }
 
   observe(method: string, tool: string, errorType: string, protocolVersion: string, seconds: number): void {
@@ -179,7 +186,8 @@ export class McpOperations {
 export class McpExchange {
   private readonly startedAt = performance.now();
   private operations?: Operation[];
-  private readonly byId = new Map<RequestId, Operation>();
+  /** A batch's requests by id; a single message is found without it. */
+  private byId?: Map<RequestId, Operation>;
   private pending = 0;
   private protocolVersion: string = LABEL_VALUES.protocolVersionFallback[0];
   /** An error answered for the whole exchange (id null): what every unanswered message ends with. */
@@ -205,34 +213,28 @@ export class McpExchange {
       this.close(true);
       return ended;
     }) as Response['end'];
-    res.once('close', () => this.close(false));
+    res.on('close', () => this.close(false));
   }
 
   /** Learns the messages of the parsed body; a body never parsed is one operation labelled `none`. */
   open(body: unknown): void {
     if (this.operations) return;
     this.protocolVersion = protocolVersionLabel(protocolVersionOf(this.req));
-    const messages: unknown[] = Array.isArray(body) ? body : [body];
-    const operations: Operation[] = [];
-    if (body === undefined || messages.length === 0) {
-      operations.push({ method: rpcMethodLabel(body), tool: '', kind: 'request', done: false });
+    if (!Array.isArray(body)) {
+      this.operations = [
+        body === undefined ? this.bodyOperation(body) : this.operation(body as Record<string, unknown>),
+      ];
+    } else if (body.length === 0) {
+      this.operations = [this.bodyOperation(body)];
+    } else {
+      this.operations = body.map((message) => this.operation(message as Record<string, unknown>));
+      this.byId = new Map();
+      for (const operation of this.operations) {
+        if (operation.id !== undefined && !this.byId.has(operation.id))
+          this.byId.set(operation.id, operation);
+      }
     }
-    for (const message of body === undefined ? [] : messages) {
-      const { id, method, params } = (message ?? {}) as { id?: unknown; method?: unknown; params?: unknown };
-      const args = (typeof params === 'object' && params !== null ? params : {}) as Record<string, unknown>;
-      const toolName = method === 'tools/call' && typeof args.name === 'string' ? args.name : undefined;
-      const operation: Operation = {
-        method: methodLabel(message),
-        tool: this.owner.toolLabel(toolName),
-        kind: !isRequestId(id) ? 'acknowledged' : method === 'subscriptions/listen' ? 'listen' : 'request',
-        ...(typeof method === 'string' ? { span: this.startSpan(method, id, args, toolName) } : {}),
-        done: false,
-      };
-      if (isRequestId(id) && !this.byId.has(id)) this.byId.set(id, operation);
-      operations.push(operation);
-    }
-    this.operations = operations;
-    this.pending = operations.length;
+    this.pending = this.operations.length;
   }
 
   /** Runs `fn` in the span's context when the exchange is one traced message. */
@@ -243,19 +245,57 @@ export class McpExchange {
 
   /** Runs `fn` in the context of the request `id`'s span (a message of a batch), if it has one. */
   within<T>(id: RequestId, fn: () => T): T {
-    const span = this.byId.get(id)?.span;
+    const span = this.find(id)?.span;
     return span ? span.run(fn) : fn();
   }
 
   /** The fast path's answer to request `id`, reported before it is written. */
   answered(id: RequestId, result: Record<string, unknown>): void {
-    const operation = this.byId.get(id);
+    const operation = this.find(id);
     if (operation) this.end(operation, this.resultOutcome(operation, result));
+  }
+
+  private find(id: RequestId): Operation | undefined {
+    if (this.byId) return this.byId.get(id);
+    const only = this.operations?.[0];
+    return only?.id === id ? only : undefined;
+  }
+
+  /** One operation for a body with no message in it: not JSON, or an empty batch. */
+  private bodyOperation(body: unknown): Operation {
+    return {
+      method: rpcMethodLabel(body),
+      tool: '',
+      kind: 'request',
+      id: undefined,
+      span: undefined,
+      done: false,
+    };
+  }
+
+  private operation(message: Record<string, unknown> | null): Operation {
+    const { id, method, params } = message ?? {};
+    const args = (typeof params === 'object' && params !== null ? params : {}) as Record<string, unknown>;
+    const toolName = method === 'tools/call' && typeof args.name === 'string' ? args.name : undefined;
+    const requestId = isRequestId(id) ? id : undefined;
+    const operation: Operation = {
+      method: methodLabel(message),
+      tool: this.owner.toolLabel(toolName),
+      kind:
+        requestId === undefined ? 'acknowledged' : method === 'subscriptions/listen' ? 'listen' : 'request',
+      id: requestId,
+      span: undefined,
+      done: false,
+    };
+    if (this.owner.tracing && typeof method === 'string') {
+      operation.span = this.startSpan(method, requestId, args, toolName);
+    }
+    return operation;
   }
 
   private startSpan(
     method: string,
-    id: unknown,
+    id: RequestId | undefined,
     args: Record<string, unknown>,
     toolName: string | undefined,
   ): MessageSpan | undefined {
@@ -266,7 +306,7 @@ export class McpExchange {
     return this.owner.startSpan(
       {
         method,
-        ...(isRequestId(id) ? { requestId: String(id) } : {}),
+        ...(id === undefined ? {} : { requestId: String(id) }),
         ...(toolName === undefined ? {} : { toolName }),
         ...(promptName === undefined ? {} : { promptName }),
         ...(tool !== '' ? { target: tool } : promptName === undefined ? {} : { target: promptName }),
@@ -275,7 +315,7 @@ export class McpExchange {
           : {}),
         ...(typeof meta === 'object' && meta !== null ? { meta: meta as Record<string, unknown> } : {}),
       },
-      () => this.tracedExchange(),
+      this.tracedExchange(),
     );
   }
 
@@ -331,7 +371,7 @@ export class McpExchange {
     if (typeof message !== 'object' || message === null) return;
     if (!('result' in message) && !('error' in message)) return;
     const { id, result, error } = message as { id?: unknown; result?: unknown; error?: unknown };
-    const operation = isRequestId(id) ? this.byId.get(id) : undefined;
+    const operation = isRequestId(id) ? this.find(id) : undefined;
     if (operation) {
       this.end(operation, error === undefined ? this.resultOutcome(operation, result) : errorOutcome(error));
     } else if (error !== undefined && (id === null || id === undefined || this.operations === undefined)) {
