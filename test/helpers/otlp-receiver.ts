@@ -47,6 +47,8 @@ export interface OtlpReceiver {
   readonly requests: readonly { readonly decoded: unknown; readonly bytes: Buffer }[];
   /** Export requests refused (not protobuf, undecodable), with why. */
   readonly refused: readonly string[];
+  /** Spans received, kept or not. */
+  spanCount(): number;
   /**
    * Resolves with the received spans once `done(spans)` is true; rejects after `timeoutMs`,
    * saying how many spans had arrived.
@@ -182,8 +184,13 @@ function readBody(req: http.IncomingMessage): Promise<Buffer> {
   });
 }
 
-/** Starts a receiver on a free loopback port. */
-export async function startOtlpReceiver(): Promise<OtlpReceiver> {
+/**
+ * Starts a receiver on a free loopback port. With `keep: false` it only decodes and counts (a
+ * load test's receiver, which must not grow or cost the load generator much).
+ */
+export async function startOtlpReceiver(options: { keep?: boolean } = {}): Promise<OtlpReceiver> {
+  const keep = options.keep ?? true;
+  let count = 0;
   const spans: ReceivedSpan[] = [];
   const requests: { decoded: unknown; bytes: Buffer }[] = [];
   const refused: string[] = [];
@@ -201,16 +208,21 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
     }
     void readBody(req).then((raw) => {
       let bytes: Buffer;
-      let decoded: PlainRequest;
+      let message: PlainRequest;
       try {
         bytes = req.headers['content-encoding'] === 'gzip' ? zlib.gunzipSync(raw) : raw;
-        const message = collector.ExportTraceServiceRequest.decode(bytes);
-        decoded = collector.ExportTraceServiceRequest.toObject(message, TO_OBJECT) as PlainRequest;
+        message = collector.ExportTraceServiceRequest.decode(bytes) as PlainRequest;
       } catch (error) {
         return refuse(400, `undecodable: ${(error as Error).message}`);
       }
-      requests.push({ decoded, bytes });
-      spans.push(...spansOf(decoded));
+      for (const { scopeSpans } of message.resourceSpans ?? []) {
+        for (const scope of scopeSpans ?? []) count += scope.spans?.length ?? 0;
+      }
+      if (keep) {
+        const decoded = collector.ExportTraceServiceRequest.toObject(message, TO_OBJECT) as PlainRequest;
+        requests.push({ decoded, bytes });
+        spans.push(...spansOf(decoded));
+      }
       res.writeHead(200, { 'content-type': 'application/x-protobuf', 'content-length': response.length });
       res.end(response);
       for (const wake of waiters) wake();
@@ -224,6 +236,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
     spans,
     requests,
     refused,
+    spanCount: () => count,
     waitForSpans(done, timeoutMs) {
       return new Promise((resolve, reject) => {
         const check = () => {
