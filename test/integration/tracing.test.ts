@@ -4,14 +4,14 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { removeTempDirs, tempDir } from '../helpers/fixtures';
-import { ENVELOPE, MODERN } from '../helpers/listen-stream';
+import { MODERN, modernRequest } from '../helpers/listen-stream';
 import {
   descendantsOf,
   type OtlpReceiver,
   type ReceivedSpan,
   startOtlpReceiver,
 } from '../helpers/otlp-receiver';
-import { type Backends, MCP_HEADERS, PUBLIC_URL, startBackends } from '../helpers/reference-server';
+import { type Backends, MCP_HEADERS, postMcp, PUBLIC_URL, startBackends } from '../helpers/reference-server';
 import { type ServerProcess, startServerProcess } from '../helpers/server-process';
 
 /**
@@ -96,36 +96,19 @@ async function serverSpanIn(traceId: string, name: string): Promise<ReceivedSpan
   return spans.find(match) as ReceivedSpan;
 }
 
-/** A 2026-07-28 request with `meta` beside the envelope in `_meta`, posted with `headers`. */
+/** A 2026-07-28 request with `meta` beside the envelope in `_meta`, posted with `headers`; its answer. */
 async function postModern(
   server: ServerProcess,
   method: string,
   params: Record<string, unknown>,
   options: { meta?: Record<string, string>; headers?: Record<string, string>; name?: string },
-): Promise<{ id: number; result?: Record<string, unknown>; error?: { code: number; message: string } }> {
-  const res = await fetch(`${server.url}/mcp`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-      'mcp-protocol-version': MODERN,
-      'mcp-method': method,
-      ...(options.name === undefined ? {} : { 'mcp-name': options.name }),
-      ...auth(),
-      ...options.headers,
-    },
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id: 5,
-      method,
-      params: { ...params, _meta: { ...ENVELOPE, ...options.meta } },
-    }),
+): Promise<{ result?: Record<string, unknown>; error?: { code: number; message: string } }> {
+  const request = modernRequest(method, params, {
+    token: backends.keys[0] as string,
+    ...(options.meta ? { meta: options.meta } : {}),
+    ...(options.name === undefined ? {} : { name: options.name }),
   });
-  const text = await res.text();
-  const data = text.startsWith('{')
-    ? text
-    : (text.split('\n').find((line) => line.startsWith('data: ')) ?? '').slice(6);
-  return JSON.parse(data) as { id: number; result?: Record<string, unknown> };
+  return (await postMcp(server.url, request.body, { ...request.headers, ...options.headers })).json;
 }
 
 describe('tracing on (OTEL_EXPORTER_OTLP_ENDPOINT set)', () => {

@@ -1,5 +1,4 @@
-import { LocalCache } from '../../server/cache/cache';
-import { startEmbeddedServer, type TestServer } from '../helpers/embedded-server';
+import { fastAndSdkServers, type TestServer } from '../helpers/embedded-server';
 
 /**
  * The fast path answers plain, valid requests without building an SDK server for each. It may
@@ -16,19 +15,7 @@ const envelope = {
   'io.modelcontextprotocol/clientInfo': { name: 'fast-path-test', version: '1.0.0' },
 };
 
-let fast: TestServer;
-let sdk: TestServer;
-
-beforeAll(async () => {
-  // One database and one cache, so both servers see every write at once.
-  const cache = new LocalCache(60);
-  fast = await startEmbeddedServer({ cache });
-  sdk = await startEmbeddedServer({ cache, fastPath: false });
-}, 120_000);
-
-afterAll(async () => {
-  await Promise.all([fast?.close(), sdk?.close()]);
-});
+const servers = fastAndSdkServers();
 
 interface Call {
   readonly method: string;
@@ -72,7 +59,10 @@ async function answer(server: TestServer, era: string, call: Call, id: number) {
 }
 
 async function expectSameAnswer(era: string, call: Call, id = 1) {
-  const [viaFast, viaSdk] = [await answer(fast, era, call, id), await answer(sdk, era, call, id)];
+  const [viaFast, viaSdk] = [
+    await answer(servers.fast, era, call, id),
+    await answer(servers.sdk, era, call, id),
+  ];
   expect(viaFast).toEqual(viaSdk);
   return viaFast;
 }
@@ -82,7 +72,7 @@ describe.each([MODERN, ...LEGACY])('fast path and SDK give the same answers (%s)
 
   beforeAll(async () => {
     const { message } = await answer(
-      fast,
+      servers.fast,
       era,
       {
         method: 'tools/call',

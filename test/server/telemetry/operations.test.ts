@@ -1,5 +1,6 @@
-import { LocalCache } from '../../../server/cache/cache';
-import { startEmbeddedServer, type TestServer } from '../../helpers/embedded-server';
+import { fastAndSdkServers, type TestServer } from '../../helpers/embedded-server';
+import { MODERN, modernRequest } from '../../helpers/listen-stream';
+import { callTool, postMcp } from '../../helpers/reference-server';
 
 /**
  * `mcp_server_operation_duration_seconds` (the semantic conventions' `mcp.server.operation.duration`):
@@ -7,25 +8,7 @@ import { startEmbeddedServer, type TestServer } from '../../helpers/embedded-ser
  * error, labelled by method, registered tool, error type, revision and transport.
  */
 
-const MODERN = '2026-07-28';
-const envelope = {
-  'io.modelcontextprotocol/protocolVersion': MODERN,
-  'io.modelcontextprotocol/clientCapabilities': {},
-  'io.modelcontextprotocol/clientInfo': { name: 'operations-test', version: '1.0.0' },
-};
-
-let fast: TestServer;
-let sdk: TestServer;
-
-beforeAll(async () => {
-  const cache = new LocalCache(60);
-  fast = await startEmbeddedServer({ cache });
-  sdk = await startEmbeddedServer({ cache, fastPath: false });
-}, 120_000);
-
-afterAll(async () => {
-  await Promise.all([fast?.close(), sdk?.close()]);
-});
+const servers = fastAndSdkServers();
 
 type Labels = Record<string, string>;
 
@@ -55,41 +38,17 @@ async function observed(server: TestServer, send: () => Promise<unknown>): Promi
 const sorted = (list: Labels[]) =>
   [...list].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
 
-/** Posts a body (a message, a batch or raw text) and reads the whole answer. */
-async function post(server: TestServer, body: unknown, headers: Record<string, string>): Promise<string> {
-  const res = await fetch(`${server.url}/mcp`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-      ...headers,
-    },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  return res.text();
-}
+/** The observations a body (a message, a batch or raw text) adds, its whole answer read. */
+const observedPost = (server: TestServer, body: unknown, headers: Record<string, string>) =>
+  observed(server, () => postMcp(server.url, body, headers));
 
 const legacy = (version = '2025-11-25') => ({ 'mcp-protocol-version': version });
 
 /** A 2026-07-28 request as the SDK v2 client sends it. */
 function modern(server: TestServer, method: string, params: Record<string, unknown>, name?: string) {
-  return post(
-    server,
-    { jsonrpc: '2.0', id: 1, method, params: { ...params, _meta: envelope } },
-    {
-      'mcp-protocol-version': MODERN,
-      'mcp-method': method,
-      ...(name === undefined ? {} : { 'mcp-name': name }),
-    },
-  );
+  const { headers, body } = modernRequest(method, params, name === undefined ? {} : { name });
+  return postMcp(server.url, body, headers);
 }
-
-const call = (name: string, args: Record<string, unknown>, id: number | string = 1) => ({
-  jsonrpc: '2.0',
-  id,
-  method: 'tools/call',
-  params: { name, arguments: args },
-});
 
 const labels = (method: string, errorType = '', tool = '', version = '2025-11-25'): Labels => ({
   error_type: errorType,
@@ -102,24 +61,21 @@ const labels = (method: string, errorType = '', tool = '', version = '2025-11-25
 const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000';
 
 describe.each([
-  ['the fast path', () => fast],
-  ["the SDK's handler", () => sdk],
+  ['the fast path', () => servers.fast],
+  ["the SDK's handler", () => servers.sdk],
 ])('a message answered by %s', (_path, server) => {
   test('is observed once, with its method, tool and revision', async () => {
     const store = { name: 'memory_store', arguments: { text: 'observed' } };
     expect(await observed(server(), () => modern(server(), 'tools/call', store, 'memory_store'))).toEqual([
       labels('tools/call', '', 'memory_store', MODERN),
     ]);
-    expect(
-      await observed(server(), () =>
-        post(server(), { jsonrpc: '2.0', id: 2, method: 'tools/list' }, legacy()),
-      ),
-    ).toEqual([labels('tools/list')]);
+    const list = { jsonrpc: '2.0', id: 2, method: 'tools/list' };
+    expect(await observedPost(server(), list, legacy())).toEqual([labels('tools/list')]);
   });
 
   test('a tool result with isError is error_type tool_error', async () => {
-    const absent = call('memory_get', { id: UNKNOWN_ID });
-    expect(await observed(server(), () => post(server(), absent, legacy('2025-06-18')))).toEqual([
+    const absent = callTool('memory_get', { id: UNKNOWN_ID });
+    expect(await observedPost(server(), absent, legacy('2025-06-18'))).toEqual([
       labels('tools/call', 'tool_error', 'memory_get', '2025-06-18'),
     ]);
   });
@@ -131,27 +87,23 @@ describe.each([
       method: 'resources/read',
       params: { uri: `memory://${UNKNOWN_ID}` },
     };
-    expect(await observed(server(), () => post(server(), read, legacy()))).toEqual([
-      labels('resources/read', '-32602'),
-    ]);
-    expect(await observed(server(), () => post(server(), call('no_such_tool', {}), legacy()))).toEqual([
+    expect(await observedPost(server(), read, legacy())).toEqual([labels('resources/read', '-32602')]);
+    expect(await observedPost(server(), callTool('no_such_tool', {}), legacy())).toEqual([
       labels('tools/call', '-32602'),
     ]);
     const teleport = { jsonrpc: '2.0', id: 4, method: 'memory/teleport', params: {} };
-    expect(await observed(server(), () => post(server(), teleport, legacy()))).toEqual([
-      labels('other', '-32601'),
-    ]);
+    expect(await observedPost(server(), teleport, legacy())).toEqual([labels('other', '-32601')]);
   });
 });
 
 test('every message of a batch is observed, notifications included', async () => {
   const batch = [
-    call('memory_get', { id: UNKNOWN_ID }, 1),
+    callTool('memory_get', { id: UNKNOWN_ID }, 1),
     { jsonrpc: '2.0', id: 2, method: 'tools/list' },
     { jsonrpc: '2.0', id: 3, method: 'ping' },
     { jsonrpc: '2.0', method: 'notifications/initialized' },
   ];
-  expect(await observed(fast, () => post(fast, batch, legacy('2025-03-26')))).toEqual(
+  expect(await observedPost(servers.fast, batch, legacy('2025-03-26'))).toEqual(
     sorted([
       labels('tools/call', 'tool_error', 'memory_get', '2025-03-26'),
       labels('tools/list', '', '', '2025-03-26'),
@@ -163,22 +115,20 @@ test('every message of a batch is observed, notifications included', async () =>
 
 test('a notification on its own is observed when it is acknowledged', async () => {
   const initialized = { jsonrpc: '2.0', method: 'notifications/initialized' };
-  expect(await observed(fast, () => post(fast, initialized, legacy()))).toEqual([
+  expect(await observedPost(servers.fast, initialized, legacy())).toEqual([
     labels('notifications/initialized'),
   ]);
 });
 
 describe('errors the pipeline answers before any handler are observed with their code', () => {
   test('a body that is not JSON: method none, parse error', async () => {
-    expect(
-      await observed(fast, () => post(fast, '{"jsonrpc": "2.0", "id": 1, "method": ', legacy())),
-    ).toEqual([labels('none', '-32700')]);
+    const cutOff = '{"jsonrpc": "2.0", "id": 1, "method": ';
+    expect(await observedPost(servers.fast, cutOff, legacy())).toEqual([labels('none', '-32700')]);
   });
 
   test('a body nested too deeply: method none, invalid request', async () => {
-    expect(await observed(fast, () => post(fast, `${'['.repeat(200)}${']'.repeat(200)}`, legacy()))).toEqual([
-      labels('none', '-32600'),
-    ]);
+    const deep = `${'['.repeat(200)}${']'.repeat(200)}`;
+    expect(await observedPost(servers.fast, deep, legacy())).toEqual([labels('none', '-32600')]);
   });
 
   test('a batch refused as a whole: each of its messages, or the empty batch once', async () => {
@@ -186,17 +136,17 @@ describe('errors the pipeline answers before any handler are observed with their
       { jsonrpc: '2.0', id: 7, method: 'tools/list' },
       { jsonrpc: '2.0', id: 7, method: 'tools/list' },
     ];
-    expect(await observed(fast, () => post(fast, twice, legacy('2025-03-26')))).toEqual([
+    expect(await observedPost(servers.fast, twice, legacy('2025-03-26'))).toEqual([
       labels('tools/list', '-32600', '', '2025-03-26'),
       labels('tools/list', '-32600', '', '2025-03-26'),
     ]);
-    expect(await observed(fast, () => post(fast, '[]', legacy('2025-03-26')))).toEqual([
+    expect(await observedPost(servers.fast, '[]', legacy('2025-03-26'))).toEqual([
       labels('batch', '-32600', '', '2025-03-26'),
     ]);
   });
 
   test('a message without a method, and an unknown revision', async () => {
-    expect(await observed(fast, () => post(fast, { jsonrpc: '2.0', id: 1 }, legacy('1999-01-01')))).toEqual([
+    expect(await observedPost(servers.fast, { jsonrpc: '2.0', id: 1 }, legacy('1999-01-01'))).toEqual([
       labels('invalid', '-32600', '', 'unknown'),
     ]);
   });
