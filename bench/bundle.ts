@@ -23,9 +23,11 @@ function dependencyNames(): string[] {
 /**
  * Bundles the repository's own code reachable from `entry` (the workspace packages from their
  * TypeScript sources) into one CommonJS file for plain Node, as a production build runs: no
- * TypeScript loader in the process. Dependencies stay in node_modules.
+ * TypeScript loader in the process. Dependencies stay in node_modules (which also keeps pg and
+ * ioredis where tracing's instrumentations can patch them). `alias` maps package names to other
+ * sources, such as the workspace packages of an older commit.
  */
-export function bundleForNode(entry: string, outfile: string): void {
+export function bundleForNode(entry: string, outfile: string, alias: Record<string, string> = {}): void {
   buildSync({
     entryPoints: [entry],
     outfile,
@@ -35,6 +37,7 @@ export function bundleForNode(entry: string, outfile: string): void {
     target: 'node20',
     conditions: ['mcpenv-source'],
     external: dependencyNames().flatMap((name) => [name, `${name}/*`]),
+    alias,
     logLevel: 'error',
   });
 }

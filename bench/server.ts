@@ -4,7 +4,11 @@
  * - floor: bare `node:http` that parses the body and answers (the upper bound);
  * - the SDK v2 anchor: `createMcpHandler` mounted as the SDK's Express guide mounts it;
  * - the v1 baseline: built as the v1 SDK's stateless example builds it (2025 requests only);
- * - the reference server: auth, metrics and rate limits on, real Postgres and Redis.
+ * - the reference server: auth, metrics and rate limits on, real Postgres and Redis;
+ * - the same with tracing on (every request sampled, spans exported over OTLP/HTTP to a loopback
+ *   receiver), and the reference server as it was before tracing existed (commit 9904994, the
+ *   last before issue 14, built from `git archive` with this repository's dependencies): tracing
+ *   unset must cost at most 3 % of throughput against a server that has no tracing code at all.
  *
  * Each server that speaks a generation gets both: 2026-07-28 requests (per-request `_meta`
  * envelope, `Mcp-Method`/`Mcp-Name` headers) and stateless 2025-11-25 requests. Every server and
@@ -19,7 +23,7 @@
  * Needs PostgreSQL and Redis from Debian (`postgresql`, `redis-server`); started on loopback
  * and stopped afterwards.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -28,6 +32,7 @@ import pino from 'pino';
 import { ApiKeyStore } from '../server/auth/api-keys';
 import { PostgresPool } from '../server/store/sql';
 import { DEFAULT_MEMORY_LIMIT, quantityToBytes } from '../constructs/k8s/workload';
+import { startOtlpReceiver } from '../test/helpers/otlp-receiver';
 import { startPostgres } from '../test/helpers/postgres';
 import { onExit } from '../test/helpers/programs';
 import { startRedis } from '../test/helpers/redis';
@@ -58,6 +63,10 @@ const MAX_REQUESTS_PER_SECOND = 100_000;
 const TARGET_RATIO = 2;
 const AIM_RATIO = 3;
 const TARGET_RSS_MB = 256;
+/** Throughput the server with tracing unset keeps of the one without tracing code. */
+const TRACING_UNSET_TARGET = 0.97;
+/** The last commit before issue 14 (tracing, the semantic-convention metric): "tracing absent". */
+const BEFORE_TRACING = '9904994';
 
 const progress = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -75,6 +84,36 @@ interface Spawned {
 function build(script: string, outDir: string): string {
   const outfile = path.join(outDir, `${path.basename(script, '.ts')}.js`);
   bundleForNode(path.join(ROOT, script), outfile);
+  return outfile;
+}
+
+/**
+ * The bench's reference server as it was at BEFORE_TRACING: that commit's server, contract and
+ * bench server, from `git archive`, bundled like the others (with this repository's
+ * dependencies, which only added packages since). Throws when the commit is missing (a shallow
+ * clone) or when the tree holds tracing code after all.
+ */
+function buildBeforeTracing(outDir: string): string {
+  const tree = fs.mkdtempSync(path.join(outDir, 'before-tracing-'));
+  const paths = ['server', 'constructs/contract', 'examples', 'bench/servers'];
+  const archive = spawnSync('git', ['-C', ROOT, 'archive', '--format=tar', BEFORE_TRACING, ...paths], {
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  if (archive.status !== 0) {
+    throw new Error(
+      `git archive ${BEFORE_TRACING} failed (a shallow clone lacks it: git fetch --unshallow): ${archive.stderr}`,
+    );
+  }
+  const extract = spawnSync('tar', ['-x', '-C', tree], { input: archive.stdout });
+  if (extract.status !== 0) throw new Error(`tar failed: ${extract.stderr}`);
+  if (fs.existsSync(path.join(tree, 'server', 'telemetry'))) {
+    throw new Error(`${BEFORE_TRACING} has server/telemetry: not a server without tracing`);
+  }
+  const outfile = path.join(outDir, 'reference-before-tracing.js');
+  bundleForNode(path.join(tree, 'bench', 'servers', 'reference.ts'), outfile, {
+    '@mcpenv/server': path.join(tree, 'server', 'index.ts'),
+    '@mcpenv/contract': path.join(tree, 'constructs', 'contract', 'index.ts'),
+  });
   return outfile;
 }
 
@@ -343,6 +382,8 @@ async function main(): Promise<number> {
   const loadBefore = os.loadavg();
   const postgres = await startPostgres();
   const redis = await startRedis({ password: 'bench-redis-password' });
+  // Decodes and counts what the traced server exports, keeping nothing: the load generator's CPU.
+  const receiver = await startOtlpReceiver({ keep: false });
   const servers: Spawned[] = [];
   // Inside the repository so the bundles resolve their dependencies from its node_modules.
   const cacheDir = path.join(ROOT, 'node_modules', '.cache');
@@ -386,19 +427,30 @@ async function main(): Promise<number> {
     ];
 
     let referenceProblem: string | undefined;
+    const referenceEnv = {
+      DATABASE_URL: postgres.url,
+      REDIS_URL: redis.url,
+      PUBLIC_URL: 'https://mcp.bench.example',
+      PORT: '0',
+      MIGRATE_ON_START: 'true',
+      RATE_LIMIT_PER_MINUTE: '1000000',
+      SHUTDOWN_DELAY_SECONDS: '0',
+      LOG_LEVEL: 'warn',
+    };
+    // None of the bench's shell's OTEL_* variables reach a server: tracing is on only where set here.
+    const noTracing = Object.fromEntries(
+      Object.keys(process.env)
+        .filter((name) => name.startsWith('OTEL_'))
+        .map((name) => [name, undefined]),
+    );
+    let key: string | undefined;
     try {
       // Built here: a reference server that does not compile is reported like one that does not start.
       const server = await start(build('bench/servers/reference.ts', buildDir), {
-        DATABASE_URL: postgres.url,
-        REDIS_URL: redis.url,
-        PUBLIC_URL: 'https://mcp.bench.example',
-        PORT: '0',
-        MIGRATE_ON_START: 'true',
-        RATE_LIMIT_PER_MINUTE: '1000000',
-        SHUTDOWN_DELAY_SECONDS: '0',
-        LOG_LEVEL: 'warn',
+        ...noTracing,
+        ...referenceEnv,
       });
-      const key = await createApiKey(postgres.url);
+      key = await createApiKey(postgres.url);
       targets.push({
         name: 'reference',
         label: 'mcpenv reference',
@@ -410,6 +462,42 @@ async function main(): Promise<number> {
     } catch (error) {
       referenceProblem = (error as Error).message;
       progress(`REFERENCE SERVER DID NOT START: ${referenceProblem}`);
+    }
+    // The same server with tracing on, and as it was before tracing existed.
+    const variants: { name: string; label: string; script: () => string; env: NodeJS.ProcessEnv }[] = [
+      {
+        name: 'traced',
+        label: 'reference, tracing on',
+        script: () => build('bench/servers/reference.ts', buildDir),
+        env: {
+          OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+          OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+          OTEL_TRACES_SAMPLER_ARG: '1.0',
+        },
+      },
+      {
+        name: 'absent',
+        label: `reference @${BEFORE_TRACING}`,
+        script: () => buildBeforeTracing(buildDir),
+        env: {},
+      },
+    ];
+    const variantProblems = new Map<string, string>();
+    for (const variant of key === undefined ? [] : variants) {
+      try {
+        const server = await start(variant.script(), { ...noTracing, ...referenceEnv, ...variant.env });
+        targets.push({
+          name: variant.name,
+          label: variant.label,
+          server,
+          auth: { authorization: `Bearer ${key}` },
+          generations: [MODERN, LEGACY],
+          ownedByBench: false,
+        });
+      } catch (error) {
+        variantProblems.set(variant.name, (error as Error).message);
+        progress(`${variant.label.toUpperCase()} DID NOT START: ${(error as Error).message}`);
+      }
     }
 
     const cases: Case[] = [];
@@ -493,6 +581,15 @@ async function main(): Promise<number> {
       'floor = bare node:http; SDK v2 anchor = createMcpHandler via toNodeHandler on createMcpExpressApp; ' +
         'v1 baseline = the v1 SDK stateless example; mcpenv reference = auth, metrics, rate limits, Postgres, Redis',
     );
+    out(
+      'reference, tracing on = the same with every request sampled (parentbased_traceidratio 1.0), spans ' +
+        'exported over OTLP/HTTP protobuf to a loopback receiver in the bench process that decodes them',
+    );
+    out(
+      `reference @${BEFORE_TRACING} = tracing absent: the same bench server built from commit ${BEFORE_TRACING}, ` +
+        'the last before issue 14 (git archive of its server, contract and bench servers; no tracing code, ' +
+        'no semantic-convention histogram), with the same dependencies; mcpenv reference has tracing unset',
+    );
     out('CPU ms/req = server process utime+stime per request; gen CPU = the load generator, % of one core');
     out(`every server runs as the image runs it: node ${NODE_FLAGS.join(' ')}`);
     out();
@@ -502,6 +599,7 @@ async function main(): Promise<number> {
       else out(caseLine(c.target.label, c.generation.name, summarize(c.rounds)));
     }
     if (referenceProblem) out(`mcpenv reference: DID NOT START: ${referenceProblem.split('\n')[0]}`);
+    for (const [name, problem] of variantProblems) out(`${name}: DID NOT START: ${problem.split('\n')[0]}`);
     for (const [generation, { rate, result, failure }] of many) {
       const label = `reference ${MANY_CONNECTIONS}c @${rate}/s`;
       out(
@@ -520,7 +618,11 @@ async function main(): Promise<number> {
     };
     const why = (name: string, generation: Generation) => {
       const c = cases.find((x) => x.target.name === name && x.generation === generation);
-      if (!c) return name === 'reference' ? 'reference did not start' : `${name} not run`;
+      if (!c) {
+        return name === 'reference' || variantProblems.has(name)
+          ? `${name} did not start`
+          : `${name} not run`;
+      }
       return `${name} ${generation.name}: ${c.failure?.split(':')[0].toLowerCase()}`;
     };
 
@@ -538,6 +640,33 @@ async function main(): Promise<number> {
         out(`  reference / ${other.padEnd(8)} ${generation.name.padEnd(7)} ${value}`);
       }
     }
+    out();
+    out(`tracing (requests/s; CPU per request): unset = mcpenv reference, absent = @${BEFORE_TRACING}`);
+    const tracingRatios = new Map<Generation, number>();
+    for (const generation of [MODERN, LEGACY]) {
+      const unset = summaryOf('reference', generation);
+      const absent = summaryOf('absent', generation);
+      const traced = summaryOf('traced', generation);
+      if (unset && absent) tracingRatios.set(generation, unset.requestsPerSecond / absent.requestsPerSecond);
+      const ratio = tracingRatios.get(generation);
+      out(
+        `  unset / absent  ${generation.name.padEnd(7)} ` +
+          (ratio === undefined
+            ? `n/a (${!unset ? why('reference', generation) : why('absent', generation)})`
+            : `${ratio.toFixed(3)}x, CPU ${(unset as Summary).cpuMsPerRequest.toFixed(3)} vs ` +
+              `${(absent as Summary).cpuMsPerRequest.toFixed(3)} ms/req`),
+      );
+      out(
+        `  on / unset      ${generation.name.padEnd(7)} ` +
+          (unset && traced
+            ? `${(traced.requestsPerSecond / unset.requestsPerSecond).toFixed(3)}x, CPU ` +
+              `+${(traced.cpuMsPerRequest - unset.cpuMsPerRequest).toFixed(3)} ms/req, p99 ` +
+              `${traced.p99Ms.toFixed(1)} vs ${unset.p99Ms.toFixed(1)} ms, peak RSS ` +
+              `${traced.peakRssMb.toFixed(0)} vs ${unset.peakRssMb.toFixed(0)} MB`
+            : `n/a (${!unset ? why('reference', generation) : why('traced', generation)})`),
+      );
+    }
+    out(`  spans the receiver decoded from the traced server: ${receiver.spanCount()}`);
 
     const checks: Check[] = [];
     for (const generation of [MODERN, LEGACY]) {
@@ -558,6 +687,21 @@ async function main(): Promise<number> {
         target: "<= anchor's",
         pass: ours !== undefined && anchor !== undefined && ours.p99Ms <= anchor.p99Ms,
         note: missing,
+      });
+    }
+    for (const generation of [MODERN, LEGACY]) {
+      const ratio = tracingRatios.get(generation);
+      checks.push({
+        name: `req/s tracing unset / absent, ${generation.name}`,
+        value: ratio === undefined ? 'n/a' : `${ratio.toFixed(3)}x`,
+        target: `>= ${TRACING_UNSET_TARGET.toFixed(2)}x`,
+        pass: ratio !== undefined && ratio >= TRACING_UNSET_TARGET,
+        note:
+          ratio === undefined
+            ? summaryOf('reference', generation)
+              ? why('absent', generation)
+              : why('reference', generation)
+            : undefined,
       });
     }
     const referencePeak = reference ? lifetimePeak.get(reference) : undefined;
@@ -599,6 +743,7 @@ async function main(): Promise<number> {
     return 0;
   } finally {
     await Promise.all(servers.map(stopServer));
+    await receiver.close();
     await redis.destroy();
     await postgres.destroy();
     fs.rmSync(buildDir, { recursive: true, force: true });

@@ -20,13 +20,21 @@ import { createMcpHandler, type ServerExtension } from './mcp/handler';
 import { throttledLog } from './log-throttle';
 import { MAX_JSON_DEPTH, nestedDeeperThan, textNestsDeeperThan } from './mcp/json-limits';
 import { createLegacyStreams } from './mcp/legacy-stream';
+import { SseMessageReader } from './mcp/sse-messages';
 import { ServerMetrics } from './metrics';
-import { LABEL_VALUES, protocolVersionLabel, SSE_KEEPALIVE_INTERVAL_SECONDS } from '@mcpenv/contract';
+import { protocolVersionLabel, SSE_KEEPALIVE_INTERVAL_SECONDS } from '@mcpenv/contract';
 import { RateLimitStoreError, rateLimitByPrincipal } from './rate-limit';
 import { MemoryRepository } from './store/memories';
 import { type MemoryChange, MemoryService } from './store/memory-service';
 import { LATEST_VERSION, schemaVersion } from './store/migrations';
 import type { SqlClient } from './store/sql';
+import {
+  type McpExchange,
+  McpOperations,
+  type MessageTracer,
+  protocolVersionOf,
+  rpcMethodLabel,
+} from './telemetry/operations';
 import { MEMORY_TOOLS } from './tools/memory';
 import type { Principal, ToolDefinition } from './tools/tool';
 
@@ -87,6 +95,11 @@ export interface CreateServerOptions {
    * times faster; see mcp/fast-path.ts). Default true.
    */
   readonly fastPath?: boolean;
+  /**
+   * Traces every MCP request and notification (a SERVER span each, with Postgres and Redis calls
+   * as children): `startTracing(...).tracer`. No tracing when absent.
+   */
+  readonly tracer?: MessageTracer;
 }
 
 export interface ReadinessReport {
@@ -114,31 +127,6 @@ export interface McpHttpServer {
   close(): Promise<void>;
 }
 
-/** JSON-RPC methods are a closed set; anything else is labelled `other` to bound cardinality. */
-const KNOWN_METHODS: ReadonlySet<string> = new Set(LABEL_VALUES.rpcMethod);
-
-function rpcMethodLabel(body: unknown): string {
-  if (body === undefined) return 'none';
-  if (Array.isArray(body)) return 'batch';
-  const method = (body as { method?: unknown } | null)?.method;
-  if (typeof method !== 'string') return 'invalid';
-  return KNOWN_METHODS.has(method) ? method : 'other';
-}
-
-/**
- * The revision a request speaks: its MCP-Protocol-Version header, or for a 2025 `initialize`
- * (which precedes the header) the version it proposes.
- */
-function protocolVersionOf(req: Request): string | undefined {
-  const header = req.headers['mcp-protocol-version'];
-  if (typeof header === 'string') return header;
-  const body = req.body as { method?: unknown; params?: { protocolVersion?: unknown } } | undefined;
-  if (body?.method === 'initialize' && typeof body.params?.protocolVersion === 'string') {
-    return body.params.protocolVersion;
-  }
-  return undefined;
-}
-
 /** Writes a JSON-RPC error, unless a response is already under way. */
 function sendRpcError(res: Response, httpStatus: number, code: number, message: string): void {
   if (res.headersSent) return;
@@ -159,7 +147,9 @@ const DEFAULT_INSTRUCTIONS =
 export function createServer(options: CreateServerOptions): McpHttpServer {
   const { logger, db, redis } = options;
   const metrics = new ServerMetrics();
-  metrics.initializeSeries((options.tools ?? MEMORY_TOOLS).map((tool) => tool.name));
+  const toolNames = (options.tools ?? MEMORY_TOOLS).map((tool) => tool.name);
+  metrics.initializeSeries(toolNames);
+  const operations = new McpOperations(metrics, new Set(toolNames), options.tracer);
   const bus = new TenantEventBus((error) =>
     logger.warn({ err: error.message }, 'listen stream delivery failed'),
   );
@@ -363,6 +353,11 @@ export function createServer(options: CreateServerOptions): McpHttpServer {
     // refused address is answered from memory. The per-caller limit comes after the parse, so
     // its refusals are counted by method; the depth scan bounds what a known caller's parse costs.
     authenticated,
+    // An admitted caller's messages are MCP operations from here on, refusals included.
+    (req: Request, res: Response, next: NextFunction) => {
+      res.locals.exchange = operations.begin(req, res);
+      next();
+    },
     express.json({
       limit: maxBodyBytes,
       // UTF-8 bodies (nearly all) are scanned as bytes before parsing; in other charsets a byte
@@ -390,6 +385,8 @@ export function createServer(options: CreateServerOptions): McpHttpServer {
     },
     limited,
     async (req: Request, res: Response, next: NextFunction) => {
+      const exchange = res.locals.exchange as McpExchange;
+      exchange.open(req.body);
       if (Array.isArray(req.body)) {
         const problem = batchProblem(req.body);
         if (problem) {
@@ -414,7 +411,7 @@ export function createServer(options: CreateServerOptions): McpHttpServer {
         if (!streams.admit(principalOf(res), res)) return;
       }
       try {
-        await mcp.handle(req, res, principalOf(res), String(res.locals.requestId));
+        await mcp.handle(req, res, principalOf(res), String(res.locals.requestId), exchange);
       } catch (error) {
         // The deadline answered first; the late answer has nowhere to go.
         if (res.locals.deadlineExpired) return;
@@ -512,12 +509,13 @@ function answerWithin(
   let timer: NodeJS.Timeout;
   // Ids a streamed (SSE) answer has answered so far: at the deadline, only the rest get an error.
   const answered = new Set<string | number>();
-  const write = res.write.bind(res) as (chunk: unknown) => boolean;
+  const stream = new SseMessageReader();
+  const write = res.write.bind(res) as (...args: unknown[]) => boolean;
   res.write = ((chunk: unknown, ...rest: unknown[]) => {
     if (String(res.getHeader('content-type') ?? '').startsWith('text/event-stream')) {
-      noteAnswered(chunk, answered);
+      for (const message of stream.read(chunk)) noteAnswered(message, answered);
     }
-    return (write as (...args: unknown[]) => boolean)(chunk, ...rest);
+    return write(chunk, ...rest);
   }) as Response['write'];
   const expire = () => {
     if (res.writableEnded) return;
@@ -534,8 +532,9 @@ function answerWithin(
     const ids = requestIds(req.body);
     if (res.headersSent) {
       if (String(res.getHeader('content-type') ?? '').startsWith('text/event-stream')) {
+        // Through res.write, so that the exchange's observer sees these answers too.
         for (const id of ids.filter((id) => !answered.has(id))) {
-          write(`event: message\ndata: ${JSON.stringify({ jsonrpc: '2.0', error, id })}\n\n`);
+          res.write(`event: message\ndata: ${JSON.stringify({ jsonrpc: '2.0', error, id })}\n\n`);
         }
       }
       res.end();
@@ -553,25 +552,12 @@ function answerWithin(
   res.once('close', () => clearTimeout(timer));
 }
 
-/** Adds the ids of the JSON-RPC responses in one chunk of an SSE stream to `answered`. */
-function noteAnswered(chunk: unknown, answered: Set<string | number>): void {
-  const text =
-    typeof chunk === 'string'
-      ? chunk
-      : chunk instanceof Uint8Array
-        ? Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('utf8')
-        : '';
-  for (const line of text.split('\n')) {
-    if (!line.startsWith('data:')) continue;
-    try {
-      const message = JSON.parse(line.slice(5)) as { id?: unknown; result?: unknown; error?: unknown };
-      const { id } = message;
-      if ((typeof id === 'string' || typeof id === 'number') && ('result' in message || 'error' in message)) {
-        answered.add(id);
-      }
-    } catch {
-      // Part of an event split across writes, or not JSON-RPC: nothing answered by it.
-    }
+/** Adds the id of a JSON-RPC response read from an SSE stream to `answered`. */
+function noteAnswered(message: unknown, answered: Set<string | number>): void {
+  if (typeof message !== 'object' || message === null) return;
+  const { id } = message as { id?: unknown };
+  if ((typeof id === 'string' || typeof id === 'number') && ('result' in message || 'error' in message)) {
+    answered.add(id);
   }
 }
 

@@ -6,6 +6,7 @@ import {
   type SecretVariable,
   SERVER_VARIABLES,
   type ServerVariable,
+  TELEMETRY_VARIABLES,
 } from '@mcpenv/contract';
 
 /**
@@ -103,15 +104,54 @@ export interface ServerConfig {
   readonly responseTimeoutSeconds: number;
   /** Open connections this process accepts at once; further ones are closed at once. */
   readonly maxConnections: number;
+  /**
+   * Trace export, from the OpenTelemetry SDK's standard variables: set only when an OTLP endpoint
+   * is configured and tracing is not switched off (`OTEL_SDK_DISABLED`, `OTEL_TRACES_EXPORTER=none`).
+   */
+  readonly tracing?: TracingConfig;
 }
 
-const int = (min: number, max: number, fallback: number, what = 'a whole number') =>
+/** The head samplers `OTEL_TRACES_SAMPLER` may name (the OpenTelemetry SDK's built-in ones). */
+export const TRACE_SAMPLERS = [
+  'always_on',
+  'always_off',
+  'traceidratio',
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+] as const;
+
+/** Where and how spans are exported; see `TracingConfig` in the README's Tracing section. */
+export interface TracingConfig {
+  /** The OTLP/HTTP traces URL spans are POSTed to (protobuf). */
+  readonly tracesUrl: string;
+  /** Time one export request may take. */
+  readonly exportRequestTimeoutMs: number;
+  readonly serviceName: string;
+  /** `OTEL_RESOURCE_ATTRIBUTES`, decoded. */
+  readonly resourceAttributes: Readonly<Record<string, string>>;
+  readonly sampler: (typeof TRACE_SAMPLERS)[number];
+  /** The ratio of the `traceidratio` samplers, from 0 to 1. */
+  readonly samplerRatio: number;
+  /** Context formats read from `_meta` and HTTP headers; empty reads none. */
+  readonly propagators: readonly ('tracecontext' | 'baggage')[];
+  readonly batch: {
+    readonly scheduleDelayMs: number;
+    readonly maxQueueSize: number;
+    readonly maxExportBatchSize: number;
+    readonly exportTimeoutMs: number;
+  };
+}
+
+const wholeNumber = (min: number, max: number, what = 'a whole number') =>
   z.coerce
     .number({ error: `must be ${what}` })
     .int({ error: `must be ${what}` })
     .min(min, { error: `must be between ${min} and ${max}` })
-    .max(max, { error: `must be between ${min} and ${max}` })
-    .default(fallback);
+    .max(max, { error: `must be between ${min} and ${max}` });
+
+const int = (min: number, max: number, fallback: number, what = 'a whole number') =>
+  wholeNumber(min, max, what).default(fallback);
 
 /** A yes/no switch; undefined when unset so the mode can pick the default. */
 const flag = z
@@ -190,6 +230,131 @@ const EnvSchema = z.object({
   RESPONSE_TIMEOUT_SECONDS: int(1, 3600, 30),
   MAX_CONNECTIONS: int(16, 1_000_000, 4096),
 } satisfies Record<ServerVariable, z.ZodType>);
+
+/** What `OTEL_RESOURCE_ATTRIBUTES` holds: `key=value` pairs, commas between, `,` `=` `%` percent-encoded. */
+function resourceAttributes(text: string, context: z.RefinementCtx): Record<string, string> {
+  const attributes: Record<string, string> = {};
+  for (const entry of text.split(',')) {
+    if (entry.trim() === '') continue;
+    const parts = entry.split('=');
+    const [key = '', value = ''] = parts.map((part) => part.trim());
+    let decoded: [string, string] | undefined;
+    try {
+      decoded = [decodeURIComponent(key), decodeURIComponent(value)];
+    } catch {
+      decoded = undefined;
+    }
+    if (parts.length !== 2 || key === '' || decoded === undefined) {
+      context.addIssue({
+        code: 'custom',
+        message: 'must be key=value pairs separated by commas, with "," "=" and "%" in them percent-encoded',
+      });
+      return attributes;
+    }
+    attributes[decoded[0]] = decoded[1];
+  }
+  return attributes;
+}
+
+/** A comma-separated list of propagator names, each known. */
+const propagatorList = z
+  .string()
+  .transform((text) =>
+    text
+      .split(',')
+      .map((name) => name.trim())
+      .filter(Boolean),
+  )
+  .pipe(
+    z.array(
+      z.enum(['tracecontext', 'baggage', 'none'], {
+        error: 'must list tracecontext, baggage or none, separated by commas (others are not supported)',
+      }),
+    ),
+  );
+
+const otlpUrl = z
+  .url({
+    protocol: /^https?$/,
+    error: 'must be an http:// or https:// URL such as http://otel-collector:4318',
+  })
+  .optional();
+
+/**
+ * The OpenTelemetry SDK's standard variables this server reads, parsed like its own (the SDK 3.x
+ * reads none by itself). The two `K8S_*` variables only feed `OTEL_RESOURCE_ATTRIBUTES` through
+ * Kubernetes' `$(VAR)` expansion; the server never reads them.
+ */
+const TelemetryEnvSchema = z.object({
+  OTEL_SDK_DISABLED: z
+    .string()
+    .transform((value) => value.toLowerCase())
+    .pipe(z.enum(['true', 'false'], { error: 'must be true or false' }))
+    .transform((value) => value === 'true')
+    .optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl,
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: otlpUrl,
+  OTEL_EXPORTER_OTLP_TIMEOUT: int(1, 600_000, 10_000, 'a whole number of milliseconds'),
+  OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: wholeNumber(1, 600_000, 'a whole number of milliseconds').optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).optional(),
+  OTEL_RESOURCE_ATTRIBUTES: z.string().transform(resourceAttributes).optional(),
+  OTEL_TRACES_SAMPLER: z
+    .enum(TRACE_SAMPLERS, { error: `must be one of ${TRACE_SAMPLERS.join(', ')}` })
+    .default('parentbased_always_on'),
+  OTEL_TRACES_SAMPLER_ARG: z.coerce
+    .number({ error: 'must be a sampling ratio from 0 to 1' })
+    .min(0, { error: 'must be a sampling ratio from 0 to 1' })
+    .max(1, { error: 'must be a sampling ratio from 0 to 1' })
+    .default(1),
+  OTEL_TRACES_EXPORTER: z
+    .enum(['otlp', 'none'], { error: 'must be otlp or none (this server exports traces over OTLP only)' })
+    .default('otlp'),
+  OTEL_PROPAGATORS: propagatorList.default(['tracecontext', 'baggage']),
+  OTEL_BSP_SCHEDULE_DELAY: int(1, 600_000, 5000, 'a whole number of milliseconds'),
+  OTEL_BSP_MAX_QUEUE_SIZE: int(1, 1_000_000, 2048),
+  OTEL_BSP_MAX_EXPORT_BATCH_SIZE: int(1, 1_000_000, 512),
+  OTEL_BSP_EXPORT_TIMEOUT: int(1, 600_000, 30_000, 'a whole number of milliseconds'),
+} satisfies Record<Exclude<(typeof TELEMETRY_VARIABLES)[number], `K8S_${string}`>, z.ZodType>);
+
+/** Everything `serve` reads: the server's variables and the telemetry ones. */
+const ServerEnvSchema = EnvSchema.extend(TelemetryEnvSchema.shape);
+
+/** The tracing settings, or undefined when tracing is off; problems go to `problems`. */
+function tracingConfig(
+  v: z.output<typeof TelemetryEnvSchema>,
+  problems: string[],
+): TracingConfig | undefined {
+  if (v.OTEL_BSP_MAX_EXPORT_BATCH_SIZE > v.OTEL_BSP_MAX_QUEUE_SIZE) {
+    problems.push(
+      `OTEL_BSP_MAX_EXPORT_BATCH_SIZE must not exceed OTEL_BSP_MAX_QUEUE_SIZE ` +
+        `(got ${v.OTEL_BSP_MAX_EXPORT_BATCH_SIZE} and ${v.OTEL_BSP_MAX_QUEUE_SIZE})`,
+    );
+  }
+  const endpoint = v.OTEL_EXPORTER_OTLP_ENDPOINT;
+  // The signal-specific URL is used as it is; the general one gets the traces path appended.
+  const tracesUrl =
+    v.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ??
+    (endpoint === undefined ? undefined : `${endpoint.replace(/\/+$/, '')}/v1/traces`);
+  if (tracesUrl === undefined || v.OTEL_SDK_DISABLED === true || v.OTEL_TRACES_EXPORTER === 'none') {
+    return undefined;
+  }
+  const resource = v.OTEL_RESOURCE_ATTRIBUTES ?? {};
+  return {
+    tracesUrl,
+    exportRequestTimeoutMs: v.OTEL_EXPORTER_OTLP_TRACES_TIMEOUT ?? v.OTEL_EXPORTER_OTLP_TIMEOUT,
+    serviceName: v.OTEL_SERVICE_NAME ?? resource['service.name'] ?? 'mcpenv-server',
+    resourceAttributes: resource,
+    sampler: v.OTEL_TRACES_SAMPLER,
+    samplerRatio: v.OTEL_TRACES_SAMPLER_ARG,
+    propagators: v.OTEL_PROPAGATORS.filter((name) => name !== 'none'),
+    batch: {
+      scheduleDelayMs: v.OTEL_BSP_SCHEDULE_DELAY,
+      maxQueueSize: v.OTEL_BSP_MAX_QUEUE_SIZE,
+      maxExportBatchSize: v.OTEL_BSP_MAX_EXPORT_BATCH_SIZE,
+      exportTimeoutMs: v.OTEL_BSP_EXPORT_TIMEOUT,
+    },
+  };
+}
 
 /** A bad variable: the message names it, shows the value and the rule. CLI exit code 2. */
 export class ConfigError extends Error {
@@ -396,8 +561,8 @@ export function parseDatabaseConfig(env: NodeJS.ProcessEnv): DatabaseConfig {
  */
 export function parseServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
   const secrets = readSecretFiles(env, SECRET_VARIABLES, 'invalid server configuration');
-  const relevant = relevantVariables(secrets.env, SERVER_VARIABLES);
-  const result = EnvSchema.safeParse(relevant);
+  const relevant = relevantVariables(secrets.env, [...SERVER_VARIABLES, ...TELEMETRY_VARIABLES]);
+  const result = ServerEnvSchema.safeParse(relevant);
   const problems: string[] = [];
   if (!result.success) {
     throw new ConfigError(
@@ -405,6 +570,7 @@ export function parseServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
     );
   }
   const v = result.data;
+  const tracing = tracingConfig(v, problems);
 
   const hasDatabase = v.DATABASE_URL !== undefined || v.PGHOST !== undefined;
   const hasRedis = v.REDIS_URL !== undefined || v.REDIS_HOST !== undefined;
@@ -492,5 +658,6 @@ export function parseServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
     requestTimeoutSeconds: v.REQUEST_TIMEOUT_SECONDS,
     responseTimeoutSeconds: v.RESPONSE_TIMEOUT_SECONDS,
     maxConnections: v.MAX_CONNECTIONS,
+    ...(tracing ? { tracing } : {}),
   };
 }

@@ -12,7 +12,8 @@ export {
   parseServerConfig,
   type ServerConfig,
 } from './config';
-export { createLogger, type RunningServer, type StartOptions, startServer } from './main';
+export { createLogger } from './logger';
+export { type RunningServer, type StartOptions, startServer } from './main';
 export { LATEST_VERSION, migrate, type MigrationResult } from './store/migrations';
 export { MEMORY_TOOLS } from './tools/memory';
 export {

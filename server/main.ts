@@ -6,16 +6,18 @@ import {
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { createServer, type McpHttpServer } from './app';
 import { ApiKeyStore, REVOCATION_CHANNEL } from './auth/api-keys';
 import { OAuthVerifier } from './auth/oauth';
 import { type Cache, LocalCache, RedisCache } from './cache/cache';
 import { isLoopback, type RedisEndpoint, type ServerConfig } from './config';
 import { allowListFor } from './guard';
+import { createLogger } from './logger';
 import { migrate } from './store/migrations';
 import { EmbeddedPostgres, PostgresPool, type SqlClient } from './store/sql';
 import type { ServerExtension } from './mcp/handler';
+import type { Tracing } from './telemetry/operations';
 import type { ToolDefinition } from './tools/tool';
 
 export interface StartOptions {
@@ -25,7 +27,15 @@ export interface StartOptions {
   readonly logger?: Logger;
   /** Registers extra tools, resources and prompts on every request's MCP server. */
   readonly extend?: ServerExtension;
+  /**
+   * Tracing, started with `startTracing` before this module was loaded (see `cli/serve.ts`):
+   * every MCP message gets a span, and shutdown flushes what is buffered.
+   */
+  readonly tracing?: Tracing;
 }
+
+/** Time the drain leaves the last spans to reach the collector; the pod's grace period covers it. */
+const TRACE_FLUSH_MS = 5000;
 
 export interface RunningServer {
   readonly server: McpHttpServer;
@@ -35,37 +45,9 @@ export interface RunningServer {
   /**
    * Graceful stop: not ready at once, every response from then on ends its connection; after the
    * shutdown delay, stop accepting once connections have stopped coming; let in-flight requests
-   * finish (all within the drain timeout), then close the pools.
+   * finish (all within the drain timeout), then close the pools and flush the spans (at most 5 s).
    */
   shutdown(): Promise<void>;
-}
-
-/**
- * JSON logs on stdout. Nothing the server logs carries a secret; the redaction list is a second
- * line of defence for code added later (a logged request, header set or config object).
- */
-export function createLogger(level: ServerConfig['logLevel'], destination?: pino.DestinationStream): Logger {
-  const options: pino.LoggerOptions = {
-    level,
-    redact: {
-      paths: [
-        'authorization',
-        '*.authorization',
-        '*.headers.authorization',
-        '*.headers.cookie',
-        'token',
-        '*.token',
-        'password',
-        '*.password',
-        'databaseUrl',
-        '*.databaseUrl',
-        'redisUrl',
-        '*.redisUrl',
-      ],
-      censor: '[redacted]',
-    },
-  };
-  return destination ? pino(options, destination) : pino(options);
 }
 
 /** Host (and port) of a connection URL, without credentials, for logs. */
@@ -208,6 +190,7 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
     serverInfo: options.serverInfo,
     ...(options.tools ? { tools: options.tools } : {}),
     ...(options.extend ? { extend: options.extend } : {}),
+    ...(options.tracing ? { tracer: options.tracing.tracer } : {}),
     ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
     ...(() => {
       const allowList = allowListFor({
@@ -348,6 +331,7 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
       await server.close();
       await revocations?.close();
       await Promise.allSettled([db.close(), closeRedis(redis)]);
+      await options.tracing?.shutdown(TRACE_FLUSH_MS);
       logger.info('stopped');
     })();
     return closing;

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 import { ConfigError, parseServerConfig } from '../config';
+import { createLogger } from '../logger';
 import { invalidFlag } from './output';
 
 interface ServeFlags {
@@ -34,6 +35,15 @@ export function registerServe(program: Command, version: string): void {
             'unset DATABASE_URL and REDIS_URL; test fixtures never run in production',
         );
       }
+      const logger = createLogger(config.logLevel);
+      // First, while pg and ioredis are not loaded yet: their instrumentations patch them as they
+      // load. Without an OTLP endpoint nothing of OpenTelemetry is loaded.
+      const tracing = config.tracing
+        ? (await import('../telemetry/tracing.js')).startTracing(config.tracing, {
+            serviceVersion: version,
+            warn: (message) => logger.warn({ err: message }, 'tracing'),
+          })
+        : undefined;
       // Loaded on demand, so that other commands do not pay for the server's dependencies.
       const { startServer } = await import('../main.js');
       const extend = flags.conformanceFixtures
@@ -41,7 +51,9 @@ export function registerServe(program: Command, version: string): void {
         : undefined;
       const running = await startServer(config, {
         serverInfo: { name: 'mcpenv-reference-server', version },
+        logger,
         ...(extend ? { extend } : {}),
+        ...(tracing ? { tracing } : {}),
       });
       const stop = () => {
         void running.shutdown().then(() => process.exit(0));

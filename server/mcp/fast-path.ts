@@ -1,5 +1,6 @@
 import type { CallToolResult, ReadResourceResult } from '@modelcontextprotocol/server';
 import type { Request, Response } from 'express';
+import type { McpExchange } from '../telemetry/operations';
 import type { Principal } from '../tools/tool';
 
 /** The revisions whose requests the fast path answers; everything else goes to the SDK. */
@@ -59,6 +60,12 @@ function acceptsBoth(accept: string | undefined): boolean {
   return accept !== undefined && accept.includes('application/json') && accept.includes('text/event-stream');
 }
 
+/**
+ * Trace context a client's instrumentation puts in `_meta` (unprefixed, as the OpenTelemetry MCP
+ * conventions say): the telemetry reads it, no handler does, so it changes no answer.
+ */
+const PROPAGATION_KEYS: ReadonlySet<string> = new Set(['traceparent', 'tracestate', 'baggage']);
+
 /** True when `_meta` is absent or holds only what a plain request carries for this era. */
 function plainMeta(meta: unknown, era: Era): boolean {
   if (meta === undefined) return era === 'legacy';
@@ -66,6 +73,10 @@ function plainMeta(meta: unknown, era: Era): boolean {
   let version = false;
   let capabilities = false;
   for (const [key, value] of Object.entries(meta)) {
+    if (PROPAGATION_KEYS.has(key)) {
+      if (typeof value !== 'string') return false;
+      continue;
+    }
     if (era === 'legacy') return false;
     if (key === PROTOCOL_VERSION_KEY) version = value === MODERN_REVISION;
     else if (key === CLIENT_CAPABILITIES_KEY) capabilities = isPlainObject(value);
@@ -186,6 +197,7 @@ export function createFastPath(domain: FastPathDomain) {
     res: Response,
     principal: Principal,
     requestId: string,
+    exchange: Pick<McpExchange, 'answered'>,
   ): Promise<boolean> {
     const request = eligible(req, domain);
     if (!request) return false;
@@ -239,6 +251,7 @@ export function createFastPath(domain: FastPathDomain) {
         result = {};
     }
     if (res.destroyed) return true;
+    exchange.answered(id, result);
     send(res, id, finish(era, method, result));
     return true;
   };

@@ -20,6 +20,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { throttledLog } from '../log-throttle';
 import type { ServerMetrics } from '../metrics';
+import type { McpExchange } from '../telemetry/operations';
 import { type MemoryService, ToolInputError } from '../store/memory-service';
 import { statusOfResult, statusOfThrown } from '../tools/outcome';
 import { type Principal, type ToolContext, type ToolDefinition, toolError } from '../tools/tool';
@@ -31,6 +32,8 @@ import { unstorableArgument } from './json-limits';
 interface RequestState {
   readonly principal: Principal;
   readonly requestId: string;
+  /** The exchange's operations: a batch's messages run in their own spans' contexts. */
+  readonly exchange: McpExchange;
   /** The `cursor` of a `resources/list` request, which the SDK's list callbacks are not given. */
   readonly cursor?: string;
 }
@@ -68,8 +71,17 @@ export interface McpHandlerOptions {
 }
 
 export interface McpHandler {
-  /** Serves one POST /mcp whose body express has parsed and whose caller is authenticated. */
-  handle(req: Request, res: Response, principal: Principal, requestId: string): Promise<void>;
+  /**
+   * Serves one POST /mcp whose body express has parsed and whose caller is authenticated, inside
+   * the span of its message when it is one (`exchange`).
+   */
+  handle(
+    req: Request,
+    res: Response,
+    principal: Principal,
+    requestId: string,
+    exchange: McpExchange,
+  ): Promise<void>;
   /** Ends every open listen stream with its final result; other requests keep being served. */
   endListenStreams(): Promise<void>;
 }
@@ -269,7 +281,7 @@ export function createMcpHandler(options: McpHandlerOptions): McpHandler {
   function factory(context: McpRequestContext): McpServer {
     const state = context.authInfo?.extra as RequestState | undefined;
     if (!state) throw new Error('the MCP handler runs behind authenticate');
-    const { principal, requestId } = state;
+    const { principal, requestId, exchange } = state;
     const server = new McpServer(options.serverInfo, {
       capabilities: CAPABILITIES,
       cacheHints: CACHE_HINTS,
@@ -290,37 +302,43 @@ export function createMcpHandler(options: McpHandlerOptions): McpHandler {
             : {}),
         },
         (args, ctx) =>
-          callTool(prepared, args, {
-            principal,
-            tenant: principal.tenant,
-            requestId,
-            signal: ctx.mcpReq.signal,
-            memories,
-          }),
+          exchange.within(ctx.mcpReq.id, () =>
+            callTool(prepared, args, {
+              principal,
+              tenant: principal.tenant,
+              requestId,
+              signal: ctx.mcpReq.signal,
+              memories,
+            }),
+          ),
       );
     }
     server.registerResource(
       'memory',
       new ResourceTemplate(MEMORY_TEMPLATE, {
         // Fixture mode lists its own resources beside the first page of memories.
-        list: async () => {
-          const { nextCursor: _more, ...page } = await listMemories(principal, undefined);
-          return page;
-        },
+        list: (ctx) =>
+          exchange.within(ctx.mcpReq.id, async () => {
+            const { nextCursor: _more, ...page } = await listMemories(principal, undefined);
+            return page;
+          }),
       }),
       MEMORY_TEMPLATE_INFO,
-      async (uri) => {
-        const href = uri.toString();
-        const read = await readMemory(principal, href);
-        if (!read) throw new ResourceNotFoundError(href);
-        return read;
-      },
+      (uri, _variables, ctx) =>
+        exchange.within(ctx.mcpReq.id, async () => {
+          const href = uri.toString();
+          const read = await readMemory(principal, href);
+          if (!read) throw new ResourceNotFoundError(href);
+          return read;
+        }),
     );
     if (options.extend) {
       options.extend.register(server, { era: context.era, notify: requestsHandler.notify });
     } else {
       // Only memories to list: page through them with the client's cursor.
-      server.server.setRequestHandler('resources/list', () => listMemories(principal, state.cursor));
+      server.server.setRequestHandler('resources/list', (_request, ctx) =>
+        exchange.within(ctx.mcpReq.id, () => listMemories(principal, state.cursor)),
+      );
     }
     return server;
   }
@@ -390,19 +408,25 @@ export function createMcpHandler(options: McpHandlerOptions): McpHandler {
         });
 
   return {
-    async handle(req, res, principal, requestId) {
-      if (fast && (await fast(req, res, principal, requestId))) return;
-      const cursor = cursorOf(req.body);
-      const auth: AuthInfo = {
-        token: '',
-        clientId: principal.id,
-        scopes: [...principal.scopes],
-        extra: { principal, requestId, ...(cursor === undefined ? {} : { cursor }) } satisfies RequestState,
-      };
-      const node = Object.assign(req, { auth });
-      const serve = isListenRequest(req.body) ? listens : requests;
-      await requestTenant.run(principal.tenant, () => serve(node, res, req.body));
-    },
+    handle: (req, res, principal, requestId, exchange) =>
+      exchange.run(async () => {
+        if (fast && (await fast(req, res, principal, requestId, exchange))) return;
+        const cursor = cursorOf(req.body);
+        const auth: AuthInfo = {
+          token: '',
+          clientId: principal.id,
+          scopes: [...principal.scopes],
+          extra: {
+            principal,
+            requestId,
+            exchange,
+            ...(cursor === undefined ? {} : { cursor }),
+          } satisfies RequestState,
+        };
+        const node = Object.assign(req, { auth });
+        const serve = isListenRequest(req.body) ? listens : requests;
+        await requestTenant.run(principal.tenant, () => serve(node, res, req.body));
+      }),
     endListenStreams: () => listenHandler.close(),
   };
 }

@@ -11,6 +11,15 @@ describe('mcpenv serve', () => {
       { DATABASE_URL: 'postgres://u:pw@db:5432/x' },
       /REDIS_URL \(or REDIS_HOST\) must be set together with DATABASE_URL \(or PGHOST\)/,
     ],
+    [
+      { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318', OTEL_TRACES_SAMPLER_ARG: '2' },
+      /OTEL_TRACES_SAMPLER_ARG must be a sampling ratio from 0 to 1 \(got "2"\)/,
+    ],
+    [{ OTEL_TRACES_SAMPLER: 'xray' }, /OTEL_TRACES_SAMPLER must be one of always_on/],
+    [
+      { OTEL_EXPORTER_OTLP_ENDPOINT: 'localhost:4318' },
+      /OTEL_EXPORTER_OTLP_ENDPOINT must be an http:\/\/ or https:\/\/ URL/,
+    ],
   ])('refuses to start with %j, exit 2, naming the variable', async (env, message) => {
     const result = await runCliInProcess(['serve'], { env });
     expect(result.status).toBe(2);

@@ -53,3 +53,21 @@ export async function startEmbeddedServer(overrides: Partial<CreateServerOptions
       }),
   };
 }
+
+/**
+ * The same server twice, with the fast path and without it (every request through the SDK's
+ * handler), on one database and one cache, so both see every write at once. Started before the
+ * calling file's tests, closed after them.
+ */
+export function fastAndSdkServers(): { readonly fast: TestServer; readonly sdk: TestServer } {
+  const servers = {} as { fast: TestServer; sdk: TestServer };
+  beforeAll(async () => {
+    const cache = new LocalCache(60);
+    [servers.fast, servers.sdk] = await Promise.all([
+      startEmbeddedServer({ cache }),
+      startEmbeddedServer({ cache, fastPath: false }),
+    ]);
+  }, 120_000);
+  afterAll(() => Promise.all([servers.fast?.close(), servers.sdk?.close()]));
+  return servers;
+}

@@ -15,7 +15,7 @@ export const ENVELOPE = {
 export function modernRequest(
   method: string,
   params: Record<string, unknown>,
-  options: { id?: string | number; name?: string; token?: string } = {},
+  options: { id?: string | number; name?: string; token?: string; meta?: Record<string, unknown> } = {},
 ): { headers: Record<string, string>; body: string } {
   return {
     headers: {
@@ -30,7 +30,7 @@ export function modernRequest(
       jsonrpc: '2.0',
       id: options.id ?? 1,
       method,
-      params: { ...params, _meta: ENVELOPE },
+      params: { ...params, _meta: { ...ENVELOPE, ...options.meta } },
     }),
   };
 }

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { buildKubernetesApp, chartObjects } from '../../app/build';
 import { loadEnvironment } from '../../app/environments';
 import { removeTempDirs, tempDir } from '../helpers/fixtures';
+import { descendantsOf, type OtlpReceiver, startOtlpReceiver } from '../helpers/otlp-receiver';
 import {
   type BuiltServer,
   type DockerfileStage,
@@ -14,6 +15,7 @@ import {
   startBuiltServer,
   treeBytes,
 } from '../helpers/production-build';
+import { type Backends, MCP_HEADERS, PUBLIC_URL, startBackends } from '../helpers/reference-server';
 
 // Needs no Docker engine: it checks the Dockerfile's text, then does by hand what its runtime
 // stage does: the two packages compiled, the server's production dependencies only, and
@@ -140,13 +142,20 @@ describe("the server image's install, with production dependencies only", () => 
   afterAll(removeTempDirs);
 
   const installed = (name: string) => fs.existsSync(path.join(dir, 'node_modules', name, 'package.json'));
+  /**
+   * Installed and not a type package: a production dependency may declare type packages for its
+   * published types (@opentelemetry/instrumentation-pg declares @types/pg), which hold no code.
+   */
+  const installedCode = (name: string) => installed(name) && !name.startsWith('@types/');
 
   test("installs every dependency of the server and none of the library's packages", () => {
     expect(Object.keys(serverManifest.dependencies).filter((name) => !installed(name))).toEqual([]);
-    expect([...LIBRARY_ONLY, ...Object.keys(serverManifest.devDependencies)].filter(installed)).toEqual([]);
+    expect([...LIBRARY_ONLY, ...Object.keys(serverManifest.devDependencies)].filter(installedCode)).toEqual(
+      [],
+    );
     expect(
       Object.keys(rootManifest.devDependencies).filter(
-        (name) => installed(name) && !(name in serverManifest.dependencies),
+        (name) => installedCode(name) && !(name in serverManifest.dependencies),
       ),
     ).toEqual([]);
   });
@@ -250,5 +259,67 @@ describe("the server image's install, with production dependencies only", () => 
       if (!server) throw new Error('the server did not start');
       await expect(server.stop(30_000)).resolves.toBe(0);
     }, 40_000);
+  });
+
+  // The compiled code loads pg and ioredis with Node's require after tracing started, so their
+  // instrumentations patch the copies the image installs.
+  describe('`mcpenv-server serve` with tracing, on Postgres and Redis', () => {
+    let backends: Backends;
+    let receiver: OtlpReceiver;
+    let server: BuiltServer | undefined;
+
+    beforeAll(async () => {
+      [backends, receiver] = await Promise.all([startBackends({ tenants: ['alpha'] }), startOtlpReceiver()]);
+      server = await startBuiltServer(
+        dir,
+        `server/${serverManifest.bin['mcpenv-server']}`,
+        minimalEnv({
+          NODE_ENV: 'production',
+          DATABASE_URL: backends.postgres.url,
+          REDIS_URL: backends.redis.url,
+          PUBLIC_URL,
+          MIGRATE_ON_START: 'true',
+          SHUTDOWN_DELAY_SECONDS: '0',
+          OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+          OTEL_BSP_SCHEDULE_DELAY: '50',
+        }),
+        90_000,
+      );
+    }, 150_000);
+
+    afterAll(async () => {
+      server?.kill();
+      await receiver?.close();
+      await backends?.destroy();
+    });
+
+    test('exports the span of a tool call with the Postgres and Redis calls beneath it', async () => {
+      if (!server) throw new Error('the server did not start');
+      const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+      const response = await fetch(`${server.url}/mcp`, {
+        method: 'POST',
+        headers: { ...MCP_HEADERS, authorization: `Bearer ${backends.keys[0]}` },
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'tools/call',
+          params: {
+            name: 'memory_store',
+            arguments: { text: 'traced from the image layout' },
+            _meta: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
+          },
+        }),
+        signal: AbortSignal.timeout(10_000),
+      });
+      expect(response.status).toBe(200);
+      const systems = () => {
+        const root = receiver.spans.find((s) => s.traceId === traceId && s.kind === 'SPAN_KIND_SERVER');
+        return new Set(
+          root ? descendantsOf(root, receiver.spans).map((s) => s.attributes['db.system.name']) : [],
+        );
+      };
+      await receiver.waitForSpans(() => systems().has('postgresql') && systems().has('redis'), 20_000);
+      await expect(server.stop(30_000)).resolves.toBe(0);
+    }, 60_000);
   });
 });

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError, parseDatabaseConfig, parseServerConfig } from '../../server/config';
-import { createLogger } from '../../server/main';
+import { createLogger } from '../../server/logger';
 import { removeTempDirs, tempDir } from '../helpers/fixtures';
 
 afterAll(removeTempDirs);
@@ -165,6 +165,127 @@ describe('parseServerConfig', () => {
     expect(message).toContain('DATABASE_URL');
     expect(message).not.toContain('hunter2');
     expect(message).not.toContain('secret-token');
+  });
+});
+
+describe('parseServerConfig: tracing (the OpenTelemetry SDK variables)', () => {
+  const endpoint = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector:4318' };
+
+  test('with no OTLP endpoint, tracing is off whatever else is set', () => {
+    expect(parseServerConfig({}).tracing).toBeUndefined();
+    expect(
+      parseServerConfig({ OTEL_SERVICE_NAME: 'x', OTEL_TRACES_SAMPLER: 'always_on' }).tracing,
+    ).toBeUndefined();
+  });
+
+  test('with OTEL_EXPORTER_OTLP_ENDPOINT, exports to its /v1/traces with the SDK defaults', () => {
+    expect(parseServerConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector:4318/' }).tracing).toEqual(
+      {
+        tracesUrl: 'http://otel-collector:4318/v1/traces',
+        exportRequestTimeoutMs: 10_000,
+        serviceName: 'mcpenv-server',
+        resourceAttributes: {},
+        sampler: 'parentbased_always_on',
+        samplerRatio: 1,
+        propagators: ['tracecontext', 'baggage'],
+        batch: {
+          scheduleDelayMs: 5000,
+          maxQueueSize: 2048,
+          maxExportBatchSize: 512,
+          exportTimeoutMs: 30_000,
+        },
+      },
+    );
+  });
+
+  test('reads the traces endpoint as it is, the sampler, propagators, timeouts and batch settings', () => {
+    const tracing = parseServerConfig({
+      ...endpoint,
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://traces.example.com/otlp/traces',
+      OTEL_EXPORTER_OTLP_TIMEOUT: '7000',
+      OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: '3000',
+      OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+      OTEL_TRACES_SAMPLER_ARG: '0.25',
+      OTEL_PROPAGATORS: 'tracecontext',
+      OTEL_BSP_SCHEDULE_DELAY: '100',
+      OTEL_BSP_MAX_QUEUE_SIZE: '100',
+      OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '100',
+      OTEL_BSP_EXPORT_TIMEOUT: '2000',
+    }).tracing;
+    expect(tracing).toMatchObject({
+      tracesUrl: 'https://traces.example.com/otlp/traces',
+      exportRequestTimeoutMs: 3000,
+      sampler: 'parentbased_traceidratio',
+      samplerRatio: 0.25,
+      propagators: ['tracecontext'],
+      batch: { scheduleDelayMs: 100, maxQueueSize: 100, maxExportBatchSize: 100, exportTimeoutMs: 2000 },
+    });
+    expect(parseServerConfig({ ...endpoint, OTEL_PROPAGATORS: 'none' }).tracing?.propagators).toEqual([]);
+  });
+
+  test('decodes OTEL_RESOURCE_ATTRIBUTES; OTEL_SERVICE_NAME names the service before service.name does', () => {
+    const attributes =
+      'service.name=from-attributes, deployment.environment.name=prod,k8s.pod.name=$(K8S_POD_NAME),note=a%2Cb%3Dc';
+    const tracing = parseServerConfig({ ...endpoint, OTEL_RESOURCE_ATTRIBUTES: attributes }).tracing;
+    expect(tracing?.serviceName).toBe('from-attributes');
+    expect(tracing?.resourceAttributes).toEqual({
+      'service.name': 'from-attributes',
+      'deployment.environment.name': 'prod',
+      'k8s.pod.name': '$(K8S_POD_NAME)',
+      note: 'a,b=c',
+    });
+    expect(
+      parseServerConfig({ ...endpoint, OTEL_RESOURCE_ATTRIBUTES: attributes, OTEL_SERVICE_NAME: 'named' })
+        .tracing?.serviceName,
+    ).toBe('named');
+  });
+
+  test.each([
+    [{ OTEL_SDK_DISABLED: 'true' }],
+    [{ OTEL_SDK_DISABLED: 'TRUE' }],
+    [{ OTEL_TRACES_EXPORTER: 'none' }],
+  ])('%j switches tracing off even with an endpoint', (off) => {
+    expect(parseServerConfig({ ...endpoint, ...off }).tracing).toBeUndefined();
+  });
+
+  test.each([
+    [
+      { OTEL_TRACES_SAMPLER_ARG: '1.5' },
+      /OTEL_TRACES_SAMPLER_ARG must be a sampling ratio from 0 to 1 \(got "1.5"\)/,
+    ],
+    [{ OTEL_TRACES_SAMPLER_ARG: '-0.1' }, /OTEL_TRACES_SAMPLER_ARG must be a sampling ratio from 0 to 1/],
+    [{ OTEL_TRACES_SAMPLER_ARG: 'half' }, /OTEL_TRACES_SAMPLER_ARG must be a sampling ratio from 0 to 1/],
+    [
+      { OTEL_TRACES_SAMPLER: 'jaeger_remote' },
+      /OTEL_TRACES_SAMPLER must be one of always_on, always_off, traceidratio/,
+    ],
+    [
+      { OTEL_EXPORTER_OTLP_ENDPOINT: 'otel-collector:4318' },
+      /OTEL_EXPORTER_OTLP_ENDPOINT must be an http:\/\/ or https:\/\/ URL such as http:\/\/otel-collector:4318 \(got "otel-collector:4318"\)/,
+    ],
+    [
+      { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'grpc://collector:4317' },
+      /OTEL_EXPORTER_OTLP_TRACES_ENDPOINT must be an http/,
+    ],
+    [{ OTEL_EXPORTER_OTLP_TIMEOUT: '0' }, /OTEL_EXPORTER_OTLP_TIMEOUT must be between 1 and 600000/],
+    [{ OTEL_SDK_DISABLED: 'yes' }, /OTEL_SDK_DISABLED must be true or false \(got "yes"\)/],
+    [{ OTEL_TRACES_EXPORTER: 'console' }, /OTEL_TRACES_EXPORTER must be otlp or none/],
+    [{ OTEL_PROPAGATORS: 'tracecontext,b3' }, /OTEL_PROPAGATORS must list tracecontext, baggage or none/],
+    [
+      { OTEL_RESOURCE_ATTRIBUTES: 'team=a=b' },
+      /OTEL_RESOURCE_ATTRIBUTES must be key=value pairs separated by commas/,
+    ],
+    [{ OTEL_RESOURCE_ATTRIBUTES: 'team' }, /OTEL_RESOURCE_ATTRIBUTES must be key=value pairs/],
+    [{ OTEL_RESOURCE_ATTRIBUTES: 'team=%zz' }, /OTEL_RESOURCE_ATTRIBUTES must be key=value pairs/],
+    [
+      { OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '4096' },
+      /OTEL_BSP_MAX_EXPORT_BATCH_SIZE must not exceed OTEL_BSP_MAX_QUEUE_SIZE \(got 4096 and 2048\)/,
+    ],
+  ])('rejects %j naming the variable (exit code 2)', (env, expected) => {
+    expect(() => parseServerConfig({ ...endpoint, ...env })).toThrow(expected);
+    expect(() => parseServerConfig({ ...endpoint, ...env })).toThrow(
+      expect.objectContaining({ name: 'ConfigError', exitCode: 2 }),
+    );
   });
 });
 

@@ -1,5 +1,4 @@
-import { LocalCache } from '../../server/cache/cache';
-import { startEmbeddedServer, type TestServer } from '../helpers/embedded-server';
+import { fastAndSdkServers, type TestServer } from '../helpers/embedded-server';
 
 /**
  * The fast path answers plain, valid requests without building an SDK server for each. It may
@@ -16,25 +15,15 @@ const envelope = {
   'io.modelcontextprotocol/clientInfo': { name: 'fast-path-test', version: '1.0.0' },
 };
 
-let fast: TestServer;
-let sdk: TestServer;
-
-beforeAll(async () => {
-  // One database and one cache, so both servers see every write at once.
-  const cache = new LocalCache(60);
-  fast = await startEmbeddedServer({ cache });
-  sdk = await startEmbeddedServer({ cache, fastPath: false });
-}, 120_000);
-
-afterAll(async () => {
-  await Promise.all([fast?.close(), sdk?.close()]);
-});
+const servers = fastAndSdkServers();
 
 interface Call {
   readonly method: string;
   readonly params?: Record<string, unknown>;
   /** `Mcp-Name` for the modern generation. */
   readonly name?: string;
+  /** More `_meta` keys, beside the modern generation's envelope. */
+  readonly meta?: Record<string, unknown>;
 }
 
 function request(era: string, call: Call, id: number): { headers: Record<string, string>; body: string } {
@@ -47,8 +36,9 @@ function request(era: string, call: Call, id: number): { headers: Record<string,
   if (era === MODERN) {
     headers['mcp-method'] = call.method;
     if (call.name !== undefined) headers['mcp-name'] = call.name;
-    params = { ...params, _meta: envelope };
   }
+  const meta = { ...(era === MODERN ? envelope : {}), ...call.meta };
+  if (Object.keys(meta).length > 0) params = { ...params, _meta: meta };
   return { headers, body: JSON.stringify({ jsonrpc: '2.0', id, method: call.method, params }) };
 }
 
@@ -69,7 +59,10 @@ async function answer(server: TestServer, era: string, call: Call, id: number) {
 }
 
 async function expectSameAnswer(era: string, call: Call, id = 1) {
-  const [viaFast, viaSdk] = [await answer(fast, era, call, id), await answer(sdk, era, call, id)];
+  const [viaFast, viaSdk] = [
+    await answer(servers.fast, era, call, id),
+    await answer(servers.sdk, era, call, id),
+  ];
   expect(viaFast).toEqual(viaSdk);
   return viaFast;
 }
@@ -79,7 +72,7 @@ describe.each([MODERN, ...LEGACY])('fast path and SDK give the same answers (%s)
 
   beforeAll(async () => {
     const { message } = await answer(
-      fast,
+      servers.fast,
       era,
       {
         method: 'tools/call',
@@ -129,6 +122,17 @@ describe.each([MODERN, ...LEGACY])('fast path and SDK give the same answers (%s)
     expect(message).toMatchObject({ result: { isError: true } });
     const invalid = { name: 'memory_search', arguments: { query: '', extra: 1 } };
     await expectSameAnswer(era, { method: 'tools/call', name: 'memory_search', params: invalid });
+  });
+
+  test('trace context in _meta (traceparent, tracestate, baggage) changes no answer', async () => {
+    const meta = {
+      traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+      tracestate: 'rojo=00f067aa0ba902b7',
+      baggage: 'userId=alice',
+    };
+    const get = { name: 'memory_get', arguments: { id: stored } };
+    await expectSameAnswer(era, { method: 'tools/call', name: 'memory_get', params: get, meta });
+    await expectSameAnswer(era, { method: 'tools/list', meta });
   });
 
   test('a bad cursor and an unknown tool', async () => {
