@@ -509,10 +509,11 @@ function answerWithin(
   let timer: NodeJS.Timeout;
   // Ids a streamed (SSE) answer has answered so far: at the deadline, only the rest get an error.
   const answered = new Set<string | number>();
-  const stream = new SseMessageReader();
+  let stream: SseMessageReader | undefined;
   const write = res.write.bind(res) as (...args: unknown[]) => boolean;
   res.write = ((chunk: unknown, ...rest: unknown[]) => {
     if (String(res.getHeader('content-type') ?? '').startsWith('text/event-stream')) {
+      stream ??= new SseMessageReader();
       for (const message of stream.read(chunk)) noteAnswered(message, answered);
     }
     return write(chunk, ...rest);

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { StringDecoder } from 'node:string_decoder';
 import type { Request, Response } from 'express';
 import {
   LABEL_VALUES,
@@ -192,7 +193,8 @@ export class McpExchange {
   private protocolVersion: string = LABEL_VALUES.protocolVersionFallback[0];
   /** An error answered for the whole exchange (id null): what every unanswered message ends with. */
   private failure?: MessageOutcome;
-  private jsonChunks?: string[];
+  /** A JSON answer as written so far (decoded across chunks). */
+  private json?: { text: string; readonly decoder: StringDecoder };
   private sse?: SseMessageReader;
   private closed = false;
 
@@ -355,11 +357,12 @@ export class McpExchange {
       this.sse ??= new SseMessageReader();
       for (const message of this.sse.read(chunk)) this.answer(message);
     } else if (type.startsWith('application/json')) {
-      if (chunk !== undefined) (this.jsonChunks ??= []).push(textOf(chunk));
-      if (!last || this.jsonChunks === undefined) return;
+      this.json ??= { text: '', decoder: new StringDecoder('utf8') };
+      this.json.text += textOf(chunk, this.json.decoder);
+      if (!last) return;
       let answers: unknown;
       try {
-        answers = JSON.parse(this.jsonChunks.join(''));
+        answers = JSON.parse(this.json.text);
       } catch {
         return;
       }

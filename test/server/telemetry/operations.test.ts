@@ -1,5 +1,5 @@
 import { fastAndSdkServers, type TestServer } from '../../helpers/embedded-server';
-import { MODERN, modernRequest } from '../../helpers/listen-stream';
+import { type ListenStream, MODERN, modernRequest, openListenStream } from '../../helpers/listen-stream';
 import { callTool, postMcp } from '../../helpers/reference-server';
 
 /**
@@ -118,6 +118,16 @@ test('a notification on its own is observed when it is acknowledged', async () =
   expect(await observedPost(servers.fast, initialized, legacy())).toEqual([
     labels('notifications/initialized'),
   ]);
+});
+
+test('a listen stream is observed when it opens: its lifetime is not a latency', async () => {
+  let stream: ListenStream | undefined;
+  const added = await observed(servers.fast, async () => {
+    stream = await openListenStream(servers.fast.url, { resourcesListChanged: true });
+    await stream.next(() => true, 10_000);
+  });
+  stream?.close();
+  expect(added).toEqual([labels('subscriptions/listen', '', '', MODERN)]);
 });
 
 describe('errors the pipeline answers before any handler are observed with their code', () => {
