@@ -18,7 +18,6 @@ import type { GrafanaDashboard } from '../../constructs/monitoring/dashboard';
 import { queryableSeriesNames } from '../../constructs/monitoring/promql';
 import { renderDashboardSvg, type SeriesData } from '../helpers/dashboard-picture';
 import { removeTempDirs, tempDir } from '../helpers/fixtures';
-import { freePort } from '../helpers/ports';
 import {
   localhostCertificate,
   type ProbeProcess,
@@ -114,7 +113,6 @@ beforeAll(async () => {
   front.upstream = Number(new URL(server.url).port);
   const keyFile = path.join(dir, 'probe-key');
   fs.writeFileSync(keyFile, backends.keys[2] ?? '', { mode: 0o600 });
-  const probePort = await freePort();
   probe = startProbeProcess([
     `https://localhost:${front.port}`,
     '--api-key-file',
@@ -126,17 +124,19 @@ beforeAll(async () => {
     '1',
     '--timeout-seconds',
     '5',
+    // Port 0: the probe binds a free port itself and announces it, so no other process can take it first.
     '--metrics-port',
-    String(probePort),
+    '0',
   ]);
-  await probe.line((line) => line.msg === 'probe metrics listening');
+  const announced = await probe.line((line) => line.msg === 'probe metrics listening');
+  const probeAddress = new URL(String(announced.url)).host;
 
   const { job, ...labels } = ruleSelector(rules);
   const { job: probeJob, ...probeLabels } = ruleSelector(rules, 'McpProbeFailing', 'mcp_probe_success');
   prometheus = await startPrometheus({
     targets: [
       { address: new URL(server.url).host, job: job ?? 'mcp-server', labels: { ...labels, pod: POD } },
-      { address: `127.0.0.1:${probePort}`, job: probeJob ?? 'mcp-probe', labels: { ...probeLabels } },
+      { address: probeAddress, job: probeJob ?? 'mcp-probe', labels: { ...probeLabels } },
     ],
     ruleFiles: [rulesPath],
   });
