@@ -26,7 +26,20 @@ export {
   QUERYABLE_METRICS,
   SCRAPE_METRICS,
 } from './metrics';
-export { RECORDED_SERIES, type RecordedSeriesDefinition, RECORDING_WINDOW } from './recorded-series';
+export {
+  RECORDED_SERIES,
+  type RecordedSeriesDefinition,
+  RECORDING_WINDOW,
+  SLO_INDICATORS,
+  SLO_PERIOD,
+  SLO_SERIES,
+  SLO_WINDOWS,
+  sloErrorBudgetRemainingSeries,
+  sloErrorRatioSeries,
+  type SloIndicator,
+  sloSeries,
+  type SloWindow,
+} from './recorded-series';
 export {
   PROBE_API_KEY_VARIABLE,
   RUNTIME_VARIABLES,

@@ -16,6 +16,11 @@ import {
   RECORDED_SERIES,
   type RecordedSeriesDefinition,
   SCRAPE_METRICS,
+  SLO_SERIES,
+  sloErrorBudgetRemainingSeries,
+  sloErrorRatioSeries,
+  type SloIndicator,
+  type SloWindow,
 } from '@mcpenv/contract';
 
 const CATALOGUE = { ...METRICS, ...PROBE_METRICS, ...PROCESS_METRICS, ...SCRAPE_METRICS };
@@ -208,6 +213,24 @@ export function recorded<R extends RecordedRef>(
     throw new Error(`series ${quote(ref)} is not written by any recording rule (known: ${known})`);
   }
   return selector(definition.name, definition.labelNames, matchers, scope);
+}
+
+/**
+ * Selects a series an SLO recording rule writes: `sloErrorRatio('availability', '1h', scope)` is
+ * `mcp:slo_availability_errors:ratio_rate1h{scope}`, `sloErrorRatio('latency', 'budget', scope)`
+ * the share of the latency error budget left.
+ */
+export function sloRecorded(
+  indicator: SloIndicator,
+  window: SloWindow | 'budget',
+  scope: Selector = {},
+): string {
+  const name =
+    window === 'budget' ? sloErrorBudgetRemainingSeries(indicator) : sloErrorRatioSeries(indicator, window);
+  if (!SLO_SERIES.some((definition) => definition.name === name)) {
+    throw new Error(`series ${quote(name)} is not written by any SLO recording rule`);
+  }
+  return selector(name, [], {}, scope);
 }
 
 function checkWindow(window: string): void {
@@ -465,7 +488,7 @@ export function queryableSeriesNames(): string[] {
       names.push(definition.name);
     }
   }
-  names.push(...Object.values(RECORDED_SERIES).map((d) => d.name));
+  names.push(...Object.values(RECORDED_SERIES).map((d) => d.name), ...SLO_SERIES.map((d) => d.name));
   return names;
 }
 
