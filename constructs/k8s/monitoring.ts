@@ -270,6 +270,7 @@ export class McpAlertRules extends Construct {
       spec: {
         groups: this.ruleGroups.map((group) => ({
           name: group.name,
+          ...(group.interval !== undefined ? { interval: group.interval } : {}),
           rules: group.rules.map((rule) =>
             'record' in rule
               ? { record: rule.record, expr: PrometheusRuleSpecGroupsRulesExpr.fromString(rule.expr) }

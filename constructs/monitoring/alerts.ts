@@ -38,6 +38,8 @@ import {
   sum,
 } from './promql';
 import { buildRecordingRules, type RecordingRule } from './recording-rules';
+import { resolveSlo, type ResolvedObjective, type SloProps } from './slo';
+import { buildSloRuleGroups } from './slo-rules';
 
 /** How urgently an alert needs a human; routed by Alertmanager on the `severity` label. */
 export enum Severity {
@@ -52,7 +54,8 @@ export interface AlertingRule {
   readonly alert: string;
   readonly expr: string;
   readonly for: string;
-  readonly labels: { readonly severity: Severity };
+  /** `severity`, and for SLO alerts the indicator and windows (`slo`, `long_window`, `short_window`). */
+  readonly labels: { readonly severity: Severity; readonly [label: string]: string };
   readonly annotations: {
     readonly summary: string;
     readonly description: string;
@@ -66,6 +69,11 @@ export type Rule = RecordingRule | AlertingRule;
 /** A Prometheus rule group: rules evaluated together, in order. */
 export interface RuleGroup {
   readonly name: string;
+  /**
+   * How often Prometheus evaluates the group.
+   * @default - Prometheus's global `evaluation_interval`
+   */
+  readonly interval?: string;
   readonly rules: readonly Rule[];
 }
 
@@ -227,12 +235,18 @@ export interface AlertRulesProps {
    * @default '10m'
    */
   readonly certificateExpiryFor?: string;
+  /**
+   * Service level objectives: with them, the error ratios over the burn-rate windows and the
+   * budget left are recorded, and two page and two ticket burn-rate alerts watch each objective.
+   * @default - no SLO rules
+   */
+  readonly slo?: SloProps;
 }
 
 /** The thresholds and durations alone: what an environment tunes, without scope or limits. */
 export type AlertThresholdProps = Omit<
   AlertRulesProps,
-  'selector' | 'probeSelector' | 'runbookBaseUrl' | 'memoryLimitBytes' | 'cpuLimitCores'
+  'selector' | 'probeSelector' | 'runbookBaseUrl' | 'memoryLimitBytes' | 'cpuLimitCores' | 'slo'
 >;
 
 /**
@@ -365,6 +379,8 @@ export interface AlertSettings {
   readonly probeSelector?: Selector;
   readonly certificateExpiryWarningDays: number;
   readonly certificateExpiryCriticalDays: number;
+  /** The checked SLOs, availability first; empty without `slo`. */
+  readonly slo: readonly ResolvedObjective[];
   readonly durations: {
     readonly errorRatioFor: string;
     readonly latencyFor: string;
@@ -417,6 +433,7 @@ export function resolveAlertSettings(props: AlertRulesProps = {}): AlertSettings
       props.certificateExpiryWarningDays ?? defaults.certificateExpiryWarningDays.default,
     certificateExpiryCriticalDays:
       props.certificateExpiryCriticalDays ?? defaults.certificateExpiryCriticalDays.default,
+    slo: resolveSlo(WHERE, props.slo),
     durations: {
       errorRatioFor: props.errorRatioFor ?? defaults.errorRatioFor.default,
       latencyFor: props.latencyFor ?? defaults.latencyFor.default,
@@ -673,6 +690,12 @@ function rulesFromSettings(settings: AlertSettings): RuleGroup[] {
   return [
     { name: RECORDING_GROUP, rules: buildRecordingRules(selector) },
     { name: ALERT_GROUP, rules: alerts },
+    ...buildSloRuleGroups(
+      settings.slo,
+      selector,
+      (urgency) => (urgency === 'page' ? Severity.CRITICAL : Severity.WARNING),
+      runbook,
+    ),
   ];
 }
 
@@ -694,6 +717,7 @@ export function toPrometheusRulesYaml(groups: readonly RuleGroup[]): string {
   const document = {
     groups: groups.map((group) => ({
       name: group.name,
+      ...(group.interval !== undefined ? { interval: group.interval } : {}),
       rules: group.rules.map((rule) =>
         'record' in rule
           ? { record: rule.record, expr: rule.expr }

@@ -25,7 +25,11 @@ import {
   PROCESS_METRICS,
   PROTOCOL_GENERATIONS,
 } from '@mcpenv/contract';
+import { renderAnnotation } from './annotations';
 import { durationSeconds, type Selector } from './promql';
+import { buildSloRuleTests } from './slo-rule-tests';
+
+export { renderAnnotation } from './annotations';
 
 /** Where the rule tests sit, next to the rules they test. */
 export const RULES_FILE_NAME = 'rules.yaml';
@@ -363,69 +367,6 @@ function scenarios(settings: AlertSettings): Record<string, Scenario> {
   };
 }
 
-/** Go's `%.4g`, which Prometheus's humanize functions use. */
-function formatG4(value: number): string {
-  if (value === 0) return '0';
-  if (!Number.isFinite(value)) return Number.isNaN(value) ? 'NaN' : value > 0 ? '+Inf' : '-Inf';
-  const [mantissa = '', exponentText = '0'] = value.toExponential(3).split('e');
-  const exponent = Number(exponentText);
-  const trim = (digits: string): string => (digits.includes('.') ? digits.replace(/\.?0+$/, '') : digits);
-  if (exponent < -4 || exponent >= 4) {
-    const sign = exponent < 0 ? '-' : '+';
-    return `${trim(mantissa)}e${sign}${String(Math.abs(exponent)).padStart(2, '0')}`;
-  }
-  return trim(value.toFixed(3 - exponent));
-}
-
-/** Prometheus's `humanizeDuration` template function. */
-function humanizeDuration(seconds: number): string {
-  if (seconds === 0 || !Number.isFinite(seconds)) return `${formatG4(seconds)}${seconds === 0 ? 's' : ''}`;
-  const sign = seconds < 0 ? '-' : '';
-  let value = Math.abs(seconds);
-  if (value >= 1) {
-    const whole = Math.trunc(value);
-    const [days, hours, minutes, secs] = [
-      Math.trunc(whole / 86_400),
-      Math.trunc(whole / 3_600) % 24,
-      Math.trunc(whole / 60) % 60,
-      whole % 60,
-    ];
-    if (days !== 0) return `${sign}${days}d ${hours}h ${minutes}m ${secs}s`;
-    if (hours !== 0) return `${sign}${hours}h ${minutes}m ${secs}s`;
-    if (minutes !== 0) return `${sign}${minutes}m ${secs}s`;
-    return `${sign}${formatG4(value)}s`;
-  }
-  let prefix = '';
-  for (const next of ['m', 'u', 'n', 'p', 'f', 'a', 'z', 'y']) {
-    if (value >= 1) break;
-    prefix = next;
-    value *= 1000;
-  }
-  return `${sign}${formatG4(value)}${prefix}s`;
-}
-
-const TEMPLATE_ACTION = /\{\{\s*(.*?)\s*\}\}/g;
-
-/**
- * Renders an annotation the way Prometheus will, for the template forms the alerts use:
- * `{{ $labels.name }}`, `{{ $value }}` and `{{ $value | humanizePercentage }}` or
- * `humanizeDuration`. Anything else throws, so the generator never guesses.
- */
-export function renderAnnotation(
-  template: string,
-  labels: Readonly<Record<string, string>>,
-  value: number,
-): string {
-  return template.replace(TEMPLATE_ACTION, (_match, action: string) => {
-    const label = /^\$labels\.([a-zA-Z_][a-zA-Z0-9_]*)$/.exec(action);
-    if (label) return labels[label[1] ?? ''] ?? '';
-    if (action === '$value') return String(value);
-    if (action === '$value | humanizePercentage') return `${formatG4(value * 100)}%`;
-    if (action === '$value | humanizeDuration') return humanizeDuration(value);
-    throw new Error(`the rule tests cannot render the template action {{ ${action} }}`);
-  });
-}
-
 function seriesText(spec: SeriesSpec, selector: Readonly<Record<string, string>>): string {
   const labels: Record<string, string> = { ...selector, instance: INSTANCE, ...spec.labels };
   const body = Object.keys(labels)
@@ -540,11 +481,14 @@ export function buildRuleTests(
   return {
     rule_files: [RULES_FILE_NAME],
     evaluation_interval: '1m',
-    tests: alerts.flatMap((rule) => {
-      const scenario = byAlert[rule.alert];
-      if (!scenario) throw new Error(`the alert ${rule.alert} has no rule-test scenario in rule-tests.ts`);
-      return casesFor(rule, scenario, settings);
-    }),
+    tests: [
+      ...alerts.flatMap((rule) => {
+        const scenario = byAlert[rule.alert];
+        if (!scenario) throw new Error(`the alert ${rule.alert} has no rule-test scenario in rule-tests.ts`);
+        return casesFor(rule, scenario, settings);
+      }),
+      ...buildSloRuleTests(settings.slo, settings.selector, groups),
+    ],
   };
 }
 
