@@ -9,6 +9,13 @@ import type {
   IngressRoutingOptions,
 } from './k8s/routing';
 import { ALERT_SETTINGS, type AlertThresholdProps } from './monitoring/alerts';
+import {
+  type AvailabilityObjective,
+  latencyThreshold,
+  type LatencyObjective,
+  objectivePercent,
+  type SloProps,
+} from './monitoring/slo';
 import type { ContainerResources } from './k8s/pod';
 import { type McpProbeOptions, ProbeProtocol } from './k8s/probe';
 import type { TracingProps } from './k8s/tracing';
@@ -443,6 +450,28 @@ export const ProbeSchema = propsOf<McpProbeOptions>()({
   resources: resources().optional().describe('Probe container requests and limits.'),
 }).describe('A synthetic client of the public URL, with its alerts and panels (McpProbeOptions).');
 
+export const SloSchema = propsOf<SloProps>()({
+  availability: propsOf<AvailabilityObjective>()({
+    objective: number(objectivePercent).describe(
+      'Percentage of /mcp requests not answered with a 5xx, e.g. 99.9.',
+    ),
+  })
+    .optional()
+    .describe('Availability objective over 30 days.'),
+  latency: propsOf<LatencyObjective>()({
+    objective: number(objectivePercent).describe(
+      'Percentage of /mcp requests within the threshold, e.g. 99.',
+    ),
+    thresholdSeconds: number(latencyThreshold).describe(
+      'The threshold in seconds: a bucket bound of mcp_request_duration_seconds, e.g. 0.5.',
+    ),
+  })
+    .optional()
+    .describe('Latency objective over 30 days.'),
+}).describe(
+  'Service level objectives over 30 days, with recorded error ratios, the budget left and burn-rate alerts (SloProps).',
+);
+
 export const McpEnvironmentSpecSchema = propsOf<McpEnvironmentSpec>(
   'must be a mapping with the fields name, image, publicUrl and the optional settings of an environment',
 )({
@@ -479,6 +508,7 @@ export const McpEnvironmentSpecSchema = propsOf<McpEnvironmentSpec>(
   dashboardLabels: labels().optional().describe('Labels for the Grafana dashboard sidecar.'),
   runbookBaseUrl: text(httpsBaseUrl).optional().describe('Base URL of the runbooks linked from alerts.'),
   alerts: AlertsSchema.optional(),
+  slo: SloSchema.optional(),
   tracing: TracingSchema.optional(),
   probe: ProbeSchema.optional(),
   terraformBackend: TerraformBackendSchema.optional(),

@@ -4,6 +4,7 @@ import { type PropOrigins, reportedAs } from '../errors';
 import { claimInstance } from './collisions';
 import { Cache, Database } from './data';
 import { ALERT_SETTINGS, type AlertThresholdProps } from '../monitoring/alerts';
+import { resolveSlo, type SloProps } from '../monitoring/slo';
 import { McpMonitoring } from './monitoring';
 import { McpNetworkPolicies, namespaceNamed } from './network-policies';
 import type { ContainerResources } from './pod';
@@ -120,6 +121,13 @@ export interface McpEnvironmentProps {
    */
   readonly alerts?: AlertThresholdProps;
   /**
+   * Service level objectives over 30 days (availability, and latency within a histogram bucket
+   * bound): recorded error ratios and budget left, dashboard rows, and page and ticket
+   * burn-rate alerts.
+   * @default - no SLOs
+   */
+  readonly slo?: SloProps;
+  /**
    * Longest tool call or quiet `subscriptions/listen` stream the routing must keep open, in
    * seconds; at least 30, twice the server's SSE keep-alive interval (`McpRouting`).
    * @default 3600
@@ -167,6 +175,7 @@ function validateProps(props: McpEnvironmentProps): OtlpCollector | undefined {
       check(WHERE, 'oauth.tenantClaim', props.oauth.tenantClaim, jwtClaimName);
     }
   }
+  resolveSlo(WHERE, props.slo);
   if (props.tracing === undefined) return undefined;
   checkServerTracing(WHERE, 'tracing', props.tracing);
   return otlpCollector(WHERE, 'tracing', props.tracing);
@@ -215,6 +224,7 @@ const CHILD_PROPS: PropOrigins = {
           labels: 'monitoringLabels',
           sidecarLabels: 'dashboardLabels',
           runbookBaseUrl: 'runbookBaseUrl',
+          slo: 'slo',
           ...Object.fromEntries(Object.keys(ALERT_SETTINGS).map((prop) => [prop, `alerts.${prop}`])),
         },
       },
@@ -339,6 +349,7 @@ export class McpEnvironment extends Construct {
       ...(props.dashboardLabels !== undefined ? { sidecarLabels: props.dashboardLabels } : {}),
       ...(props.runbookBaseUrl !== undefined ? { runbookBaseUrl: props.runbookBaseUrl } : {}),
       ...props.alerts,
+      ...(props.slo !== undefined ? { slo: props.slo } : {}),
       ...(this.probe !== undefined ? { probeSelector: this.probe.metricsSelector } : {}),
       memoryLimitBytes: this.server.memoryLimitBytes,
       cpuLimitCores: this.server.cpuLimitCores,

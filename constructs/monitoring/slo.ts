@@ -11,6 +11,7 @@
  */
 import { METRICS, SLO_INDICATORS, SLO_PERIOD, type SloIndicator, type SloWindow } from '@mcpenv/contract';
 import { invalidProp } from '../errors';
+import { check, type Validator } from '../validators';
 
 /** An availability objective: the share of `/mcp` requests not answered with a 5xx status. */
 export interface AvailabilityObjective {
@@ -92,49 +93,45 @@ export const LATENCY_THRESHOLDS: readonly number[] = METRICS.requestDurationSeco
 /** Rounds away binary noise (1 - 0.999 is 0.0010000000000000009). */
 const tidy = (value: number): number => Number(value.toPrecision(12));
 
-function checkObjective(where: string, prop: string, value: unknown): number {
+/** An objective in percent: above the lowest the fast-burn page can fire at, below 100. */
+export const objectivePercent: Validator = (value) => {
   const lowest = Math.ceil(LOWEST_OBJECTIVE_PERCENT * 100) / 100;
   if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw invalidProp(where, prop, 'be a percentage such as 99.9', value, 'write 99.9% as 99.9');
+    return { rule: 'be a percentage such as 99.9', fix: 'write 99.9% as 99.9' };
   }
   if (value >= 100) {
-    throw invalidProp(
-      where,
-      prop,
-      'be less than 100: a 100% objective leaves no error budget to alert on',
-      value,
-      'use 99.9 or 99.99',
-    );
+    return {
+      rule: 'be less than 100: a 100% objective leaves no error budget to alert on',
+      fix: 'use 99.9 or 99.99',
+    };
   }
   if (value <= LOWEST_OBJECTIVE_PERCENT) {
-    throw invalidProp(
-      where,
-      prop,
-      `be at least ${lowest}: below it, ${FASTEST_BURN} times the error budget is more than every ` +
+    return {
+      rule:
+        `be at least ${lowest}: below it, ${FASTEST_BURN} times the error budget is more than every ` +
         'request, so the fast-burn page could never fire',
-      value,
-      value > 0 && value <= 1 ? 'write the objective in percent: 99.9, not 0.999' : 'use 99 or 99.9',
-    );
+      fix: value > 0 && value <= 1 ? 'write the objective in percent: 99.9, not 0.999' : 'use 99 or 99.9',
+    };
   }
-  return value;
-}
+  return undefined;
+};
 
-function checkThreshold(where: string, prop: string, value: unknown): number {
-  if (typeof value === 'number' && LATENCY_THRESHOLDS.includes(value)) return value;
+/** A latency threshold: one of the latency histogram's bucket bounds. */
+export const latencyThreshold: Validator = (value) => {
+  if (typeof value === 'number' && LATENCY_THRESHOLDS.includes(value)) return undefined;
   const nearest =
     typeof value === 'number' && Number.isFinite(value)
       ? [...LATENCY_THRESHOLDS].sort((a, b) => Math.abs(a - value) - Math.abs(b - value) || a - b)[0]
       : undefined;
-  throw invalidProp(
-    where,
-    prop,
-    `be one of the bucket bounds of ${METRICS.requestDurationSeconds.name} (${LATENCY_THRESHOLDS.join(', ')} ` +
+  return {
+    rule:
+      `be one of the bucket bounds of ${METRICS.requestDurationSeconds.name} (${LATENCY_THRESHOLDS.join(', ')} ` +
       'seconds): a threshold between buckets cannot be counted exactly',
-    value,
-    (nearest !== undefined ? `use ${nearest}, the nearest bound, ` : 'use a bound, ') +
+    fix:
+      (nearest !== undefined ? `use ${nearest}, the nearest bound, ` : 'use a bound, ') +
       'or add the bucket to the catalogue (LATENCY_BUCKETS in @mcpenv/contract) so the server exposes it',
-  );
-}
+  };
+};
 
 /**
  * Checks `slo` and returns its objectives in a fixed order (availability, latency). Errors name
@@ -170,11 +167,12 @@ export function resolveSlo(where: string, slo: SloProps | undefined, prop = 'slo
         'write { objective: 99.9 }',
       );
     }
-    const objective = checkObjective(where, `${prop}.${indicator}.objective`, spec.objective);
-    const threshold =
-      indicator === 'latency'
-        ? checkThreshold(where, `${prop}.latency.thresholdSeconds`, spec.thresholdSeconds)
-        : undefined;
+    check(where, `${prop}.${indicator}.objective`, spec.objective, objectivePercent);
+    const objective = spec.objective as number;
+    if (indicator === 'latency') {
+      check(where, `${prop}.latency.thresholdSeconds`, spec.thresholdSeconds, latencyThreshold);
+    }
+    const threshold = indicator === 'latency' ? spec.thresholdSeconds : undefined;
     objectives.push({
       indicator,
       objectivePercent: objective,
