@@ -41,9 +41,9 @@ import {
 } from './slo';
 
 /**
- * The dashboard JSON schema version this model is written for. The SDK's builder defaults to
- * its own newest (42, Grafana 12) and has no setter; every field written here reads the same at
- * 39, which Grafana 10.4 and later load and migrate upward.
+ * The dashboard JSON schema version this model declares. The SDK's builder writes its own newest
+ * (42, Grafana 12) and has no setter; every field written here reads the same at 39, and Grafana
+ * migrates an older version upward when it loads the dashboard.
  */
 export const DASHBOARD_SCHEMA_VERSION = 39;
 
@@ -181,6 +181,8 @@ const BUDGET_STEPS: readonly ThresholdStep[] = [
   [0.25, 'orange'],
   [0.5, 'green'],
 ];
+/** The short windows the SLI panel shows besides the whole period. */
+const SLI_SHORT_WINDOWS: readonly SloWindow[] = ['1h', '5m'];
 const URGENCY_COLORS: Readonly<Record<BurnRateUrgency, string>> = { page: 'red', ticket: 'orange' };
 
 /** A threshold step: from `value` up (from minus infinity for `null`), the colour. */
@@ -325,8 +327,15 @@ function goodEvents(objective: ResolvedObjective): string {
     : '/mcp requests not answered with a 5xx status';
 }
 
-/** A window as the legend writes it: "30d", "1h", "5m". */
-const windowLegend = (window: SloWindow): string => window;
+/** "green from 50%, orange from 25%, red below" for percentage steps. */
+function budgetStepsText(steps: readonly ThresholdStep[]): string {
+  const above = steps.filter(([value]) => value !== null).reverse();
+  const base = steps.find(([value]) => value === null)?.[1] ?? 'none';
+  return [
+    ...above.map(([value, color]) => `${color} from ${tidy((value ?? 0) * 100)}%`),
+    `${base} below`,
+  ].join(', ');
+}
 
 /**
  * One row per objective: the SLI over the period and short windows against the objective, the
@@ -341,7 +350,7 @@ function sloRow(objective: ResolvedObjective, s: Selector, y: number): RowSpec {
   const first = SLO_ROW_IDS[indicator];
   const label = INDICATOR_TITLES[indicator];
   const sli = (window: SloWindow): readonly [string, string] => [
-    windowLegend(window),
+    window,
     `1 - ${sloRecorded(indicator, window, s)}`,
   ];
   const budget = sloRecorded(indicator, 'budget', s);
@@ -370,10 +379,7 @@ function sloRow(objective: ResolvedObjective, s: Selector, y: number): RowSpec {
         [null, 'green'],
         ...factors.map((factor): ThresholdStep => [factor, URGENCY_COLORS[urgency]]),
       ],
-      queries: windows.map((window) => [
-        windowLegend(window),
-        `${sloRecorded(indicator, window, s)} / ${errorBudget}`,
-      ]),
+      queries: windows.map((window) => [window, `${sloRecorded(indicator, window, s)} / ${errorBudget}`]),
     };
   };
 
@@ -395,15 +401,15 @@ function sloRow(objective: ResolvedObjective, s: Selector, y: number): RowSpec {
         {
           title: `${label} SLI vs ${targetText(objective)}`,
           description:
-            `Share of ${goodEvents(objective)}, over the ${SLO_PERIOD} period and the last hour and five ` +
-            `minutes, against the objective ${name} (the dashed line).`,
+            `Share of ${goodEvents(objective)}, over the ${SLO_PERIOD} period and the last ` +
+            `${SLI_SHORT_WINDOWS.join(' and ')}, against the objective ${name} (the dashed line).`,
           unit: 'percentunit',
           axis: { max: 1 },
           thresholds: [
             [null, 'red'],
             [target, 'green'],
           ],
-          queries: [sli(SLO_PERIOD), sli('1h'), sli('5m')],
+          queries: [sli(SLO_PERIOD), ...SLI_SHORT_WINDOWS.map(sli)],
         },
         1,
         { x: 0, w: PANEL_WIDTH, dy: 0 },
@@ -413,7 +419,7 @@ function sloRow(objective: ResolvedObjective, s: Selector, y: number): RowSpec {
           title: `${label} error budget left`,
           description:
             `Share of the error budget of ${name} (${budgetPercent} of requests over ${SLO_PERIOD_TEXT}) ` +
-            'not yet spent: 100% untouched, 0 spent, below 0 overspent. Red below 25%, orange below 50%.',
+            `not yet spent: 100% untouched, 0 spent, below 0 overspent; ${budgetStepsText(BUDGET_STEPS)}.`,
           unit: 'percentunit',
           type: 'stat',
           thresholds: BUDGET_STEPS,
@@ -427,7 +433,7 @@ function sloRow(objective: ResolvedObjective, s: Selector, y: number): RowSpec {
           title: `${label} error budget trend`,
           description:
             `The error budget of ${name} left over the ${SLO_PERIOD} period, over time: a steep fall is ` +
-            'a fast burn. Dashed lines at 50% and 25%.',
+            `a fast burn. Dashed lines where the colour changes: ${budgetStepsText(BUDGET_STEPS)}.`,
           unit: 'percentunit',
           axis: { max: 1 },
           thresholds: BUDGET_STEPS,
