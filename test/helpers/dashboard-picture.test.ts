@@ -1,6 +1,8 @@
 import {
   buildDashboard,
   type DashboardPanel,
+  dashboardPanels,
+  type DashboardRow,
   type GrafanaDashboard,
 } from '../../constructs/monitoring/dashboard';
 import {
@@ -37,7 +39,7 @@ function panel(overrides: Partial<DashboardPanel> & Pick<DashboardPanel, 'id' | 
   };
 }
 
-function dashboard(...panels: DashboardPanel[]): GrafanaDashboard {
+function dashboard(...panels: (DashboardPanel | DashboardRow)[]): GrafanaDashboard {
   return { uid: 'test', title: 'Test dashboard', schemaVersion: 39, panels, templating: { list: [] } };
 }
 
@@ -84,7 +86,7 @@ function texts(svg: string): string[] {
 /** Label values a panel's legend formats ask for, and a deterministic wave for each series. */
 function syntheticResults(dash: GrafanaDashboard): PanelResults {
   const byPanel = new Map<number, Map<string, SeriesData[]>>();
-  for (const p of dash.panels) {
+  for (const p of dashboardPanels(dash)) {
     const byRefId = new Map<string, SeriesData[]>();
     p.targets.forEach((target, targetIndex) => {
       const names = [...target.legendFormat.matchAll(/\{\{(\w+)\}\}/g)].map(([, name]) => name);
@@ -477,6 +479,116 @@ describe('renderDashboardSvg', () => {
     expect(svg).not.toContain('<polyline');
   });
 
+  test('draws a row as its title after a chevron that shows whether it is collapsed', () => {
+    const row = (collapsed: boolean): DashboardRow => ({
+      id: 100,
+      type: 'row',
+      title: 'Availability 99.9% over 30 days',
+      collapsed,
+      gridPos: { h: 1, w: 24, x: 0, y: 8 },
+      panels: [],
+    });
+    const draw = (collapsed: boolean): string =>
+      renderDashboardSvg(dashboard(requestRate, row(collapsed)), results(1), { start: START, end: END });
+    const expanded = draw(false);
+    expectWellFormed(expanded);
+    expect(texts(expanded)).toContain('Availability 99.9% over 30 days');
+    // A row is a header, not a panel: no background box and no "No data".
+    expect(expanded.match(/fill="#181b1f"/g)).toHaveLength(1);
+    expect(texts(expanded).filter((t) => t === 'No data')).toHaveLength(1);
+    const chevron = (svg: string): number[] =>
+      (/<polygon points="([^"]*)"/.exec(svg)?.[1] ?? '').split(/[ ,]/).map(Number);
+    // Down: two points level at the top; right: two points level on the left.
+    const [x1, y1, x2, y2] = chevron(expanded);
+    expect([y1 === y2, x1 === x2]).toEqual([true, false]);
+    const [cx1, , cx2, , cx3] = chevron(draw(true));
+    expect(cx1).toBe(cx3);
+    expect(cx2).toBeGreaterThan(cx1 ?? 0);
+  });
+
+  test("draws a stat as its series' last value in the colour of its threshold step", () => {
+    const budget = panel({
+      id: 1,
+      title: 'Error budget left',
+      type: 'stat',
+      gridPos: { h: 8, w: 4, x: 0, y: 0 },
+      fieldConfig: {
+        defaults: {
+          unit: 'percentunit',
+          thresholds: {
+            mode: 'absolute' as never,
+            steps: [
+              { value: null, color: 'red' },
+              { value: 0.25, color: 'orange' },
+              { value: 0.5, color: 'green' },
+            ],
+          },
+        },
+        overrides: [],
+      },
+    });
+    const draw = (...values: number[]): string =>
+      renderDashboardSvg(dashboard(budget), results(1, { labels: {}, points: samples(...values) }), {
+        start: START,
+        end: END,
+      });
+    const valueText = (svg: string) => /<text [^>]*fill="(#[0-9a-f]{6})"[^>]*>([^<]*%)<\/text>/.exec(svg);
+    expect(valueText(draw(0.9, 0.8, NaN))?.slice(1)).toEqual(['#73bf69', '80%']);
+    expect(valueText(draw(0.9, 0.3))?.slice(1)).toEqual(['#ff9830', '30%']);
+    expect(valueText(draw(0.9, -0.2))?.slice(1)).toEqual(['#f2495c', '-20%']);
+    const svg = draw(0.5);
+    expectWellFormed(svg);
+    expect(svg).not.toMatch(/<polyline|<circle/);
+  });
+
+  test('draws dashed threshold lines on a time series and stretches its axis to them', () => {
+    const burn = panel({
+      id: 1,
+      title: 'Burn rate',
+      fieldConfig: {
+        defaults: {
+          unit: 'none',
+          min: 0,
+          custom: { thresholdsStyle: { mode: 'dashed' } },
+          thresholds: {
+            mode: 'absolute' as never,
+            steps: [
+              { value: null, color: 'green' },
+              { value: 6, color: 'red' },
+              { value: 14.4, color: 'red' },
+            ],
+          },
+        },
+        overrides: [],
+      },
+    });
+    const svg = renderDashboardSvg(
+      dashboard(burn),
+      results(1, { labels: { pod: 'a' }, points: samples(0.5, 1) }),
+      {
+        start: START,
+        end: END,
+      },
+    );
+    const dashed = [...svg.matchAll(/<line [^>]*stroke="(#[0-9a-f]{6})"[^>]*stroke-dasharray="6 4"\/>/g)];
+    expect(dashed.map(([, colour]) => colour)).toEqual(['#f2495c', '#f2495c']);
+    expect(Math.max(...texts(svg).map(Number).filter(Number.isFinite))).toBeGreaterThanOrEqual(14.4);
+    // Without a threshold style, the steps only colour; no line is drawn.
+    const plain = panel({
+      ...burn,
+      fieldConfig: { ...burn.fieldConfig, defaults: { ...burn.fieldConfig.defaults, custom: {} } },
+    });
+    const without = renderDashboardSvg(
+      dashboard(plain),
+      results(1, { labels: {}, points: samples(0.5, 1) }),
+      {
+        start: START,
+        end: END,
+      },
+    );
+    expect(without).not.toContain('stroke-dasharray');
+  });
+
   test('rejects a range that ends before it starts', () => {
     expect(() => renderDashboardSvg(dashboard(), new Map(), { start: END, end: START })).toThrow(
       /`end` must be a finite number of unix seconds after `start`/,
@@ -501,6 +613,21 @@ describe('renderDashboardSvg', () => {
     for (const p of mcp.panels) expect(shown).toContain(p.title);
     expect(shown).not.toContain('No data');
     expect(shown).toEqual(expect.arrayContaining(['p95 endpoint-0', 'tool_name-1 status-1']));
+    expect(svg).not.toMatch(/NaN|undefined|Infinity/);
+  });
+
+  test('renders the mcpenv dashboard with its SLO rows, stats and threshold lines', () => {
+    const mcp = buildDashboard({
+      probeSelector: { job: 'mcp-probe' },
+      slo: { availability: { objective: 99.9 }, latency: { objective: 99, thresholdSeconds: 0.5 } },
+    });
+    const svg = renderDashboardSvg(mcp, syntheticResults(mcp), { start: START, end: END });
+    expectWellFormed(svg);
+    const shown = texts(svg);
+    for (const entry of mcp.panels) expect(shown).toContain(entry.title);
+    expect(shown).not.toContain('No data');
+    expect(svg.match(/<g id="row-/g)).toHaveLength(2);
+    expect(svg).toContain('stroke-dasharray');
     expect(svg).not.toMatch(/NaN|undefined|Infinity/);
   });
 });

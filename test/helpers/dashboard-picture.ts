@@ -1,10 +1,17 @@
 /**
  * Draws a Grafana dashboard as an SVG picture from what Prometheus answered for its panels, so
  * the README can show the dashboard without a browser or a Grafana. It follows Grafana's dark
- * theme and 24-column grid, and is deterministic: no clock, no locale, and coordinates rounded,
+ * theme and 24-column grid, and draws rows (their title; a collapsed row hides its panels, as in
+ * Grafana), time series (with their threshold lines), state timelines and stats (the last value
+ * in its threshold colour). It is deterministic: no clock, no locale, and coordinates rounded,
  * so the same dashboard, results and options always give the same bytes.
  */
-import type { DashboardPanel, GrafanaDashboard } from '../../constructs/monitoring/dashboard';
+import {
+  type DashboardPanel,
+  type DashboardRow,
+  type GrafanaDashboard,
+  isDashboardRow,
+} from '../../constructs/monitoring/dashboard';
 import { invalidProp } from '../../constructs/errors';
 
 /** One series of a range query: its labels and its [unix seconds, value] samples. */
@@ -45,6 +52,15 @@ const THEME = {
   down: '#f2495c',
   onState: '#111217',
 } as const;
+/** Grafana's named colours that thresholds use, in its dark theme. */
+const NAMED_COLORS: Readonly<Record<string, string>> = {
+  green: '#73bf69',
+  red: '#f2495c',
+  orange: '#ff9830',
+  yellow: '#fade2a',
+  blue: '#5794f2',
+  purple: '#b877d9',
+};
 /** Grafana's classic palette, in the order it gives series their colours. */
 const PALETTE = [
   '#73bf69',
@@ -78,6 +94,8 @@ const LEGEND_ROW_HEIGHT = 16;
 const LEGEND_MAX_ROWS = 3;
 const SWATCH_WIDTH = 14;
 const NO_DATA_SIZE = 14;
+const ROW_TITLE_SIZE = 14;
+const STAT_MAX_SIZE = 48;
 /** Nice steps are these multiples of a power of ten; each is at most twice the one before. */
 const NICE_FACTORS = [1, 2, 2.5, 5, 10, 20] as const;
 /** Time-axis steps in seconds, each at most 2.5 times the one before, so 3 to 5 ticks fit. */
@@ -190,17 +208,41 @@ export function renderDashboardSvg(
       }),
     );
   }
-  dashboard.panels.forEach((panel, index) => {
+  dashboard.panels.forEach((entry, index) => {
     const box: Box = {
-      x: MARGIN + panel.gridPos.x * columnWidth,
-      y: headerHeight + panel.gridPos.y * GRID_ROW_HEIGHT,
-      width: Math.max(1, panel.gridPos.w * columnWidth - GAP),
-      height: Math.max(1, panel.gridPos.h * GRID_ROW_HEIGHT - GAP),
+      x: MARGIN + entry.gridPos.x * columnWidth,
+      y: headerHeight + entry.gridPos.y * GRID_ROW_HEIGHT,
+      width: Math.max(1, entry.gridPos.w * columnWidth - GAP),
+      height: Math.max(1, entry.gridPos.h * GRID_ROW_HEIGHT - GAP),
     };
-    lines.push(...renderPanel(panel, index, panelSeries(panel, results, time), box, time));
+    lines.push(
+      ...(isDashboardRow(entry)
+        ? renderRow(entry, index, box)
+        : renderPanel(entry, index, panelSeries(entry, results, time), box, time)),
+    );
   });
   lines.push('</svg>');
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * A row: its title after a chevron, pointing down when expanded and right when collapsed (its
+ * panels are then hidden, as Grafana hides them).
+ */
+function renderRow(row: DashboardRow, index: number, box: Box): string[] {
+  const middle = box.y + box.height / 2;
+  const chevron = row.collapsed
+    ? `${num(box.x + 2)},${num(middle - 5)} ${num(box.x + 8)},${num(middle)} ${num(box.x + 2)},${num(middle + 5)}`
+    : `${num(box.x)},${num(middle - 3)} ${num(box.x + 10)},${num(middle - 3)} ${num(box.x + 5)},${num(middle + 3)}`;
+  return [
+    `<g id="row-${index}">`,
+    `<polygon points="${chevron}" fill="${THEME.text}"/>`,
+    text(fit(row.title, box.width - 16, ROW_TITLE_SIZE), box.x + 16, middle + ROW_TITLE_SIZE / 3, {
+      size: ROW_TITLE_SIZE,
+      weight: 500,
+    }),
+    '</g>',
+  ];
 }
 
 function renderPanel(
@@ -230,6 +272,8 @@ function renderPanel(
     );
   } else if (panel.type === 'state-timeline') {
     lines.push(...renderStateTimeline(panel, series, box, time));
+  } else if (panel.type === 'stat') {
+    lines.push(...renderStat(panel, series, box));
   } else {
     lines.push(...renderTimeseries(panel, index, series, box, time));
   }
@@ -245,7 +289,12 @@ function renderTimeseries(
   time: TimeAxis,
 ): string[] {
   const unit = panelUnit(panel);
-  const values = series.flatMap((s) => s.points.map(([, value]) => value)).filter(Number.isFinite);
+  const thresholdLines = drawnThresholds(panel);
+  const values = [
+    ...series.flatMap((s) => s.points.map(([, value]) => value)),
+    // The lines are drawn against the data, so the axis reaches them.
+    ...thresholdLines.map((step) => step.value),
+  ].filter(Number.isFinite);
   const fieldMin = panel.fieldConfig.defaults.min;
   const fieldMax = panel.fieldConfig.defaults.max;
   // A panel whose series have no finite value still gets an axis: from the minimum, or 0, up one unit.
@@ -285,6 +334,13 @@ function renderTimeseries(
     `<clipPath id="${clipId}">${rect({ x: plot.x, y: plot.y - 1, width: plot.width, height: plot.height + 2 }, '#000')}</clipPath>`,
     `<g clip-path="url(#${clipId})">`,
   );
+  for (const step of thresholdLines) {
+    const lineY = y(step.value);
+    lines.push(
+      `<line x1="${num(plot.x)}" y1="${num(lineY)}" x2="${num(plot.x + plot.width)}" y2="${num(lineY)}" ` +
+        `stroke="${step.color}" stroke-width="1"${step.dashed ? ' stroke-dasharray="6 4"' : ''}/>`,
+    );
+  }
   for (const s of series) {
     for (const run of finiteRuns(s.points)) {
       const coordinates = run.map(([t, v]) => `${num(x(t))},${num(y(v))}`);
@@ -360,6 +416,69 @@ function renderStateTimeline(
   });
   lines.push(...legend.lines);
   return lines;
+}
+
+/**
+ * A stat: each series' last finite value, large, side by side, coloured by the panel's thresholds,
+ * with the series' name under it when there are several.
+ */
+function renderStat(panel: DashboardPanel, series: readonly DrawnSeries[], box: Box): string[] {
+  const unit = panelUnit(panel);
+  const bodyTop = box.y + PANEL_BODY_OFFSET;
+  const bodyHeight = box.y + box.height - PADDING - bodyTop;
+  const cellWidth = (box.width - 2 * PADDING) / series.length;
+  const lines: string[] = [];
+  series.forEach((s, index) => {
+    const last = [...s.points].reverse().find(([, value]) => Number.isFinite(value));
+    const label = last ? formatUnit(last[1], unit) : 'No data';
+    const color = last ? thresholdColor(panel, last[1]) : THEME.mutedText;
+    const size = Math.max(
+      NO_DATA_SIZE,
+      Math.min(
+        STAT_MAX_SIZE,
+        bodyHeight * 0.5,
+        (cellWidth - 8) / (Array.from(label).length * GLYPH_WIDTH_EM),
+      ),
+    );
+    const centre = box.x + PADDING + cellWidth * (index + 0.5);
+    const baseline = bodyTop + bodyHeight / 2 + size / 3;
+    lines.push(text(label, centre, baseline, { size, fill: color, anchor: 'middle', weight: 500 }));
+    if (series.length > 1) {
+      lines.push(
+        text(fit(s.name, cellWidth - 8, LEGEND_SIZE), centre, baseline + LEGEND_SIZE + 6, {
+          size: LEGEND_SIZE,
+          fill: THEME.mutedText,
+          anchor: 'middle',
+        }),
+      );
+    }
+  });
+  return lines;
+}
+
+/** The panel's threshold steps as lines: every step but the base, when the panel shows them. */
+function drawnThresholds(panel: DashboardPanel): { value: number; color: string; dashed: boolean }[] {
+  const mode: unknown = panel.fieldConfig.defaults.custom?.thresholdsStyle?.mode;
+  if (mode !== 'line' && mode !== 'dashed' && mode !== 'line+area' && mode !== 'dashed+area') return [];
+  return (panel.fieldConfig.defaults.thresholds?.steps ?? []).flatMap((step) =>
+    typeof step.value === 'number' && Number.isFinite(step.value)
+      ? [{ value: step.value, color: colorOf(step.color), dashed: mode.startsWith('dashed') }]
+      : [],
+  );
+}
+
+/** The colour of the highest threshold step at or below `value` (the base step below them all). */
+function thresholdColor(panel: DashboardPanel, value: number): string {
+  let color: string = THEME.text;
+  for (const step of panel.fieldConfig.defaults.thresholds?.steps ?? []) {
+    if (step.value === null || value >= step.value) color = colorOf(step.color);
+  }
+  return color;
+}
+
+/** A Grafana colour, by name or as written (`#rrggbb`). */
+function colorOf(color: string): string {
+  return NAMED_COLORS[color] ?? (/^#[0-9a-fA-F]{3,8}$/.test(color) ? color : THEME.text);
 }
 
 /** The area left for the plot once the title, the axis labels and the legend have their room. */

@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { parse } from 'yaml';
 import { loadEnvironment } from '../../app/environments';
 import { synthEnvironment } from '../../app/synth';
-import type { GrafanaDashboard } from '../../constructs/monitoring/dashboard';
+import { dashboardPanels, type GrafanaDashboard } from '../../constructs/monitoring/dashboard';
 import { queryableSeriesNames } from '../../constructs/monitoring/promql';
 import { renderDashboardSvg, type SeriesData } from '../helpers/dashboard-picture';
 import { removeTempDirs, tempDir } from '../helpers/fixtures';
@@ -317,7 +317,7 @@ describe('the synthesized monitoring against a real Prometheus scraping the refe
     const step = 1;
     const results = new Map<number, Map<string, SeriesData[]>>();
     const empty: string[] = [];
-    for (const panel of dashboard.panels) {
+    for (const panel of dashboardPanels(dashboard)) {
       const byTarget = new Map<string, SeriesData[]>();
       for (const target of panel.targets) {
         const series: QuerySeries[] = await prometheus.queryRange(
@@ -337,7 +337,7 @@ describe('the synthesized monitoring against a real Prometheus scraping the refe
       }
       results.set(panel.id, byTarget);
     }
-    expect(dashboard.panels.length).toBeGreaterThanOrEqual(12);
+    expect(dashboardPanels(dashboard).length).toBeGreaterThanOrEqual(12);
     expect(empty).toEqual([]);
 
     const picture = process.env.MCPENV_DASHBOARD_PICTURE;

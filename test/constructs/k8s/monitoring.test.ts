@@ -15,6 +15,7 @@ import {
   type McpServiceMonitorProps,
 } from '../../../constructs/k8s/monitoring';
 import { buildAlertRules } from '../../../constructs/monitoring/alerts';
+import { dashboardExpressions, dashboardPanels } from '../../../constructs/monitoring/dashboard';
 import { QUERYABLE_METRICS } from '@mcpenv/contract';
 import { buildRuleTests } from '../../../constructs/monitoring/rule-tests';
 
@@ -259,8 +260,20 @@ describe('McpDashboard', () => {
 
   test('scopes the panels to the job and the chart namespace by default', () => {
     const { construct } = dashboard({}, 'mcp-prod');
-    expect(construct.dashboard.panels[0]?.targets[0]?.expr).toBe(
+    expect(dashboardPanels(construct.dashboard)[0]?.targets[0]?.expr).toBe(
       'sum(mcp:mcp_requests:rate5m{job="mcp-server",namespace="mcp-prod"})',
+    );
+  });
+
+  test('adds a row per SLO, scoped like the other panels, and rejects a bad objective', () => {
+    const { construct } = dashboard({ slo: { availability: { objective: 99.5 } } }, 'mcp-prod');
+    const rows = construct.dashboard.panels.filter((entry) => entry.type === 'row');
+    expect(rows.map((row) => row.title)).toEqual(['Availability 99.5% over 30 days']);
+    expect(dashboardExpressions(construct.dashboard)).toContain(
+      'mcp:slo_availability_error_budget:remaining30d{job="mcp-server",namespace="mcp-prod"}',
+    );
+    expect(() => dashboard({ slo: { availability: { objective: 100 } } })).toThrow(
+      /^McpDashboard: `slo.availability.objective` must be less than 100/,
     );
   });
 
@@ -353,7 +366,7 @@ describe('McpMonitoring', () => {
       'McpCertificateExpiringCritical',
     ]);
     expect(construct.ruleTests.tests.filter((t) => t.name.startsWith('McpProbeFailing'))).toHaveLength(2);
-    expect(construct.dashboard.dashboard.panels.at(-1)?.targets[0]?.expr).toContain(
+    expect(dashboardPanels(construct.dashboard.dashboard).at(-1)?.targets[0]?.expr).toContain(
       'mcp_probe_tls_not_after_timestamp_seconds{job="prod-probe",namespace="mcp-prod"}',
     );
     const validators = crdValidators();
@@ -366,7 +379,14 @@ describe('McpMonitoring', () => {
     const { construct } = monitoring({ serviceNamespaces: ['mcp-prod'] }, 'monitoring');
     const scope = '{job="mcp-server",namespace="mcp-prod"}';
     expect(construct.ruleGroups[1]?.rules[0]?.expr).toContain(scope);
-    expect(construct.dashboard.dashboard.panels[0]?.targets[0]?.expr).toContain(scope);
+    expect(dashboardPanels(construct.dashboard.dashboard)[0]?.targets[0]?.expr).toContain(scope);
+  });
+
+  test('gives its dashboard the SLO rows of its `slo`', () => {
+    const { construct } = monitoring({ slo: { latency: { objective: 99, thresholdSeconds: 0.25 } } });
+    const rows = construct.dashboard.dashboard.panels.filter((entry) => entry.type === 'row');
+    expect(rows.map((row) => row.title)).toEqual(['Latency 99% within 250 ms over 30 days']);
+    expect(construct.dashboardJson).toContain('mcp:slo_latency_errors:ratio_rate1h');
   });
 
   test('synthesizes objects the vendored CRD schemas accept', () => {

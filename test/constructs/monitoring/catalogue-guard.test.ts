@@ -1,6 +1,10 @@
 import { buildAlertRules } from '../../../constructs/monitoring/alerts';
 import { METRICS, PROBE_METRICS } from '@mcpenv/contract';
-import { buildDashboard, dashboardExpressions } from '../../../constructs/monitoring/dashboard';
+import {
+  buildDashboard,
+  dashboardExpressions,
+  dashboardPanels,
+} from '../../../constructs/monitoring/dashboard';
 import {
   assertKnownMetrics,
   metricNamesIn,
@@ -9,18 +13,20 @@ import {
 
 /** The probe's target labels, which turn its alerts and panels on. */
 const PROBE = { job: 'mcp-probe' };
+/** Both SLOs, which turn the dashboard's SLO rows on. */
+const SLO = { availability: { objective: 99.9 }, latency: { objective: 99, thresholdSeconds: 0.5 } };
 
 /**
- * Every expression mcpenv ships, labelled by where it is used; optional alerts included, and the
- * probe's alerts and panels with `probe`.
+ * Every expression mcpenv ships, labelled by where it is used; optional alerts and the SLO panels
+ * included, and the probe's alerts and panels with `probe`.
  */
 function shippedExpressions(probe = false): [string, string][] {
   const probeSelector = probe ? { probeSelector: PROBE } : {};
   const rules = buildAlertRules({ authFailureRatioThreshold: 0.5, ...probeSelector }).flatMap((group) =>
     group.rules.map((rule): [string, string] => ['record' in rule ? rule.record : rule.alert, rule.expr]),
   );
-  const dashboard = buildDashboard(probeSelector);
-  const panels = dashboard.panels.flatMap((panel) =>
+  const dashboard = buildDashboard({ ...probeSelector, slo: SLO });
+  const panels = dashboardPanels(dashboard).flatMap((panel) =>
     panel.targets.map((target): [string, string] => [`panel ${panel.title} ${target.refId}`, target.expr]),
   );
   return [...rules, ...panels];
