@@ -319,6 +319,36 @@ terraformBackend: { kind: s3, bucket: team-state, region: eu-west-1, keyPrefix: 
       'tracing.otlpEndpoint: is required and must be a string',
     ],
     [
+      'an availability objective of 100%',
+      `${VALID}slo:\n  availability:\n    objective: 100\n`,
+      'slo.availability.objective: must be less than 100: a 100% objective leaves no error budget to alert on (got 100); use 99.9 or 99.99',
+    ],
+    [
+      'an availability objective of 0',
+      `${VALID}slo:\n  availability:\n    objective: 0\n`,
+      'slo.availability.objective: must be at least 93.06: below it, 14.4 times the error budget is more than every request',
+    ],
+    [
+      'an objective written as a ratio',
+      `${VALID}slo:\n  latency:\n    objective: 0.99\n    thresholdSeconds: 0.5\n`,
+      'slo.latency.objective: must be at least 93.06',
+    ],
+    [
+      'a latency threshold between histogram buckets',
+      `${VALID}slo:\n  latency:\n    objective: 99\n    thresholdSeconds: 0.3\n`,
+      'slo.latency.thresholdSeconds: must be one of the bucket bounds of mcp_request_duration_seconds (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30 seconds): a threshold between buckets cannot be counted exactly (got 0.3); use 0.25, the nearest bound, or add the bucket to the catalogue',
+    ],
+    [
+      'a latency objective without a threshold',
+      `${VALID}slo:\n  latency:\n    objective: 99\n`,
+      'slo.latency.thresholdSeconds: is required and must be a number',
+    ],
+    [
+      'an SLO on something the server does not measure',
+      `${VALID}slo:\n  throughput:\n    objective: 99\n`,
+      'slo: unknown key "throughput"',
+    ],
+    [
       'a probe timeout as long as its interval',
       `${VALID}probe:\n  intervalSeconds: 20\n  timeoutSeconds: 20\n`,
       'probe.timeoutSeconds: must be less than intervalSeconds (20) (got 20); a run must end before the next one starts',

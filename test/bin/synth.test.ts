@@ -48,6 +48,32 @@ describe('mcpenv synth', () => {
     expect(readTree(out)).toEqual(before);
   });
 
+  test.each([
+    ['availability:\n    objective: 100', 'slo.availability.objective: must be less than 100'],
+    ['availability:\n    objective: 0', 'slo.availability.objective: must be at least 93.06'],
+    [
+      'latency:\n    objective: 99\n    thresholdSeconds: 0.3',
+      'slo.latency.thresholdSeconds: must be one of the bucket bounds of mcp_request_duration_seconds',
+    ],
+  ])(
+    'exits 2 for an impossible SLO (%s), naming the field, and leaves the output untouched',
+    async (slo, message) => {
+      const dir = tempDir();
+      const out = path.join(dir, 'out');
+      expect((await runCliInProcess(['synth', '--env', 'dev', '--out', out])).status).toBe(0);
+      const before = readTree(out);
+      const config = path.join(dir, 'team.yaml');
+      fs.writeFileSync(
+        config,
+        `${fs.readFileSync(path.join('app', 'environments', 'dev.yaml'), 'utf8').replace(/\nslo:[\s\S]*$/, '\n')}slo:\n  ${slo}\n`,
+      );
+      const result = await runCliInProcess(['synth', '--config', config, '--out', out]);
+      expect(result.status).toBe(2);
+      expect(result.stderr).toContain(message);
+      expect(readTree(out)).toEqual(before);
+    },
+  );
+
   test('prints step timings on stderr and rejects an unknown --only part with exit 2', async () => {
     const out = path.join(tempDir(), 'out');
     const result = await runCliInProcess(['synth', '--out', out]);

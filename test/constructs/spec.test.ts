@@ -250,6 +250,7 @@ describe('the file schema and the props use the same names', () => {
       dashboardLabels: { grafana_dashboard: '1' },
       runbookBaseUrl: 'https://runbooks.example.com',
       alerts: { errorRatioThreshold: 0.1 },
+      slo: { availability: { objective: 99.9 }, latency: { objective: 99, thresholdSeconds: 0.5 } },
       tracing: { otlpEndpoint: 'http://otel-collector.observability.svc:4318' },
       probe: { apiKeySecret: 'prod-probe-api-key' },
     };

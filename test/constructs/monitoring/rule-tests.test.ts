@@ -260,9 +260,31 @@ describe('renderAnnotation', () => {
     ).toBe('a:1 at 3 on .');
   });
 
+  test.each([
+    [0, '0'],
+    [1, '1'],
+    [15.12, '15.12'],
+    [1.05, '1.05'],
+    [1234.5, '1.234k'],
+    [2_500_000, '2.5M'],
+    [0.0025, '2.5m'],
+    [-14.4, '-14.4'],
+  ])('renders humanize of %p as %p', (value, text) => {
+    expect(renderAnnotation('{{ $value | humanize }}', {}, value)).toBe(text);
+  });
+
+  test('renders a query block from the value the query returns, or its else text without one', () => {
+    const template =
+      'left: {{ with query `budget{job="a"}` }}{{ . | first | value | humanizePercentage }}{{ else }}unknown{{ end }}.';
+    expect(
+      renderAnnotation(template, {}, 0, (query) => (query === 'budget{job="a"}' ? -14.12 : undefined)),
+    ).toBe('left: -1412%.');
+    expect(renderAnnotation(template, {}, 0)).toBe('left: unknown.');
+  });
+
   test('fails for a template action it cannot render', () => {
-    expect(() => renderAnnotation('{{ $value | humanize }}', {}, 1)).toThrow(
-      /cannot render the template action \{\{ \$value \| humanize \}\}/,
+    expect(() => renderAnnotation('{{ $value | humanize1024 }}', {}, 1)).toThrow(
+      /cannot render the template action \{\{ \$value \| humanize1024 \}\}/,
     );
   });
 });
