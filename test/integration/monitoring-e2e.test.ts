@@ -11,7 +11,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { loadEnvironment } from '../../app/environments';
 import { synthEnvironment } from '../../app/synth';
 import { dashboardPanels, type GrafanaDashboard } from '../../constructs/monitoring/dashboard';
@@ -40,7 +40,7 @@ const RATE_LIMIT_PER_MINUTE = 200;
 const POD = 'mcp-server-7d9f8-x2kq4';
 
 interface RulesFile {
-  groups: { name: string; rules: { alert?: string; record?: string; expr: string }[] }[];
+  groups: { name: string; interval?: string; rules: { alert?: string; record?: string; expr: string }[] }[];
 }
 
 let backends: Backends;
@@ -96,6 +96,13 @@ beforeAll(async () => {
   synthEnvironment({ ...loadEnvironment('dev'), probe: {} }, { outDir: out, only: 'monitoring' });
   const rulesPath = path.join(out, 'monitoring', 'rules.yaml');
   rules = parse(fs.readFileSync(rulesPath, 'utf8')) as RulesFile;
+  // The short evaluation setting, in this test only: the SLO budget group runs every 5 minutes as
+  // shipped; here every group runs at the Prometheus's 1 s, so the budget is recorded in seconds.
+  expect(rules.groups.filter((group) => group.interval !== undefined).map((group) => group.interval)).toEqual(
+    ['5m'],
+  );
+  for (const group of rules.groups) delete group.interval;
+  fs.writeFileSync(rulesPath, stringify(rules, { lineWidth: 0 }));
   const [dashboardFile] = fs.readdirSync(path.join(out, 'monitoring', 'dashboards'));
   dashboard = JSON.parse(
     fs.readFileSync(path.join(out, 'monitoring', 'dashboards', dashboardFile ?? ''), 'utf8'),
@@ -268,6 +275,23 @@ describe('the synthesized monitoring against a real Prometheus scraping the refe
       McpCertificateExpiring: 'inactive',
       McpCertificateExpiringCritical: 'inactive',
     });
+    // No 5xx, so no availability budget burns; the SLO series are recorded, and the budget is whole.
+    const burnRates = Object.entries(states).filter(([name]) => /^McpAvailabilityBurnRate/.test(name));
+    expect(burnRates).toEqual([
+      ['McpAvailabilityBurnRate1h', 'inactive'],
+      ['McpAvailabilityBurnRate6h', 'inactive'],
+      ['McpAvailabilityBurnRate1d', 'inactive'],
+      ['McpAvailabilityBurnRate3d', 'inactive'],
+    ]);
+    const budget = await prometheus.waitFor(
+      'the availability budget left recorded',
+      async () => {
+        const series = await prometheus.query('mcp:slo_availability_error_budget:remaining30d');
+        return series.length > 0 ? series : undefined;
+      },
+      30_000,
+    );
+    expect(budget.map((s) => Number(s.value?.[1]))).toEqual([1]);
   }, 60_000);
 
   test('every recording and alert expression evaluates without error, and every rule is healthy', async () => {
@@ -310,7 +334,33 @@ describe('the synthesized monitoring against a real Prometheus scraping the refe
     expect(['pending', 'firing']).toContain(state);
     const alerts = await prometheus.query('ALERTS{alertname="McpHighErrorRatio"}');
     expect(alerts[0]?.metric).toMatchObject({ severity: 'critical', endpoint: '/mcp', alertstate: state });
-  }, 120_000);
+
+    // The fast-burn page: over its 1h window (all of this test's traffic) and its 5m window the
+    // 5xx share must pass 14.4 times dev's 1% budget. More failing requests, a bounded number,
+    // until it does; the alert then waits out its 2m `for` as pending.
+    let burn: string | undefined;
+    for (let round = 0; round < 30 && burn === undefined; round++) {
+      await statusesOf(
+        Array.from({ length: 10 }, () => postMcp(server.url, { jsonrpc: '2.0', id: 1, method: 'ping' }, key)),
+      );
+      await sleep(2 * prometheus.intervalSeconds * 1000);
+      const s = (await alertStates()).McpAvailabilityBurnRate1h;
+      burn = s === 'pending' || s === 'firing' ? s : undefined;
+    }
+    expect(burn).toBe('pending');
+    const [page] = await prometheus.query('ALERTS{alertname="McpAvailabilityBurnRate1h"}');
+    expect(page?.metric).toMatchObject({
+      severity: 'critical',
+      slo: 'availability',
+      long_window: '1h',
+      short_window: '5m',
+      alertstate: 'pending',
+    });
+    const [burnRate] = await prometheus.query(
+      'mcp:slo_availability_errors:ratio_rate1h / 0.01 > 14.4 and mcp:slo_availability_errors:ratio_rate5m / 0.01 > 14.4',
+    );
+    expect(Number(burnRate?.value?.[1])).toBeGreaterThan(14.4);
+  }, 180_000);
 
   test('every dashboard panel query evaluates, and every panel target returns data', async () => {
     const end = Math.ceil(Date.now() / 1000);

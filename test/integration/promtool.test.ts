@@ -284,7 +284,16 @@ describe('the synthesized rules.yaml and its generated rules.test.yaml under the
         const mine = tests.tests.filter((t) => t.alert_rule_test.every((a) => a.alertname === alert));
         const fires = mine.filter((t) => t.alert_rule_test.some((a) => a.exp_alerts.length > 0));
         const silent = mine.filter((t) => t.alert_rule_test.every((a) => a.exp_alerts.length === 0));
-        expect({ alert, fires: fires.length, silent: silent.length }).toEqual({ alert, fires: 1, silent: 1 });
+        // A burn-rate alert has two silent cases: only its short window over, only its long one.
+        const silentCases = /BurnRate/.test(alert) ? 2 : 1;
+        expect({ alert, fires: fires.length, silent: silent.length }).toEqual({
+          alert,
+          fires: 1,
+          silent: silentCases,
+        });
+      }
+      if (environment !== 'staging') {
+        expect(alerts.filter((alert) => /BurnRate/.test(alert))).toHaveLength(8);
       }
 
       const check = run(promtool, ['check', 'rules', path.join(monitoring, 'rules.yaml')]);
@@ -362,4 +371,51 @@ describe('the synthesized rules.yaml and its generated rules.test.yaml under the
     expect(result.status).toBe(1);
     expect(`${result.stdout}${result.stderr}`).toMatch(/alertname: McpHighToolErrorRatio[\s\S]*got:\s*\[\]/);
   }, 120_000);
+
+  describe('a hand-edited burn-rate factor fails the generated SLO cases', () => {
+    const props: AlertRulesProps = {
+      selector: { namespace: 'mcp-prod', job: 'mcp-prod-server' },
+      slo: { availability: { objective: 99.9 }, latency: { objective: 99, thresholdSeconds: 0.5 } },
+    };
+
+    /** Writes the rules with `edit` applied and only `alert`'s cases, and runs promtool on them. */
+    function runEdited(alert: string, edit: (rules: string) => string) {
+      const dir = writeRules(props);
+      const file = path.join(dir, 'rules.yaml');
+      const original = fs.readFileSync(file, 'utf8');
+      const edited = edit(original);
+      expect(edited).not.toBe(original);
+      fs.writeFileSync(file, edited);
+      const all = buildRuleTests(props);
+      const tests = all.tests.filter((t) => t.alert_rule_test.every((a) => a.alertname === alert));
+      expect(tests).toHaveLength(3);
+      fs.writeFileSync(path.join(dir, 'rules.test.yaml'), toRuleTestsYaml({ ...all, tests }));
+      const result = run(promtool, ['test', 'rules', 'rules.test.yaml'], { cwd: dir, allowFailure: true });
+      return { status: result.status, output: `${result.stdout}${result.stderr}` };
+    }
+
+    test.each([
+      ['McpAvailabilityBurnRate1h', '14.4', '13.5', /alertname: McpAvailabilityBurnRate1h[\s\S]*exp:\s*\[\]/],
+      ['McpAvailabilityBurnRate1h', '14.4', '15.5', /alertname: McpAvailabilityBurnRate1h[\s\S]*got:\s*\[\]/],
+      ['McpLatencyBurnRate6h', '6', '5.6', /alertname: McpLatencyBurnRate6h[\s\S]*exp:\s*\[\]/],
+      ['McpAvailabilityBurnRate3d', '1', '1.1', /alertname: McpAvailabilityBurnRate3d[\s\S]*got:\s*\[\]/],
+    ])(
+      '%s with its factor %s edited to %s',
+      (alert, factor, edited, failure) => {
+        const result = runEdited(alert, (rules) =>
+          rules
+            .split('\n')
+            .map((line, index, lines) =>
+              lines[index - 1]?.endsWith(`alert: ${alert}`)
+                ? line.replaceAll(` > ${factor}`, ` > ${edited}`)
+                : line,
+            )
+            .join('\n'),
+        );
+        expect(result.status).toBe(1);
+        expect(result.output).toMatch(failure);
+      },
+      120_000,
+    );
+  });
 });

@@ -1,10 +1,10 @@
 import { Chart, Testing } from 'cdk8s';
 import { SLO_WINDOWS } from '@mcpenv/contract';
 import { McpAlertRules } from '../../../constructs/k8s/monitoring';
+import type { RecordingRule } from '../../../constructs/monitoring/recording-rules';
 import {
   type AlertingRule,
   buildAlertRules,
-  type RecordingRule,
   type RuleGroup,
   toPrometheusRulesYaml,
 } from '../../../constructs/monitoring/alerts';
