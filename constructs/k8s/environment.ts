@@ -340,6 +340,7 @@ export class McpEnvironment extends Construct {
       ...(props.runbookBaseUrl !== undefined ? { runbookBaseUrl: props.runbookBaseUrl } : {}),
       ...props.alerts,
       ...(this.probe !== undefined ? { probeSelector: this.probe.metricsSelector } : {}),
+      ...(dataStores[0]?.backup !== undefined ? { backupCronJob: dataStores[0].backup.alertTarget } : {}),
       memoryLimitBytes: this.server.memoryLimitBytes,
       cpuLimitCores: this.server.cpuLimitCores,
     });

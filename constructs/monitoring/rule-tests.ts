@@ -25,6 +25,7 @@ import {
   PROCESS_METRICS,
   PROTOCOL_GENERATIONS,
 } from '@mcpenv/contract';
+import { backupScenarios } from './backup-alerts';
 import { durationSeconds, type Selector } from './promql';
 
 /** Where the rule tests sit, next to the rules they test. */
@@ -83,7 +84,7 @@ const PER_MINUTE = 60;
  * holding the Unix time `secondsAfterEvaluation` past the case's evaluation time (a certificate's
  * expiry: promtool's clock starts at 0).
  */
-type SeriesSpec =
+export type SeriesSpec =
   | { readonly name: string; readonly labels: Record<string, string>; readonly perMinute: number }
   | { readonly name: string; readonly labels: Record<string, string>; readonly value: number }
   | {
@@ -93,12 +94,12 @@ type SeriesSpec =
     };
 
 /** One side of a scenario: the series, and for a firing case the alert's labels and `$value`. */
-interface Situation {
+export interface Situation {
   readonly story: string;
   readonly series: readonly SeriesSpec[];
 }
 
-interface Scenario {
+export interface Scenario {
   /**
    * Target labels of the series, where they are not the server's (the probe's job).
    * @default - the settings' `selector`
@@ -360,6 +361,7 @@ function scenarios(settings: AlertSettings): Record<string, Scenario> {
     },
     McpCertificateExpiring: expiryScenario(settings.certificateExpiryWarningDays, probe),
     McpCertificateExpiringCritical: expiryScenario(settings.certificateExpiryCriticalDays, probe),
+    ...(settings.backupCronJob !== undefined ? backupScenarios(settings.backupCronJob) : {}),
   };
 }
 
