@@ -82,7 +82,7 @@ export const DEFAULT_AWS_CLI_IMAGE = 'amazon/aws-cli:2.22.35';
  * of a pipe; byte order for names; private files; `fail` says what went wrong on stderr and exits 1.
  * `$0` is the step's name (the argument after the script in `bash -c`).
  */
-const PRELUDE = [
+export const SCRIPT_PRELUDE = [
   'set -euo pipefail',
   'shopt -s nullglob',
   'export LC_ALL=C',
@@ -143,7 +143,7 @@ export const VERIFY_DUMP_FUNCTION = [
  */
 export function backupScript(): string {
   return [
-    ...PRELUDE,
+    ...SCRIPT_PRELUDE,
     'require PGHOST PGPORT PGDATABASE PGUSER BACKUP_PASSWORD_FILE BACKUP_DIR BACKUP_PREFIX BACKUP_RETENTION',
     'case $BACKUP_RETENTION in',
     `  ''|*[!0-9]*|0*) fail "BACKUP_RETENTION must be a whole number of at least 1 (got '$BACKUP_RETENTION')";;`,
@@ -187,7 +187,7 @@ export function backupScript(): string {
  */
 export function restoreScript(): string {
   return [
-    ...PRELUDE,
+    ...SCRIPT_PRELUDE,
     'require PGHOST PGPORT PGDATABASE PGUSER BACKUP_PASSWORD_FILE BACKUP_DIR RESTORE_DUMP_NAME',
     'dump=$BACKUP_DIR/$RESTORE_DUMP_NAME',
     '[ -f "$dump" ] || fail "there is no dump $dump: list the dumps of the backup storage and name one"',
@@ -227,7 +227,7 @@ const AWS_CREDENTIALS = [
  */
 export function s3UploadScript(): string {
   return [
-    ...PRELUDE,
+    ...SCRIPT_PRELUDE,
     'require BACKUP_DIR BACKUP_PREFIX BACKUP_RETENTION S3_BUCKET S3_PREFIX AWS_REGION',
     `dumps=("$BACKUP_DIR/$BACKUP_PREFIX"${DUMP_STAMP_GLOB})`,
     '[ "${#dumps[@]}" -eq 1 ] || fail "expected the one dump of the backup step in $BACKUP_DIR, found ${#dumps[@]}"',
@@ -262,7 +262,7 @@ export function s3UploadScript(): string {
 /** The S3 download step of a restore, in the AWS CLI image: fetches the named dump into BACKUP_DIR. */
 export function s3DownloadScript(): string {
   return [
-    ...PRELUDE,
+    ...SCRIPT_PRELUDE,
     'require BACKUP_DIR RESTORE_DUMP_NAME S3_BUCKET S3_PREFIX AWS_REGION',
     ...AWS_CREDENTIALS,
     'aws s3 cp --only-show-errors --no-progress "s3://$S3_BUCKET/$S3_PREFIX/$RESTORE_DUMP_NAME" \\',
