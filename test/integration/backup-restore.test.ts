@@ -331,6 +331,15 @@ describe('a backup restored into a fresh Postgres', () => {
       expect(result.stderr).toContain(`postgres-backup: ${partial} failed verification`);
     });
 
+    test('a dump that is not there makes the restore fail and name the dumps that are', () => {
+      const dir = path.dirname(fullDump);
+      const restore = runRestore(dir, 'app-20190101T000000Z.dump');
+      expect(restore.status).toBe(1);
+      expect(restore.stderr).toContain(
+        `postgres-restore: there is no dump ${path.join(dir, 'app-20190101T000000Z.dump')}; the dumps there: ${path.basename(fullDump)}`,
+      );
+    });
+
     test('the verification accepts the intact dump', () => {
       const verify = [...SCRIPT_PRELUDE, VERIFY_DUMP_FUNCTION, 'verify_dump "$1"'].join('\n');
       const result = spawnSync('bash', ['-c', verify, 'postgres-backup', fullDump], {
