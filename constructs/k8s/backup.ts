@@ -58,7 +58,7 @@ export const BACKUP_DIR = '/backup';
 /** Where the backup and restore containers read the database password (a Secret file). */
 export const BACKUP_PASSWORD_FILE = '/run/secrets/postgres/password';
 /** Where the upload container reads the AWS keys of `credentialsSecret`. */
-const AWS_CREDENTIALS_DIR = '/run/secrets/aws';
+const AWS_CREDENTIALS_PATH = '/run/secrets/aws';
 /** The web identity token of the IRSA role, projected for the STS audience only. */
 const AWS_TOKEN_DIR = '/var/run/secrets/eks.amazonaws.com/serviceaccount';
 
@@ -206,14 +206,14 @@ export function restoreScript(): string {
 }
 
 /**
- * The AWS credentials of the S3 steps: with AWS_CREDENTIALS_DIR, the static keys mounted from the
+ * The AWS credentials of the S3 steps: with AWS_CREDENTIALS_PATH, the static keys mounted from the
  * Secret become a shared-credentials file in the private temporary folder (never variables);
  * otherwise the CLI finds the IRSA web identity from AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE.
  */
 const AWS_CREDENTIALS = [
-  'if [ -n "${AWS_CREDENTIALS_DIR:-}" ]; then',
-  '  key_id=$(<"$AWS_CREDENTIALS_DIR/access-key-id")',
-  '  secret=$(<"$AWS_CREDENTIALS_DIR/secret-access-key")',
+  'if [ -n "${AWS_CREDENTIALS_PATH:-}" ]; then',
+  '  key_id=$(<"$AWS_CREDENTIALS_PATH/access-key-id")',
+  '  secret=$(<"$AWS_CREDENTIALS_PATH/secret-access-key")',
   '  [ -n "$key_id" ] && [ -n "$secret" ] || fail "the AWS credentials Secret has an empty key"',
   String.raw`  printf '[default]\naws_access_key_id = %s\naws_secret_access_key = %s\n' "$key_id" "$secret" > "$work/credentials"`,
   '  unset key_id secret',
@@ -493,12 +493,12 @@ class S3Storage extends BackupStorage {
               { name: 'AWS_ROLE_ARN', value: roleArn },
               { name: 'AWS_WEB_IDENTITY_TOKEN_FILE', value: `${AWS_TOKEN_DIR}/token` },
             ]
-          : [{ name: 'AWS_CREDENTIALS_DIR', value: AWS_CREDENTIALS_DIR }]),
+          : [{ name: 'AWS_CREDENTIALS_PATH', value: AWS_CREDENTIALS_PATH }]),
       ],
       awsMounts:
         roleArn !== undefined
           ? [{ name: 'aws-token', mountPath: AWS_TOKEN_DIR, readOnly: true }]
-          : [{ name: 'aws-credentials', mountPath: AWS_CREDENTIALS_DIR, readOnly: true }],
+          : [{ name: 'aws-credentials', mountPath: AWS_CREDENTIALS_PATH, readOnly: true }],
       s3Env: [
         { name: 'S3_BUCKET', value: this.options.bucket },
         { name: 'S3_PREFIX', value: this.options.prefix ?? `mcpenv/${instance}/postgres` },
