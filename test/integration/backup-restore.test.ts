@@ -9,6 +9,8 @@ import {
   SCRIPT_PRELUDE,
   backupScript,
   restoreScript,
+  s3DownloadScript,
+  s3UploadScript,
   VERIFY_DUMP_FUNCTION,
 } from '../../constructs/k8s/backup';
 import { Database } from '../../constructs/k8s/data';
@@ -412,4 +414,20 @@ test('a backup that cannot log in fails loudly and leaves no file behind', () =>
     `postgres-backup: pg_dump of the database ${DATABASE} on 127.0.0.1:${source.port} failed`,
   );
   expect(fs.readdirSync(dir)).toEqual([]);
+});
+
+test.each([
+  ['backup', backupScript],
+  ['restore', restoreScript],
+  ['S3 upload', s3UploadScript],
+  ['S3 download', s3DownloadScript],
+])('the %s script parses with bash', (_name, script) => {
+  // The S3 steps need a bucket to run; bash reads every line of them here.
+  const result = spawnSync('bash', ['-n', '-c', script()], {
+    encoding: 'utf8',
+    timeout: 10_000,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  expect(result.stderr).toBe('');
+  expect(result.status).toBe(0);
 });
