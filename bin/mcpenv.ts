@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { PACKAGE_ROOT } from '../app/paths';
+import { registerBackup } from './commands/backup';
 import { registerDiff } from './commands/diff';
 import { registerSchema } from './commands/schema';
 import { registerServerCommands } from './commands/server';
@@ -34,6 +35,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   registerValidate(program);
   registerDiff(program);
   registerSchema(program);
+  registerBackup(program);
   registerServerCommands(program);
   try {
     await program.parseAsync(argv);

@@ -26,6 +26,15 @@ export { type ContainerResources } from './k8s/pod';
 export { type ServerTracingProps, type TracingProps } from './k8s/tracing';
 export { McpProbe, type McpProbeOptions, type McpProbeProps, ProbeProtocol } from './k8s/probe';
 export {
+  BackupStorage,
+  type ExistingClaimBackupOptions,
+  type PersistentVolumeBackupOptions,
+  PostgresBackup,
+  type PostgresBackupOptions,
+  type PostgresBackupProps,
+  type S3BackupOptions,
+} from './k8s/backup';
+export {
   Cache,
   Database,
   type DataStoreBinding,
@@ -72,6 +81,7 @@ export {
   type Severity,
   toPrometheusRulesYaml,
 } from './monitoring/alerts';
+export { type BackupCronJobTarget } from './monitoring/backup-alerts';
 export { buildRuleTests, type RuleTestFile, toRuleTestsYaml } from './monitoring/rule-tests';
 export {
   buildDashboard,

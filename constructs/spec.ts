@@ -1,5 +1,11 @@
 import { z } from 'zod';
 import { invalidSpec, showValue } from './errors';
+import type {
+  ExistingClaimBackupOptions,
+  PersistentVolumeBackupOptions,
+  PostgresBackupOptions,
+  S3BackupOptions,
+} from './k8s/backup';
 import type { InClusterPostgresProps, InClusterRedisProps } from './k8s/data';
 import type { McpEnvironmentProps } from './k8s/environment';
 import type {
@@ -27,12 +33,14 @@ import {
   availabilityZone,
   awsId,
   awsRegion,
+  cronSchedule,
   dnsLabel,
   dnsSubdomain,
   email,
   httpsBaseUrl,
   httpsOrigin,
   httpsUrl,
+  iamRoleArn,
   ipv4Cidr,
   jwtClaimName,
   labelKey,
@@ -72,11 +80,29 @@ export type TlsSpec =
   | ({ readonly kind: 'acme' } & AcmeIssuerOptions)
   | { readonly kind: 'acm-certificate'; readonly certificateArn: string };
 
+/** `backup.storage`: the kind, then the options of the `BackupStorage` factory it names. */
+export type BackupStorageSpec =
+  | ({ readonly kind: 'persistent-volume' } & PersistentVolumeBackupOptions)
+  | ({ readonly kind: 'existing-claim' } & ExistingClaimBackupOptions)
+  | ({ readonly kind: 's3' } & S3BackupOptions);
+
+/** `dataTier.postgres.backup`: `PostgresBackupOptions`, with the storage as a choice. */
+export interface PostgresBackupSpec extends Omit<PostgresBackupOptions, 'storage'> {
+  /**
+   * Where the dumps are kept.
+   * @default - { kind: 'persistent-volume' }
+   */
+  readonly storage?: BackupStorageSpec;
+}
+
 /** Postgres and Redis in the cluster: `Database.inCluster` and `Cache.inCluster` options. */
 export interface InClusterDataTierSpec {
   readonly kind: 'in-cluster';
   /** `Database.inCluster` options; the credentials Secret is the stack's. */
-  readonly postgres?: Omit<InClusterPostgresProps, 'credentialsSecret'>;
+  readonly postgres?: Omit<InClusterPostgresProps, 'credentialsSecret' | 'backup'> & {
+    /** `Database.inCluster`'s `backup`. */
+    readonly backup?: PostgresBackupSpec;
+  };
   /** `Cache.inCluster` options; the password Secret is the stack's. */
   readonly redis?: Omit<InClusterRedisProps, 'passwordSecret'>;
 }
@@ -261,6 +287,47 @@ export const TlsSpecSchema = z
   )
   .describe('Where the TLS certificate comes from.');
 
+export const BackupStorageSchema = z
+  .discriminatedUnion(
+    'kind',
+    [
+      propsOf<Extract<BackupStorageSpec, { kind: 'persistent-volume' }>>()({
+        kind: z.literal('persistent-volume'),
+        size: text(quantity).optional().describe("Size of the claim; default '10Gi'."),
+        storageClassName: text().optional().describe("StorageClass of the claim; default the cluster's."),
+      }).describe('BackupStorage.persistentVolume({ size, storageClassName }): a claim made for the dumps.'),
+      propsOf<Extract<BackupStorageSpec, { kind: 'existing-claim' }>>()({
+        kind: z.literal('existing-claim'),
+        claimName: text(dnsSubdomain).describe('An existing PersistentVolumeClaim in the namespace.'),
+      }).describe('BackupStorage.existingClaim({ claimName })'),
+      propsOf<Extract<BackupStorageSpec, { kind: 's3' }>>()({
+        kind: z.literal('s3'),
+        bucket: text(s3BucketName).describe('Bucket the dumps go to.'),
+        region: text(awsRegion).describe('AWS region of the bucket.'),
+        prefix: text(s3KeyPrefix)
+          .optional()
+          .describe('Key prefix of the dumps; default mcpenv/<name>/postgres.'),
+        credentialsSecret: text(dnsSubdomain)
+          .optional()
+          .describe('Existing Secret with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or give roleArn).'),
+        roleArn: text(iamRoleArn).optional().describe('IAM role for IRSA (or give credentialsSecret).'),
+        awsCliImage: text(pinnedImage).optional().describe('AWS CLI image for the upload, pinned.'),
+        scratchSize: text(quantity).optional().describe("Size limit of the scratch volume; default '10Gi'."),
+      }).describe('BackupStorage.s3({ bucket, region, prefix, credentialsSecret or roleArn })'),
+    ],
+    { error: 'must have `kind` set to "persistent-volume", "existing-claim" or "s3"' },
+  )
+  .describe('Where the Postgres dumps are kept.');
+
+export const PostgresBackupSchema = propsOf<PostgresBackupSpec>()({
+  schedule: text(cronSchedule).optional().describe("Five-field cron schedule in UTC; default '0 3 * * *'."),
+  retention: number(wholeNumber(1, 1000)).optional().describe('How many dumps to keep; default 7.'),
+  timeoutSeconds: number(wholeNumber(60, 7 * 86_400))
+    .optional()
+    .describe('Longest time one backup may take; default 3600.'),
+  storage: BackupStorageSchema.optional(),
+}).describe('Back up the in-cluster Postgres with pg_dump on a schedule (PostgresBackupOptions).');
+
 export const InClusterDataTierSchema = propsOf<InClusterDataTierSpec>()({
   kind: z.literal('in-cluster'),
   postgres: propsOf<NonNullable<InClusterDataTierSpec['postgres']>>()({
@@ -268,6 +335,7 @@ export const InClusterDataTierSchema = propsOf<InClusterDataTierSpec>()({
     image: text(pinnedImage).optional(),
     storageSize: text(quantity).optional(),
     storageClassName: text().optional(),
+    backup: PostgresBackupSchema.optional(),
   })
     .optional()
     .describe('Database.inCluster options.'),

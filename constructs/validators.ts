@@ -7,6 +7,7 @@
  * Plain JavaScript callers may pass anything, so every rule first checks the type.
  */
 import { isIP } from 'node:net';
+import { CronSyntaxError, cronGaps } from './cron';
 import { invalidProp, missingProp } from './errors';
 import { DNS_LABEL, DNS_NAME, QUANTITY } from './k8s/names';
 import { isPositiveDuration } from './monitoring/promql';
@@ -346,3 +347,27 @@ export const s3KeyPrefix: Validator = (value) =>
 /** A string with at least one non-space character. */
 export const nonEmpty: Validator = (value) =>
   isString(value) && value.trim() !== '' ? undefined : must('be a non-empty string');
+
+/** An IAM role ARN, such as the role an IRSA service account assumes. */
+export const iamRoleArn: Validator = (value) =>
+  isString(value) && /^arn:aws(-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/.test(value)
+    ? undefined
+    : must('be an IAM role ARN such as "arn:aws:iam::123456789012:role/mcp-backup"');
+
+/**
+ * A five-field cron schedule that a Kubernetes CronJob accepts and that runs at least once (see
+ * `cron.ts`); the CronJob's time zone is UTC.
+ */
+export const cronSchedule: Validator = (value) => {
+  if (!isString(value)) return must('be a five-field cron schedule such as "0 3 * * *"');
+  try {
+    cronGaps(value);
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof CronSyntaxError)) throw error;
+    return must(
+      'be a five-field cron schedule (minute hour day-of-month month day-of-week, in UTC) that runs',
+      `${error.message}; e.g. "0 3 * * *" is daily at 03:00 UTC`,
+    );
+  }
+};

@@ -1,14 +1,17 @@
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { type PropOrigins, reportedAs } from '../constructs/errors';
+import { BackupStorage, type PostgresBackupOptions } from '../constructs/k8s/backup';
 import { Cache, Database } from '../constructs/k8s/data';
 import { McpEnvironment, type McpEnvironmentProps } from '../constructs/k8s/environment';
 import { checkInstance, componentName } from '../constructs/k8s/names';
 import { Routing, Tls } from '../constructs/k8s/routing';
 import {
+  type BackupStorageSpec,
   type DataTierSpec,
   type McpEnvironmentSpec,
   optionsOf,
+  type PostgresBackupSpec,
   type RoutingSpec,
   type TlsSpec,
 } from '../constructs/spec';
@@ -56,6 +59,22 @@ function tlsOf(tls: TlsSpec): Tls {
   }
 }
 
+function backupStorageOf(storage: BackupStorageSpec): BackupStorage {
+  switch (storage.kind) {
+    case 'persistent-volume':
+      return BackupStorage.persistentVolume(optionsOf(storage));
+    case 'existing-claim':
+      return BackupStorage.existingClaim(optionsOf(storage));
+    case 's3':
+      return BackupStorage.s3(optionsOf(storage));
+  }
+}
+
+function backupOf(backup: PostgresBackupSpec): PostgresBackupOptions {
+  const { storage, ...options } = backup;
+  return { ...options, ...(storage !== undefined ? { storage: backupStorageOf(storage) } : {}) };
+}
+
 /** The Postgres and Redis choices for a data tier; the Secrets they read are the stacks'. */
 function dataStoresOf(
   instance: string,
@@ -63,8 +82,13 @@ function dataStoresOf(
 ): Pick<McpEnvironmentProps, 'database' | 'cache'> {
   const secrets = secretNames(instance);
   if (tier.kind === 'in-cluster') {
+    const { backup, ...postgres } = tier.postgres ?? {};
     return {
-      database: Database.inCluster({ ...tier.postgres, credentialsSecret: secrets.postgresCredentials }),
+      database: Database.inCluster({
+        ...postgres,
+        ...(backup !== undefined ? { backup: backupOf(backup) } : {}),
+        credentialsSecret: secrets.postgresCredentials,
+      }),
       cache: Cache.inCluster({ ...tier.redis, passwordSecret: secrets.redisPassword }),
     };
   }
@@ -101,6 +125,9 @@ const SPEC_PATHS: PropOrigins = {
   'Tls.acme': { prefix: 'tls.' },
   'Tls.acmCertificate': { prefix: 'tls.' },
   'Database.inCluster': { prefix: 'dataTier.postgres.' },
+  'BackupStorage.persistentVolume': { prefix: 'dataTier.postgres.backup.storage.' },
+  'BackupStorage.existingClaim': { prefix: 'dataTier.postgres.backup.storage.' },
+  'BackupStorage.s3': { prefix: 'dataTier.postgres.backup.storage.' },
   'Cache.inCluster': { prefix: 'dataTier.redis.' },
   'Database.external': { props: { cidrs: 'dataTier.vpcCidrs' } },
   'Cache.external': { props: { cidrs: 'dataTier.vpcCidrs' } },

@@ -7,6 +7,7 @@
  */
 export {
   type AuthFailureReason,
+  KUBE_STATE_METRICS,
   LABEL_VALUES,
   type MetricDefinition,
   type MetricType,

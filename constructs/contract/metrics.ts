@@ -343,12 +343,35 @@ export const SCRAPE_METRICS = {
   },
 } as const satisfies Record<string, MetricDefinition>;
 
+/**
+ * What kube-state-metrics exposes about the Postgres backup CronJob (its stable CronJob metrics).
+ * Its series carry the object's `namespace`, which scopes them as target labels scope the
+ * server's, so it is given as the selector and not listed here.
+ */
+export const KUBE_STATE_METRICS = {
+  cronJobCreated: {
+    name: 'kube_cronjob_created',
+    type: 'gauge',
+    help: 'When the CronJob was created, in seconds since the Unix epoch; written by kube-state-metrics.',
+    labelNames: ['cronjob'],
+  },
+  cronJobLastSuccessfulTime: {
+    name: 'kube_cronjob_status_last_successful_time',
+    type: 'gauge',
+    help:
+      'When a Job of the CronJob last completed successfully, in seconds since the Unix epoch; absent ' +
+      'until one has; written by kube-state-metrics.',
+    labelNames: ['cronjob'],
+  },
+} as const satisfies Record<string, MetricDefinition>;
+
 /** Every name an alert rule or dashboard panel may use. */
 export const QUERYABLE_METRICS: readonly MetricDefinition[] = [
   ...Object.values(METRICS),
   ...Object.values(PROBE_METRICS),
   ...Object.values(PROCESS_METRICS),
   ...Object.values(SCRAPE_METRICS),
+  ...Object.values(KUBE_STATE_METRICS),
 ];
 
 /** The MCP revisions the server serves, by generation, newest first. */

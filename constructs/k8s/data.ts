@@ -13,7 +13,11 @@ import { check, dnsSubdomain, ipv4Cidr, pinnedImage, quantity, requireProps } fr
 import { commonLabels, selectorLabels } from './labels';
 import { checkInstance, componentName, DNS_NAME } from './names';
 import { restrictedContainerSecurity, restrictedPodSettings } from './pod';
+import { checkBackupOptions, PostgresBackup, type PostgresBackupOptions } from './backup';
 import type { SecretFile } from './workload';
+
+/** The in-cluster Postgres image when none is given. */
+const DEFAULT_POSTGRES_IMAGE = 'postgres:16.6-bookworm';
 
 /** The user the official Postgres and Redis images run as (named in the images, so given by number). */
 const DATA_STORE_USER = 999;
@@ -38,6 +42,16 @@ export interface DataStoreBinding {
   readonly port: number;
   /** Labels of the in-cluster pods, so their ingress policy can admit the server only. */
   readonly podSelector?: Readonly<Record<string, string>>;
+  /**
+   * Pods besides the server that the in-cluster store's ingress policy admits (its backup job).
+   * @default - none
+   */
+  readonly clients?: readonly NetworkPolicyPeer[];
+  /**
+   * The store's backup CronJob, which the alerts watch.
+   * @default - no backups
+   */
+  readonly backup?: PostgresBackup;
 }
 
 /** Where the data store's objects go and whom they belong to. */
@@ -118,6 +132,13 @@ export interface InClusterPostgresProps {
    * @default - the cluster's default StorageClass
    */
   readonly storageClassName?: string;
+  /**
+   * Back the database up on a schedule: a CronJob running `pg_dump` with `image`, keeping the
+   * newest `retention` dumps on a PersistentVolumeClaim or in S3, watched by an alert when the
+   * last success is older than twice the schedule's longest gap. `{}` takes every default.
+   * @default - no backups
+   */
+  readonly backup?: PostgresBackupOptions;
 }
 
 export interface ExternalPostgresProps {
@@ -183,11 +204,12 @@ class InClusterPostgres extends Database {
     if (props.database !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(props.database)) {
       throw invalidProp(where, 'database', 'be a lowercase SQL identifier', props.database);
     }
-    check(where, 'image', props.image ?? 'postgres:16.6-bookworm', pinnedImage);
+    check(where, 'image', props.image ?? DEFAULT_POSTGRES_IMAGE, pinnedImage);
     check(where, 'storageSize', props.storageSize ?? '10Gi', quantity);
     if (props.storageClassName !== undefined && props.storageClassName !== '') {
       check(where, 'storageClassName', props.storageClassName, dnsSubdomain);
     }
+    if (props.backup !== undefined) checkBackupOptions(where, 'backup.', props.backup);
   }
 
   bind(scope: Construct, context: DataStoreContext): DataStoreBinding {
@@ -222,7 +244,7 @@ class InClusterPostgres extends Database {
             containers: [
               {
                 name: 'postgres',
-                image: this.props.image ?? 'postgres:16.6-bookworm',
+                image: this.props.image ?? DEFAULT_POSTGRES_IMAGE,
                 ports: [{ name: 'postgres', containerPort: 5432, protocol: 'TCP' }],
                 env: [
                   // The user name is no secret, and the probes need it as a variable.
@@ -284,6 +306,18 @@ class InClusterPostgres extends Database {
         ],
       },
     });
+    const backup =
+      this.props.backup === undefined
+        ? undefined
+        : new PostgresBackup(construct, 'Backup', {
+            ...this.props.backup,
+            instance: context.instance,
+            image: this.props.image ?? DEFAULT_POSTGRES_IMAGE,
+            database,
+            credentialsSecret: secret,
+            postgresServiceName: name,
+            postgresPodSelector: selector,
+          });
     return {
       env: [
         { name: 'PGHOST', value: name },
@@ -299,6 +333,9 @@ class InClusterPostgres extends Database {
       peers: [{ podSelector: { matchLabels: selector } }],
       port: 5432,
       podSelector: selector,
+      ...(backup !== undefined
+        ? { clients: [{ podSelector: { matchLabels: { ...backup.podSelector } } }], backup }
+        : {}),
     };
   }
 }

@@ -2,6 +2,7 @@ import type { NetworkPolicyPeer } from 'cdk8s-plus-28/lib/imports/k8s';
 import { Construct } from 'constructs';
 import { type PropOrigins, reportedAs } from '../errors';
 import { claimInstance } from './collisions';
+import type { PostgresBackup } from './backup';
 import { Cache, Database } from './data';
 import { ALERT_SETTINGS, type AlertThresholdProps } from '../monitoring/alerts';
 import { resolveSlo, type SloProps } from '../monitoring/slo';
@@ -257,6 +258,8 @@ export class McpEnvironment extends Construct {
   readonly monitoring: McpMonitoring;
   /** The synthetic probe, when `probe` is set. */
   readonly probe?: McpProbe;
+  /** The in-cluster Postgres's backups, when its `backup` is set. */
+  readonly postgresBackup?: PostgresBackup;
 
   constructor(scope: Construct, id: string, props: McpEnvironmentProps) {
     super(scope, id);
@@ -268,6 +271,7 @@ export class McpEnvironment extends Construct {
     const database = props.database ?? Database.inCluster();
     const cache = props.cache ?? Cache.inCluster();
     const dataStores = [database.bind(this, { instance }), cache.bind(this, { instance })];
+    this.postgresBackup = dataStores[0]?.backup;
 
     this.server = child(McpServerWorkload, this, 'Server', {
       image: props.image,
@@ -351,6 +355,7 @@ export class McpEnvironment extends Construct {
       ...props.alerts,
       ...(props.slo !== undefined ? { slo: props.slo } : {}),
       ...(this.probe !== undefined ? { probeSelector: this.probe.metricsSelector } : {}),
+      ...(this.postgresBackup !== undefined ? { backupCronJob: this.postgresBackup.alertTarget } : {}),
       memoryLimitBytes: this.server.memoryLimitBytes,
       cpuLimitCores: this.server.cpuLimitCores,
     });

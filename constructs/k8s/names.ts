@@ -46,7 +46,7 @@ export function checkInstance(construct: string, instance: string): void {
 }
 
 /** The parts of an environment that own Kubernetes objects. */
-export type Component = 'server' | 'postgres' | 'redis' | 'default-deny' | 'probe';
+export type Component = 'server' | 'postgres' | 'redis' | 'default-deny' | 'probe' | 'backup';
 
 /**
  * The name of a component's objects: `<instance>-<component>`, so that environments with

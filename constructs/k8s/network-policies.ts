@@ -11,7 +11,13 @@ import type { DataStoreBinding } from './data';
 import { checkInstance, componentName, DEFAULT_INSTANCE } from './names';
 
 /** Private and link-local ranges: internet egress must not reach the cluster, the VPC or the metadata API. */
-const NON_PUBLIC = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', '169.254.0.0/16'];
+export const NON_PUBLIC = [
+  '10.0.0.0/8',
+  '172.16.0.0/12',
+  '192.168.0.0/16',
+  '100.64.0.0/10',
+  '169.254.0.0/16',
+];
 
 /** Selects the pods of a namespace by its name (the label Kubernetes sets on every namespace). */
 export function namespaceNamed(namespace: string): NetworkPolicyPeer {
@@ -103,7 +109,8 @@ function otlpCollectorEgress(where: string, props: McpNetworkPoliciesProps): Net
  * Default deny for the environment's own pods (those of its instance), then exactly the traffic
  * the environment needs: the ingress controller and Prometheus to the server; the server to its
  * data stores, DNS, the OAuth issuer and the trace collector; the data stores from the server
- * only (its migration init container included). Other pods in the namespace, another
+ * only (its migration init container included) and the clients their bindings name (the
+ * Postgres backup job). Other pods in the namespace, another
  * environment's or your own, are left to their own policies.
  */
 export class McpNetworkPolicies extends Construct {
@@ -197,7 +204,10 @@ export class McpNetworkPolicies extends Construct {
           policyTypes: ['Ingress', 'Egress'],
           ingress: [
             {
-              from: [{ podSelector: { matchLabels: { ...props.serverPodSelector } } }],
+              from: [
+                { podSelector: { matchLabels: { ...props.serverPodSelector } } },
+                ...(store.clients ?? []),
+              ],
               ports: [{ protocol: 'TCP', port: IntOrString.fromNumber(store.port) }],
             },
           ],

@@ -37,6 +37,7 @@ import {
   type Selector,
   sum,
 } from './promql';
+import { backupAlerts, type BackupCronJobTarget, checkBackupCronJob } from './backup-alerts';
 import { buildRecordingRules, type RecordingRule } from './recording-rules';
 import { resolveSlo, type ResolvedObjective, type SloProps } from './slo';
 import { buildSloRuleGroups } from './slo-rules';
@@ -241,12 +242,25 @@ export interface AlertRulesProps {
    * @default - no SLO rules
    */
   readonly slo?: SloProps;
+  /**
+   * The in-cluster Postgres backup CronJob, watched through kube-state-metrics: with it,
+   * `McpPostgresBackupStale` fires when the last successful backup is older than twice the
+   * longest gap of its schedule, and `McpPostgresBackupUnwatched` when the CronJob has no series.
+   * @default - no backup alerts
+   */
+  readonly backupCronJob?: BackupCronJobTarget;
 }
 
 /** The thresholds and durations alone: what an environment tunes, without scope or limits. */
 export type AlertThresholdProps = Omit<
   AlertRulesProps,
-  'selector' | 'probeSelector' | 'runbookBaseUrl' | 'memoryLimitBytes' | 'cpuLimitCores' | 'slo'
+  | 'selector'
+  | 'probeSelector'
+  | 'runbookBaseUrl'
+  | 'memoryLimitBytes'
+  | 'cpuLimitCores'
+  | 'slo'
+  | 'backupCronJob'
 >;
 
 /**
@@ -396,6 +410,7 @@ export interface AlertSettings {
     readonly probeFailingFor: string;
     readonly certificateExpiryFor: string;
   };
+  readonly backupCronJob?: BackupCronJobTarget;
 }
 
 /** Applies the defaults to `props` and checks every value; throws naming the bad prop. */
@@ -404,6 +419,7 @@ export function resolveAlertSettings(props: AlertRulesProps = {}): AlertSettings
   checkSelector(WHERE, selector);
   if (props.probeSelector !== undefined) checkSelector(WHERE, props.probeSelector, 'probeSelector');
   const runbook = runbookBase(props.runbookBaseUrl);
+  if (props.backupCronJob !== undefined) checkBackupCronJob(WHERE, props.backupCronJob);
   for (const [key, setting] of Object.entries(ALERT_SETTINGS) as [
     keyof AlertThresholdProps,
     AlertSetting,
@@ -449,6 +465,7 @@ export function resolveAlertSettings(props: AlertRulesProps = {}): AlertSettings
       probeFailingFor: props.probeFailingFor ?? defaults.probeFailingFor.default,
       certificateExpiryFor: props.certificateExpiryFor ?? defaults.certificateExpiryFor.default,
     },
+    ...(props.backupCronJob !== undefined ? { backupCronJob: props.backupCronJob } : {}),
   };
   if (settings.certificateExpiryCriticalDays >= settings.certificateExpiryWarningDays) {
     throw invalidProp(
@@ -487,7 +504,7 @@ function scopeText(selector: Selector): string {
 const DAY_SECONDS = 86_400;
 
 /** Builds one alerting rule with the deployment's runbook link. */
-type AlertBuilder = (
+export type AlertBuilder = (
   name: string,
   severity: Severity,
   expr: string,
@@ -685,6 +702,7 @@ function rulesFromSettings(settings: AlertSettings): RuleGroup[] {
   }
 
   if (settings.probeSelector !== undefined) alerts.push(...probeAlerts(settings, alert));
+  if (settings.backupCronJob !== undefined) alerts.push(...backupAlerts(settings.backupCronJob, alert));
 
   for (const rule of alerts) assertKnownMetrics(rule.expr);
   return [

@@ -8,6 +8,7 @@
  */
 import { invalidProp } from '../errors';
 import {
+  KUBE_STATE_METRICS,
   type MetricDefinition,
   METRICS,
   PROBE_METRICS,
@@ -23,7 +24,13 @@ import {
   type SloWindow,
 } from '@mcpenv/contract';
 
-const CATALOGUE = { ...METRICS, ...PROBE_METRICS, ...PROCESS_METRICS, ...SCRAPE_METRICS };
+const CATALOGUE = {
+  ...METRICS,
+  ...PROBE_METRICS,
+  ...PROCESS_METRICS,
+  ...SCRAPE_METRICS,
+  ...KUBE_STATE_METRICS,
+};
 type Catalogue = typeof CATALOGUE;
 
 /** A metric's key in the catalogue, e.g. `requestsTotal`. */

@@ -26,6 +26,7 @@ import {
   PROTOCOL_GENERATIONS,
 } from '@mcpenv/contract';
 import { renderAnnotation } from './annotations';
+import { backupScenarios } from './backup-alerts';
 import { durationSeconds, type Selector } from './promql';
 import { buildSloRuleTests } from './slo-rule-tests';
 
@@ -87,7 +88,7 @@ const PER_MINUTE = 60;
  * holding the Unix time `secondsAfterEvaluation` past the case's evaluation time (a certificate's
  * expiry: promtool's clock starts at 0).
  */
-type SeriesSpec =
+export type SeriesSpec =
   | { readonly name: string; readonly labels: Record<string, string>; readonly perMinute: number }
   | { readonly name: string; readonly labels: Record<string, string>; readonly value: number }
   | {
@@ -97,12 +98,12 @@ type SeriesSpec =
     };
 
 /** One side of a scenario: the series, and for a firing case the alert's labels and `$value`. */
-interface Situation {
+export interface Situation {
   readonly story: string;
   readonly series: readonly SeriesSpec[];
 }
 
-interface Scenario {
+export interface Scenario {
   /**
    * Target labels of the series, where they are not the server's (the probe's job).
    * @default - the settings' `selector`
@@ -364,6 +365,7 @@ function scenarios(settings: AlertSettings): Record<string, Scenario> {
     },
     McpCertificateExpiring: expiryScenario(settings.certificateExpiryWarningDays, probe),
     McpCertificateExpiringCritical: expiryScenario(settings.certificateExpiryCriticalDays, probe),
+    ...(settings.backupCronJob !== undefined ? backupScenarios(settings.backupCronJob) : {}),
   };
 }
 

@@ -432,3 +432,50 @@ terraformBackend: { kind: s3, bucket: team-state, region: eu-west-1, keyPrefix: 
     );
   });
 });
+
+describe('dataTier.postgres.backup', () => {
+  const BACKUP = `${IN_CLUSTER}  postgres:\n    backup:\n`;
+
+  test('reads the schedule, retention and storage choice', () => {
+    const file = fileWith(
+      `${BACKUP}      schedule: "*/30 * * * *"\n      retention: 4\n      storage:\n        kind: s3\n        bucket: acme-backups\n        region: eu-west-1\n        roleArn: arn:aws:iam::123456789012:role/backup\n`,
+    );
+    expect(loadSpecFile(file).dataTier).toEqual({
+      kind: 'in-cluster',
+      postgres: {
+        backup: {
+          schedule: '*/30 * * * *',
+          retention: 4,
+          storage: {
+            kind: 's3',
+            bucket: 'acme-backups',
+            region: 'eu-west-1',
+            roleArn: 'arn:aws:iam::123456789012:role/backup',
+          },
+        },
+      },
+    });
+  });
+
+  test.each([
+    [
+      `${BACKUP}      schedule: "0 3 * *"\n`,
+      'dataTier.postgres.backup.schedule: must be a five-field cron schedule (minute hour day-of-month month day-of-week, in UTC) that runs (got "0 3 * *"); it has 4 fields',
+    ],
+    [
+      `${BACKUP}      retention: 0\n`,
+      'dataTier.postgres.backup.retention: must be a whole number from 1 to 1000 (got 0)',
+    ],
+    [
+      `${BACKUP}      storage:\n        kind: tape\n`,
+      'dataTier.postgres.backup.storage.kind: must have `kind` set to "persistent-volume", "existing-claim" or "s3"',
+    ],
+    [
+      `${BACKUP}      storage:\n        kind: s3\n        bucket: acme-backups\n        region: eu-west-1\n`,
+      'dataTier.postgres.backup.storage.credentialsSecret: must be given, or roleArn, but not both',
+    ],
+  ])('rejects a bad backup setting, naming its YAML path (%#)', (text, message) => {
+    const file = fileWith(text);
+    expect(() => loadSpecFile(file)).toThrow(message);
+  });
+});

@@ -68,7 +68,7 @@ function isExecutable(file: string): boolean {
  * The folder holding initdb and postgres: the newest /usr/lib/postgresql/<version>/bin (where
  * Debian puts them, off the PATH), else wherever initdb is on the PATH.
  */
-function findServerBinaries(): string {
+export function findServerBinaries(): string {
   const versions = fs.existsSync(DEBIAN_ROOT) ? fs.readdirSync(DEBIAN_ROOT) : [];
   const candidates = versions
     .filter((version) => /^\d+(\.\d+)?$/.test(version))

@@ -110,7 +110,9 @@ describe('EnvironmentChart', () => {
       'ServiceAccount',
       'ServiceMonitor',
     ];
-    expect(kinds(loadEnvironment('dev'))).toEqual([...common, 'Ingress', 'StatefulSet'].sort());
+    expect(kinds(loadEnvironment('dev'))).toEqual(
+      [...common, 'CronJob', 'Ingress', 'PersistentVolumeClaim', 'StatefulSet'].sort(),
+    );
     expect(kinds(loadEnvironment('prod'))).toEqual(
       [...common, 'Certificate', 'ClusterIssuer', 'Gateway', 'HTTPRoute'].sort(),
     );

@@ -48,7 +48,7 @@ describe('the PromQL builder', () => {
 
   test('rejects a metric that is not in the catalogue, listing the known ones', () => {
     expect(() => metric('mcp_requests' as MetricName)).toThrow(
-      /^metric "mcp_requests" is not in the metric catalogue \(known: mcp_requests_total, .*\bup\)$/,
+      /^metric "mcp_requests" is not in the metric catalogue \(known: mcp_requests_total, .*\bup, kube_cronjob_created, kube_cronjob_status_last_successful_time\)$/,
     );
   });
 
