@@ -85,7 +85,18 @@ export { type BackupCronJobTarget } from './monitoring/backup-alerts';
 export { buildRuleTests, type RuleTestFile, toRuleTestsYaml } from './monitoring/rule-tests';
 export {
   buildDashboard,
+  type DashboardPanel,
+  dashboardPanels,
   type DashboardProps,
+  type DashboardRow,
   dashboardToJson,
   type GrafanaDashboard,
+  isDashboardRow,
 } from './monitoring/dashboard';
+export {
+  type AvailabilityObjective,
+  BURN_RATE_WINDOWS,
+  type BurnRateWindowPair,
+  type LatencyObjective,
+  type SloProps,
+} from './monitoring/slo';
