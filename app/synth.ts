@@ -2,7 +2,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { App as Cdk8sApp } from 'cdk8s';
 import { toPrometheusRulesYaml } from '../constructs/monitoring/alerts';
-import { RULE_TESTS_FILE_NAME, RULES_FILE_NAME, toRuleTestsYaml } from '../constructs/monitoring/rule-tests';
+import {
+  RULE_TESTS_FILE_NAME,
+  RULES_FILE_NAME,
+  SLO_RULE_TESTS_FILE_NAME,
+  toRuleTestsYaml,
+} from '../constructs/monitoring/rule-tests';
 import type { McpEnvironmentSpec } from '../constructs/spec';
 import { EnvironmentChart } from '../stacks/environment-chart';
 import { buildKubernetesApp, buildTerraformApp, chartObjects } from './build';
@@ -48,7 +53,8 @@ function listFiles(root: string, dir = root): string[] {
 /**
  * The monitoring outputs as plain files for tools outside Kubernetes: the PrometheusRule's rule
  * groups as `rules.yaml` (what promtool and a plain Prometheus read), their `promtool test rules`
- * cases as `rules.test.yaml`, and each dashboard as JSON.
+ * cases as `rules.test.yaml` (and, with SLOs, the slow burn-rate alerts' cases as
+ * `rules.slo.test.yaml`), and each dashboard as JSON.
  */
 function writeMonitoring(app: Cdk8sApp, dir: string): void {
   for (const chart of app.charts) {
@@ -57,6 +63,9 @@ function writeMonitoring(app: Cdk8sApp, dir: string): void {
     fs.mkdirSync(path.join(dir, 'dashboards'), { recursive: true });
     fs.writeFileSync(path.join(dir, RULES_FILE_NAME), toPrometheusRulesYaml(monitoring.ruleGroups));
     fs.writeFileSync(path.join(dir, RULE_TESTS_FILE_NAME), toRuleTestsYaml(monitoring.ruleTests));
+    if (monitoring.sloRuleTests !== undefined) {
+      fs.writeFileSync(path.join(dir, SLO_RULE_TESTS_FILE_NAME), toRuleTestsYaml(monitoring.sloRuleTests));
+    }
     const json = monitoring.dashboardJson;
     fs.writeFileSync(
       path.join(dir, 'dashboards', monitoring.dashboard.fileName),

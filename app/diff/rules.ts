@@ -205,7 +205,7 @@ export const MONITORING_RULES: readonly MonitoringRule[] = [
     path: /^spec\.groups\[\d+\]\.rules\[\d+\]\.(expr|for)$/,
     message:
       'an alert or recording rule changes its expression or `for` duration: check it still fires when ' +
-      'it should (monitoring/rules.test.yaml holds its cases)',
+      'it should (monitoring/rules.test.yaml and, with SLOs, rules.slo.test.yaml hold its cases)',
   },
   {
     kind: 'PrometheusRule',

@@ -91,15 +91,25 @@ function promtoolCheck(dir: string): CheckReport {
   const tests = path.join(dir, 'monitoring', 'rules.test.yaml');
   if (!fs.existsSync(tests))
     return report('promtool', [], `${summary}; no monitoring/rules.test.yaml to run`);
-  // promtool resolves the tests' rule_files against the test file's folder: the rules beside it.
-  const unit = spawnSync(promtool, ['test', 'rules', tests], { encoding: 'utf8', timeout: 120_000 });
-  const unitOutput = `${unit.stdout}${unit.stderr}`.trim();
-  if (unit.status === 0) return report('promtool', [], `${summary}; rule tests passed`);
-  return report(
-    'promtool',
-    [{ objectRef: 'monitoring/rules.test.yaml', path: '', rule: 'promtool-test', message: unitOutput }],
-    'promtool test rules',
-  );
+  // With SLOs, the slow burn-rate alerts' cases sit in a file of their own (another evaluation
+  // interval); each file runs on its own, so a failure names the file that holds the case.
+  const sloTests = path.join(dir, 'monitoring', 'rules.slo.test.yaml');
+  const files = fs.existsSync(sloTests) ? [tests, sloTests] : [tests];
+  const findings = files.flatMap((file) => {
+    // promtool resolves the tests' rule_files against the test file's folder: the rules beside it.
+    const unit = spawnSync(promtool, ['test', 'rules', file], { encoding: 'utf8', timeout: 120_000 });
+    if (unit.status === 0) return [];
+    return [
+      {
+        objectRef: `monitoring/${path.basename(file)}`,
+        path: '',
+        rule: 'promtool-test',
+        message: `${unit.stdout}${unit.stderr}`.trim(),
+      },
+    ];
+  });
+  if (findings.length === 0) return report('promtool', [], `${summary}; rule tests passed`);
+  return report('promtool', findings, 'promtool test rules');
 }
 
 /**

@@ -11,7 +11,7 @@ import {
   type GrafanaDashboard,
 } from '../monitoring/dashboard';
 import type { Selector } from '../monitoring/promql';
-import { buildRuleTests, type RuleTestFile } from '../monitoring/rule-tests';
+import { buildRuleTests, buildSloRuleTestFile, type RuleTestFile } from '../monitoring/rule-tests';
 import {
   PrometheusRule,
   PrometheusRuleSpecGroupsRulesExpr,
@@ -254,6 +254,11 @@ export class McpAlertRules extends Construct {
    * writing `rules.test.yaml` next to `rules.yaml` with `toRuleTestsYaml`.
    */
   readonly ruleTests: RuleTestFile;
+  /**
+   * The cases of the SLO alerts on windows of hours and days, evaluated every five minutes, for
+   * writing `rules.slo.test.yaml` beside them; none without such alerts.
+   */
+  readonly sloRuleTests?: RuleTestFile;
 
   constructor(scope: Construct, id: string, props: McpAlertRulesProps = {}) {
     super(scope, id);
@@ -264,6 +269,8 @@ export class McpAlertRules extends Construct {
     };
     this.ruleGroups = buildAlertRules(ruleProps);
     this.ruleTests = buildRuleTests(ruleProps, this.ruleGroups);
+    const sloRuleTests = buildSloRuleTestFile(ruleProps, this.ruleGroups);
+    if (sloRuleTests !== undefined) this.sloRuleTests = sloRuleTests;
 
     this.prometheusRule = new PrometheusRule(this, 'Resource', {
       metadata: { name: target.name, labels: target.labels },
@@ -362,6 +369,8 @@ export class McpMonitoring extends Construct {
   readonly ruleGroups: readonly RuleGroup[];
   /** The rules' `promtool test rules` cases, for writing `rules.test.yaml` with `toRuleTestsYaml`. */
   readonly ruleTests: RuleTestFile;
+  /** The slow SLO alerts' cases, for writing `rules.slo.test.yaml`; none without them. */
+  readonly sloRuleTests?: RuleTestFile;
   /** The dashboard JSON, for writing a dashboard file. */
   readonly dashboardJson: string;
 
@@ -382,6 +391,7 @@ export class McpMonitoring extends Construct {
     this.dashboard = new McpDashboard(this, 'Dashboard', { ...props, selector });
     this.ruleGroups = this.alertRules.ruleGroups;
     this.ruleTests = this.alertRules.ruleTests;
+    if (this.alertRules.sloRuleTests !== undefined) this.sloRuleTests = this.alertRules.sloRuleTests;
     this.dashboardJson = this.dashboard.dashboardJson;
   }
 

@@ -28,13 +28,15 @@ import {
 import { renderAnnotation } from './annotations';
 import { backupScenarios } from './backup-alerts';
 import { durationSeconds, type Selector } from './promql';
-import { buildSloRuleTests } from './slo-rule-tests';
+import { buildSloRuleTests, SLOW_EVALUATION_INTERVAL } from './slo-rule-tests';
 
 export { renderAnnotation } from './annotations';
 
 /** Where the rule tests sit, next to the rules they test. */
 export const RULES_FILE_NAME = 'rules.yaml';
 export const RULE_TESTS_FILE_NAME = 'rules.test.yaml';
+/** The cases of the SLO alerts on windows of hours and days, evaluated every five minutes. */
+export const SLO_RULE_TESTS_FILE_NAME = 'rules.slo.test.yaml';
 
 /** One synthetic input series, in promtool's expanding notation. */
 export interface InputSeries {
@@ -489,9 +491,23 @@ export function buildRuleTests(
         if (!scenario) throw new Error(`the alert ${rule.alert} has no rule-test scenario in rule-tests.ts`);
         return casesFor(rule, scenario, settings);
       }),
-      ...buildSloRuleTests(settings.slo, settings.selector, groups),
+      ...buildSloRuleTests(settings.slo, settings.selector, groups, 'fast'),
     ],
   };
+}
+
+/**
+ * The cases evaluated every five minutes, for `SLO_RULE_TESTS_FILE_NAME`: those of the SLO
+ * alerts on windows of hours and days. None without such alerts.
+ */
+export function buildSloRuleTestFile(
+  props: AlertRulesProps = {},
+  groups: readonly RuleGroup[] = buildAlertRules(props),
+): RuleTestFile | undefined {
+  const settings = resolveAlertSettings(props);
+  const tests = buildSloRuleTests(settings.slo, settings.selector, groups, 'slow');
+  if (tests.length === 0) return undefined;
+  return { rule_files: [RULES_FILE_NAME], evaluation_interval: SLOW_EVALUATION_INTERVAL, tests };
 }
 
 /** The rule tests as the YAML file promtool reads, with keys in a fixed order. */

@@ -42,12 +42,24 @@ interface Phase {
 }
 
 /**
- * Minutes between input samples. The day-long windows use five: promtool evaluates every rule
- * each minute over ranges of the samples, and a sample a minute over days makes their cases take
- * ten times as long, while a window of hours still holds dozens of samples.
+ * How often promtool evaluates the rules in the slow pairs' cases. Their windows span hours to
+ * days: evaluated every minute like the other cases, they would take promtool most of a minute;
+ * every five, a few seconds. They go in a test file of their own (`rules.slo.test.yaml`), since
+ * promtool takes one evaluation interval per file.
+ */
+export const SLOW_EVALUATION_INTERVAL = '5m';
+
+/** Whether a pair's cases are evaluated every five minutes: all but the 1h/5m page. */
+export function isSlowPair(pair: BurnRateWindowPair): boolean {
+  return durationSeconds(pair.shortWindow) >= 30 * 60;
+}
+
+/**
+ * Minutes between input samples: one for the 1h/5m page, five for the others (a 30-minute short
+ * window still holds six samples), so each sample lines up with an evaluation.
  */
 function stepMinutes(pair: BurnRateWindowPair): number {
-  return durationSeconds(pair.shortWindow) >= 7200 ? 5 : 1;
+  return isSlowPair(pair) ? 5 : 1;
 }
 
 const minutesOf = (window: SloWindow): number => durationSeconds(window) / 60;
@@ -328,13 +340,16 @@ function casesForAlert(
 }
 
 /**
- * The cases for every alert of the SLO alert group in `groups`, in its order; an SLO alert this
- * cannot place (an objective or a window pair it does not know) throws.
+ * The cases for the alerts of the SLO alert group in `groups`, in its order: those of the 1h/5m
+ * page (`speed: 'fast'`, for the main test file evaluated every minute) or of the other pairs
+ * (`'slow'`, evaluated every `SLOW_EVALUATION_INTERVAL`). An SLO alert this cannot place (an
+ * objective or a window pair it does not know) throws.
  */
 export function buildSloRuleTests(
   objectives: readonly ResolvedObjective[],
   selector: Selector,
   groups: readonly RuleGroup[],
+  speed: 'fast' | 'slow',
 ): RuleTestCase[] {
   const alerts = (groups.find((group) => group.name === SLO_ALERT_GROUP)?.rules ?? []).filter(
     (rule): rule is AlertingRule => 'alert' in rule,
@@ -349,6 +364,6 @@ export function buildSloRuleTests(
     if (objective === undefined || pair === undefined) {
       throw new Error(`the SLO alert ${rule.alert} has no objective or window pair the rule tests know`);
     }
-    return casesForAlert(rule, objective, pair, selector);
+    return isSlowPair(pair) === (speed === 'slow') ? casesForAlert(rule, objective, pair, selector) : [];
   });
 }

@@ -13,11 +13,18 @@ describe('mcpenv synth', () => {
     const cwd = tempDir();
     const result = runCli(['synth'], { cwd });
     expect(result.stderr).toMatch(
-      /^synthesized dev into dist\/dev in [\d.]+s: 7 files, \d+ Kubernetes objects/m,
+      /^synthesized dev into dist\/dev in [\d.]+s: 8 files, \d+ Kubernetes objects/m,
     );
     expect(result.status).toBe(0);
     expect(result.stdout).toBe('');
     expect(fs.existsSync(path.join(cwd, 'dist', 'dev', 'kubernetes', 'mcpenv.k8s.yaml'))).toBe(true);
+    // dev declares SLOs: the slow burn-rate alerts' cases sit beside the others.
+    expect(fs.readdirSync(path.join(cwd, 'dist', 'dev', 'monitoring')).sort()).toEqual([
+      'dashboards',
+      'rules.slo.test.yaml',
+      'rules.test.yaml',
+      'rules.yaml',
+    ]);
   });
 
   test('synthesizes prod into --out, with a JSON summary on stdout when asked', async () => {
@@ -27,7 +34,7 @@ describe('mcpenv synth', () => {
     expect(JSON.parse(result.stdout)).toEqual({
       environment: 'prod',
       outDir: out,
-      files: 8,
+      files: 9,
       kubernetesObjects: expect.any(Number),
       terraformStacks: 2,
       terraformResources: expect.any(Number),

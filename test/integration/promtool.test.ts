@@ -8,7 +8,11 @@ import {
   buildAlertRules,
   toPrometheusRulesYaml,
 } from '../../constructs/monitoring/alerts';
-import { buildRuleTests, toRuleTestsYaml } from '../../constructs/monitoring/rule-tests';
+import {
+  buildRuleTests,
+  buildSloRuleTestFile,
+  toRuleTestsYaml,
+} from '../../constructs/monitoring/rule-tests';
 import { removeTempDirs, tempDir } from '../helpers/fixtures';
 import { requireProgram, run } from '../helpers/programs';
 
@@ -276,7 +280,13 @@ describe('the synthesized rules.yaml and its generated rules.test.yaml under the
       synthEnvironment(loadEnvironment(environment), { outDir: out, only: 'monitoring' });
       const monitoring = path.join(out, 'monitoring');
       const rules = parse(fs.readFileSync(path.join(monitoring, 'rules.yaml'), 'utf8')) as RulesFile;
-      const tests = parse(fs.readFileSync(path.join(monitoring, 'rules.test.yaml'), 'utf8')) as TestsFile;
+      const testFiles = ['rules.test.yaml', 'rules.slo.test.yaml']
+        .map((name) => path.join(monitoring, name))
+        .filter((file) => fs.existsSync(file));
+      // dev and prod declare SLOs, whose slow burn-rate alerts' cases have a file of their own.
+      expect(testFiles.length).toBe(environment === 'staging' ? 1 : 2);
+      const files = testFiles.map((file) => parse(fs.readFileSync(file, 'utf8')) as TestsFile);
+      const tests = { ...files[0], tests: files.flatMap((file) => file.tests) } as TestsFile;
       const alerts = rules.groups.flatMap((g) => g.rules.flatMap((r) => (r.alert ? [r.alert] : [])));
       expect(alerts.length).toBeGreaterThanOrEqual(10);
       expect(tests.rule_files).toEqual(['rules.yaml']);
@@ -299,7 +309,7 @@ describe('the synthesized rules.yaml and its generated rules.test.yaml under the
       const check = run(promtool, ['check', 'rules', path.join(monitoring, 'rules.yaml')]);
       expect(check.stdout).toContain(`SUCCESS: ${rules.groups.flatMap((g) => g.rules).length} rules found`);
       // Run from elsewhere: promtool finds rules.yaml beside the test file, as `validate` relies on.
-      const unit = run(promtool, ['test', 'rules', path.join(monitoring, 'rules.test.yaml')], {
+      const unit = run(promtool, ['test', 'rules', ...testFiles], {
         cwd: tempDir('mcpenv-promtool-cwd-'),
         allowFailure: true,
       });
@@ -386,10 +396,17 @@ describe('the synthesized rules.yaml and its generated rules.test.yaml under the
       const edited = edit(original);
       expect(edited).not.toBe(original);
       fs.writeFileSync(file, edited);
-      const all = buildRuleTests(props);
-      const tests = all.tests.filter((t) => t.alert_rule_test.every((a) => a.alertname === alert));
+      // The alert's three cases, from whichever file holds them (with that file's evaluation interval).
+      const [all] = [buildRuleTests(props), buildSloRuleTestFile(props)].filter(
+        (candidate) =>
+          candidate?.tests.some((t) => t.alert_rule_test.every((a) => a.alertname === alert)) ?? false,
+      );
+      const tests = (all?.tests ?? []).filter((t) => t.alert_rule_test.every((a) => a.alertname === alert));
       expect(tests).toHaveLength(3);
-      fs.writeFileSync(path.join(dir, 'rules.test.yaml'), toRuleTestsYaml({ ...all, tests }));
+      fs.writeFileSync(
+        path.join(dir, 'rules.test.yaml'),
+        toRuleTestsYaml({ ...(all ?? buildRuleTests()), tests }),
+      );
       const result = run(promtool, ['test', 'rules', 'rules.test.yaml'], { cwd: dir, allowFailure: true });
       return { status: result.status, output: `${result.stdout}${result.stderr}` };
     }

@@ -57,4 +57,29 @@ describe('mcpenv validate with the real promtool and terraform', () => {
     });
     expect(result.status).toBe(2);
   }, 120_000);
+
+  test('fails with exit 2 naming rules.slo.test.yaml when a slow burn-rate factor was edited by hand', () => {
+    requireProgram('promtool', 'the Debian package prometheus');
+    const out = path.join(tempDir(), 'dev');
+    synthEnvironment(loadEnvironment('dev'), { outDir: out, only: 'monitoring' });
+    const rules = path.join(out, 'monitoring', 'rules.yaml');
+    const lines = fs.readFileSync(rules, 'utf8').split('\n');
+    const at = lines.findIndex((line) => line.endsWith('alert: McpAvailabilityBurnRate3d')) + 1;
+    expect(lines[at]).toMatch(/ > 1 and .* > 1$/);
+    lines[at] = (lines[at] ?? '').replaceAll(' > 1', ' > 1.1');
+    fs.writeFileSync(rules, lines.join('\n'));
+    const result = runCli(['validate', out, '--json']);
+    const report = JSON.parse(result.stdout) as {
+      checks: { check: string; status: string; findings: { objectRef: string; message: string }[] }[];
+    };
+    const promtool = report.checks.find((c) => c.check === 'promtool');
+    expect(promtool?.status).toBe('failed');
+    expect(promtool?.findings).toEqual([
+      expect.objectContaining({
+        objectRef: 'monitoring/rules.slo.test.yaml',
+        message: expect.stringContaining('McpAvailabilityBurnRate3d'),
+      }),
+    ]);
+    expect(result.status).toBe(2);
+  }, 120_000);
 });

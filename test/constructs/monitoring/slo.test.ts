@@ -8,7 +8,11 @@ import {
   type RuleGroup,
   toPrometheusRulesYaml,
 } from '../../../constructs/monitoring/alerts';
-import { buildRuleTests, type RuleTestCase } from '../../../constructs/monitoring/rule-tests';
+import {
+  buildRuleTests,
+  buildSloRuleTestFile,
+  type RuleTestCase,
+} from '../../../constructs/monitoring/rule-tests';
 import {
   BURN_RATE_WINDOWS,
   LATENCY_THRESHOLDS,
@@ -204,8 +208,39 @@ describe('the SLO rule groups', () => {
 describe('the generated SLO rule tests', () => {
   const props = { selector: SELECTOR, slo: SLO };
   const file = buildRuleTests(props);
+  const slow = buildSloRuleTestFile(props);
   const casesOf = (alert: string): RuleTestCase[] =>
-    file.tests.filter((t) => t.alert_rule_test.every((a) => a.alertname === alert));
+    [...file.tests, ...(slow?.tests ?? [])].filter((t) =>
+      t.alert_rule_test.every((a) => a.alertname === alert),
+    );
+
+  test('the 1h/5m pages sit in the main file (every minute), the other pairs in their own (every 5 minutes)', () => {
+    const alertsIn = (tests: readonly RuleTestCase[]) => [
+      ...new Set(
+        tests.flatMap((t) => t.alert_rule_test.map((a) => a.alertname)).filter((a) => /BurnRate/.test(a)),
+      ),
+    ];
+    expect(file.evaluation_interval).toBe('1m');
+    expect(alertsIn(file.tests)).toEqual(['McpAvailabilityBurnRate1h', 'McpLatencyBurnRate1h']);
+    expect(slow?.evaluation_interval).toBe('5m');
+    expect(slow?.rule_files).toEqual(['rules.yaml']);
+    expect(alertsIn(slow?.tests ?? [])).toEqual([
+      'McpAvailabilityBurnRate6h',
+      'McpAvailabilityBurnRate1d',
+      'McpAvailabilityBurnRate3d',
+      'McpLatencyBurnRate6h',
+      'McpLatencyBurnRate1d',
+      'McpLatencyBurnRate3d',
+    ]);
+    // Every eval time and input sample of the slow cases lines up with the 5-minute evaluations.
+    for (const test of slow?.tests ?? []) {
+      expect(test.interval).toBe('5m');
+      for (const check of [...test.alert_rule_test, ...(test.promql_expr_test ?? [])]) {
+        expect(Number(check.eval_time.replace(/m$/, '')) % 5).toBe(0);
+      }
+    }
+    expect(buildSloRuleTestFile({ selector: SELECTOR })).toBeUndefined();
+  });
 
   test('hold one firing and two silent cases (short window only, long window only) per SLO alert', () => {
     for (const alert of alertsOf(group(buildAlertRules(props), SLO_ALERT_GROUP))) {
