@@ -72,7 +72,7 @@ export const AWS_CREDENTIALS_KEYS = {
  * The AWS CLI image the S3 steps run in, pinned. It runs as the Postgres user (999) with a
  * read-only root filesystem and HOME in the scratch `/tmp`.
  */
-export const DEFAULT_AWS_CLI_IMAGE = 'amazon/aws-cli:2.22.35';
+export const DEFAULT_AWS_CLI_IMAGE = 'public.ecr.aws/aws-cli/aws-cli:2.22.35';
 
 // ---------------------------------------------------------------------------------------------
 // Scripts
