@@ -42,7 +42,12 @@ export interface RuleState {
   readonly lastError?: string;
   /** Alerting rules only. */
   readonly state?: 'inactive' | 'pending' | 'firing';
-  readonly alerts?: { labels: Record<string, string>; state: string; value: string }[];
+  readonly alerts?: {
+    labels: Record<string, string>;
+    annotations?: Record<string, string>;
+    state: string;
+    value: string;
+  }[];
 }
 
 /** A Prometheus server run by a test; `destroy()` stops it and removes its folder. */

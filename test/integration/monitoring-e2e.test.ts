@@ -363,6 +363,13 @@ describe('the synthesized monitoring against a real Prometheus scraping the refe
       'mcp:slo_availability_errors:ratio_rate1h / 0.01 > 14.4 and mcp:slo_availability_errors:ratio_rate5m / 0.01 > 14.4',
     );
     expect(Number(burnRate?.value?.[1])).toBeGreaterThan(14.4);
+    // Prometheus renders the description, the budget left read by its query when the alert is evaluated.
+    const rule = (await prometheus.rules()).find((r) => r.name === 'McpAvailabilityBurnRate1h');
+    const description = rule?.alerts?.[0]?.annotations?.description ?? '';
+    expect(description).toMatch(
+      /spend the error budget of the 99% availability objective [\d.]+ times as fast/,
+    );
+    expect(description).toMatch(/Error budget left over 30 days: -?[\d.]+(e[+-]\d+)?%\.$/);
   }, 180_000);
 
   test('every dashboard panel query evaluates, and every panel target returns data', async () => {
