@@ -30,6 +30,7 @@ import {
   type Selector,
   sloRecorded,
   sum,
+  tidyNumber,
 } from './promql';
 import {
   BURN_RATE_WINDOWS,
@@ -294,12 +295,9 @@ function probePanels(p: Selector): PanelSpec[] {
   ];
 }
 
-/** Rounds away binary noise (99.9 / 100 is 0.9990000000000001). */
-const tidy = (value: number): number => Number(value.toPrecision(12));
-
 /** A latency threshold as people say it: 0.25 is "250 ms", 2.5 is "2.5 s". */
 function thresholdText(seconds: number): string {
-  return seconds < 1 ? `${tidy(seconds * 1000)} ms` : `${seconds} s`;
+  return seconds < 1 ? `${tidyNumber(seconds * 1000)} ms` : `${seconds} s`;
 }
 
 /** The target in words: "99.9%", or for latency "99% within 500 ms". */
@@ -332,7 +330,7 @@ function budgetStepsText(steps: readonly ThresholdStep[]): string {
   const above = steps.filter(([value]) => value !== null).reverse();
   const base = steps.find(([value]) => value === null)?.[1] ?? 'none';
   return [
-    ...above.map(([value, color]) => `${color} from ${tidy((value ?? 0) * 100)}%`),
+    ...above.map(([value, color]) => `${color} from ${tidyNumber((value ?? 0) * 100)}%`),
     `${base} below`,
   ].join(', ');
 }
@@ -345,8 +343,8 @@ function budgetStepsText(steps: readonly ThresholdStep[]): string {
 function sloRow(objective: ResolvedObjective, s: Selector, y: number): RowSpec {
   const { indicator, errorBudget } = objective;
   const name = objectiveText(objective);
-  const target = tidy(1 - errorBudget);
-  const budgetPercent = `${tidy(errorBudget * 100)}%`;
+  const target = tidyNumber(1 - errorBudget);
+  const budgetPercent = `${tidyNumber(errorBudget * 100)}%`;
   const first = SLO_ROW_IDS[indicator];
   const label = INDICATOR_TITLES[indicator];
   const sli = (window: SloWindow): readonly [string, string] => [

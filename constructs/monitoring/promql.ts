@@ -246,6 +246,16 @@ function checkWindow(window: string): void {
   }
 }
 
+/** `value` to twelve significant digits, without binary noise (1 - 0.999 is 0.0010000000000000009). */
+export function tidyNumber(value: number): number {
+  return Number(value.toPrecision(12));
+}
+
+/** A number as an expression writes it: tidied, so `0.001`, not `0.0010000000000000009`. */
+export function promNumber(value: number): string {
+  return String(tidyNumber(value));
+}
+
 /** `rate(series[window])`: per-second rate of a counter. */
 export function rate(series: string, window: string): string {
   checkWindow(window);

@@ -27,7 +27,7 @@ import {
 } from '@mcpenv/contract';
 import { renderAnnotation } from './annotations';
 import { backupScenarios } from './backup-alerts';
-import { durationSeconds, type Selector } from './promql';
+import { durationSeconds, type Selector, tidyNumber } from './promql';
 import { buildSloRuleTests, SLOW_EVALUATION_INTERVAL } from './slo-rule-tests';
 
 export { renderAnnotation } from './annotations';
@@ -382,11 +382,9 @@ function seriesText(spec: SeriesSpec, selector: Readonly<Record<string, string>>
 
 /** Expanding notation for `samples` one-minute samples after the first, evaluated at `evalSeconds`. */
 function seriesValues(spec: SeriesSpec, samples: number, evalSeconds: number): string {
-  // Twelve significant digits drop float noise such as 4.500000000000001.
-  const tidy = (value: number): number => Number(value.toPrecision(12));
-  if ('perMinute' in spec) return `0+${tidy(spec.perMinute)}x${samples}`;
+  if ('perMinute' in spec) return `0+${tidyNumber(spec.perMinute)}x${samples}`;
   const value = 'value' in spec ? spec.value : evalSeconds + spec.secondsAfterEvaluation;
-  return `${tidy(value)}x${samples}`;
+  return `${tidyNumber(value)}x${samples}`;
 }
 
 /** The comparison that holds exactly when each alert comparison does not. */

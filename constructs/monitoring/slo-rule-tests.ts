@@ -21,10 +21,10 @@
 import { METRICS, type SloWindow } from '@mcpenv/contract';
 import type { AlertingRule, RuleGroup } from './alerts';
 import { renderAnnotation } from './annotations';
-import { durationSeconds, type Selector, sloRecorded } from './promql';
+import { durationSeconds, promNumber, type Selector, sloRecorded, tidyNumber } from './promql';
 import type { AlertRuleTest, ExpressionTest, InputSeries, RuleTestCase } from './rule-tests';
 import { BURN_RATE_WINDOWS, type BurnRateWindowPair, type ResolvedObjective } from './slo';
-import { promNumber, SLO_ALERT_GROUP } from './slo-rules';
+import { SLO_ALERT_GROUP } from './slo-rules';
 
 /** The pod the synthetic series come from. */
 const INSTANCE = '10.0.0.7:3000';
@@ -87,7 +87,6 @@ export function windowRatio(
 
 /** A counter's values in promtool's expanding notation, `extra` samples past the phases. */
 function counterValues(phases: readonly Phase[], perStepOf: (phase: Phase) => number, extra: number): string {
-  const tidy = (value: number): number => Number(value.toPrecision(12));
   const segments: string[] = [];
   let value = COUNTER_START;
   let firstSegment = true;
@@ -97,10 +96,10 @@ function counterValues(phases: readonly Phase[], perStepOf: (phase: Phase) => nu
   for (const phase of all) {
     const step = perStepOf(phase);
     if (firstSegment) {
-      segments.push(`${tidy(value)}+${tidy(step)}x${phase.steps}`);
+      segments.push(`${tidyNumber(value)}+${tidyNumber(step)}x${phase.steps}`);
       firstSegment = false;
     } else {
-      segments.push(`${tidy(value + step)}+${tidy(step)}x${phase.steps - 1}`);
+      segments.push(`${tidyNumber(value + step)}+${tidyNumber(step)}x${phase.steps - 1}`);
     }
     value += step * phase.steps;
   }

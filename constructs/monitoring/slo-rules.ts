@@ -14,9 +14,11 @@ import { SLO_PERIOD, SLO_WINDOWS, type SloIndicator, type SloWindow } from '@mcp
 import type { AlertingRule, RuleGroup, Severity } from './alerts';
 import {
   assertKnownMetrics,
+  durationSeconds,
   histogramBuckets,
   Match,
   metric,
+  promNumber,
   rate,
   ratio,
   type Selector,
@@ -103,14 +105,11 @@ export function budgetLeftTemplate(indicator: SloIndicator, selector: Selector):
 /** Hours in the SLO period, for "the whole budget goes in …". */
 const PERIOD_HOURS = Number(SLO_PERIOD.replace(/d$/, '')) * 24;
 
+/** Hours as the alerts' texts say them: "1h", "1 day", "3 days", "2d 2h". */
 function durationText(hours: number): string {
-  if (hours % 24 === 0) return `${hours / 24} days`;
-  return hours > 24 ? `${Math.floor(hours / 24)}d ${hours % 24}h` : `${hours}h`;
-}
-
-/** A number as a rule writes it: at most twelve significant digits, no exponent for the usual ones. */
-export function promNumber(value: number): string {
-  return String(Number(value.toPrecision(12)));
+  if (hours < 24) return `${hours}h`;
+  if (hours % 24 === 0) return hours === 24 ? '1 day' : `${hours / 24} days`;
+  return `${Math.floor(hours / 24)}d ${hours % 24}h`;
 }
 
 /** Builds one burn-rate alert; `severityOf` maps page and ticket to the rules' severities. */
@@ -145,7 +144,7 @@ function burnRateAlert(
         `${objectiveText} {{ $value | humanize }} times as fast as ${SLO_PERIOD_TEXT} allow, over the ` +
         `last ${pair.longWindow} and still over the last ${pair.shortWindow} (threshold ` +
         `${promNumber(pair.factor)}x): at this rate ${pair.budgetSpent} of the budget goes in ` +
-        `${pair.longWindow === '1d' ? '1 day' : pair.longWindow === '3d' ? '3 days' : pair.longWindow}, ` +
+        `${durationText(durationSeconds(pair.longWindow) / 3600)}, ` +
         `and all of it in ${durationText(PERIOD_HOURS / pair.factor)}. Error budget left over ` +
         `${SLO_PERIOD_TEXT}: ${budgetLeftTemplate(indicator, selector)}.`,
       ...(runbookBaseUrl !== undefined ? { runbook_url: `${runbookBaseUrl}/${name.toLowerCase()}` } : {}),

@@ -12,6 +12,7 @@
 import { METRICS, SLO_INDICATORS, SLO_PERIOD, type SloIndicator, type SloWindow } from '@mcpenv/contract';
 import { invalidProp } from '../errors';
 import { check, type Validator } from '../validators';
+import { tidyNumber } from './promql';
 
 /** An availability objective: the share of `/mcp` requests not answered with a 5xx status. */
 export interface AvailabilityObjective {
@@ -89,9 +90,6 @@ export const LOWEST_OBJECTIVE_PERCENT = 100 * (1 - 1 / FASTEST_BURN);
 
 /** The latency histogram's bucket bounds, the only thresholds a latency SLO can count exactly. */
 export const LATENCY_THRESHOLDS: readonly number[] = METRICS.requestDurationSeconds.buckets;
-
-/** Rounds away binary noise (1 - 0.999 is 0.0010000000000000009). */
-const tidy = (value: number): number => Number(value.toPrecision(12));
 
 /** An objective in percent: above the lowest the fast-burn page can fire at, below 100. */
 export const objectivePercent: Validator = (value) => {
@@ -176,7 +174,7 @@ export function resolveSlo(where: string, slo: SloProps | undefined, prop = 'slo
     objectives.push({
       indicator,
       objectivePercent: objective,
-      errorBudget: tidy(1 - objective / 100),
+      errorBudget: tidyNumber(1 - objective / 100),
       ...(threshold !== undefined ? { thresholdSeconds: threshold } : {}),
     });
   }
